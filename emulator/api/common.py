@@ -1,0 +1,68 @@
+"""Helpers every route uses: reach the emulator and tenant, read JSON bodies, page parameters."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from ..domain.state import Emulator, Tenant
+from ..errors import InvalidRequestError, invalid_json
+from ..params import Param, parse_query_int, validate
+
+__all__ = ["emulator", "ok", "page_params", "read_json", "tenant"]
+
+
+def emulator(request: Request) -> Emulator:
+    em: Emulator = request.app.state.emulator
+    return em
+
+
+def tenant(request: Request) -> Tenant:
+    """The caller's tenant, with clock-derived state brought up to date."""
+    t: Tenant = request.state.tenant
+    t.settle(emulator(request).now())
+    return t
+
+
+def ok(body: dict[str, Any], status: int = 200) -> JSONResponse:
+    return JSONResponse(body, status_code=status)
+
+
+async def read_json(request: Request, schema: dict[str, Param] | None = None) -> dict[str, Any]:
+    """The body as a JSON object, recorded in the journal and checked against `schema` when given."""
+    raw = await request.body()
+    try:
+        body = json.loads(raw) if raw.strip() else {}
+    except (ValueError, UnicodeDecodeError):
+        request.state.journal_body = raw[:200].decode("utf-8", "replace")
+        raise invalid_json() from None
+    request.state.journal_body = body
+    if not isinstance(body, dict):
+        raise invalid_json()
+    return validate(body, schema) if schema is not None else body
+
+
+def page_params(
+    request: Request, *, default_limit: int, max_limit: int, orders: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """`limit`, `after` and (where the endpoint has one) `order` from the query string."""
+    query = request.query_params
+    params: dict[str, Any] = {
+        "limit": parse_query_int(query.get("limit"), "limit", default=default_limit, minimum=1, maximum=max_limit),
+        "after": query.get("after") or None,
+    }
+    if orders:
+        order = query.get("order", orders[0])
+        if order not in orders:
+            raise InvalidRequestError(
+                f"Invalid value: '{order}'. Supported values are: "
+                + " and ".join(f"'{o}'" for o in sorted(orders))
+                + ".",
+                param="order",
+                code="invalid_value",
+            )
+        params["order"] = order
+    return params

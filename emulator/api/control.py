@@ -1,0 +1,133 @@
+"""/_emulator: the control plane (health, reset, clock, seed, request journal), outside OpenAI's paths."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from .. import __version__
+from ..clock import make_clock
+from ..domain.state import Tenant
+from ..domain.tenancy import authenticate
+from ..durations import parse_duration
+from ..errors import InvalidRequestError, NotFoundError
+from ..params import Param
+from .common import emulator, ok, read_json
+
+__all__ = ["PREFIX", "routes"]
+
+PREFIX = "/_emulator"
+
+
+def _scope(request: Request, body: dict[str, Any] | None = None) -> Tenant | None:
+    """The tenant a control call is about: `api_key`/`organization` in body or query, or the bearer key."""
+    em = emulator(request)
+    source = {**request.query_params, **(body or {})}
+    if source.get("organization"):
+        found = em.find_tenant(str(source["organization"]))
+        if found is None:
+            raise NotFoundError(f"No such organization: {source['organization']}", param="organization")
+        return found
+    key = source.get("api_key")
+    if key is None and request.headers.get("authorization"):
+        key = authenticate(request.headers["authorization"], ())
+    return em.tenant(str(key)) if key else None
+
+
+async def health(request: Request) -> Response:
+    em = emulator(request)
+    return ok({"status": "ok", "version": __version__, "seed": em.seed, "time": em.now()})
+
+
+async def reset(request: Request) -> Response:
+    body = await read_json(request, {"api_key": Param("string"), "organization": Param("string")})
+    target = _scope(request, body)
+    emulator(request).reset(target.organization.id if target else None)
+    return ok({"reset": target.organization.id if target else "all"})
+
+
+def _clock_body(request: Request) -> dict[str, Any]:
+    clock = emulator(request).clock
+    return {"now": clock.now(), "mode": clock.mode, "speed": getattr(clock, "speed", None)}
+
+
+async def read_clock(request: Request) -> Response:
+    return ok(_clock_body(request))
+
+
+async def advance_clock(request: Request) -> Response:
+    body = await read_json(request, {"seconds": Param("number", minimum=0), "duration": Param("string")})
+    if ("seconds" in body) == ("duration" in body):
+        raise InvalidRequestError("Give exactly one of 'seconds' or 'duration'.", param="seconds")
+    try:
+        seconds = body["seconds"] if "seconds" in body else parse_duration(body["duration"])
+    except ValueError as exc:
+        raise InvalidRequestError(str(exc), param="duration") from None
+    emulator(request).clock.advance(seconds)
+    return ok(_clock_body(request))
+
+
+async def set_clock(request: Request) -> Response:
+    body = await read_json(
+        request, {"mode": Param("string", required=True, enum=("virtual", "real")), "speed": Param("number", exclusive_minimum=0)}
+    )
+    em = emulator(request)
+    em.clock = make_clock(body["mode"], start=em.now(), speed=body.get("speed") or 1.0)
+    return ok(_clock_body(request))
+
+
+async def read_seed(request: Request) -> Response:
+    return ok({"seed": emulator(request).seed})
+
+
+async def set_seed(request: Request) -> Response:
+    body = await read_json(request, {"seed": Param("integer", required=True, nullable=False)})
+    emulator(request).reseed(body["seed"])
+    return ok({"seed": body["seed"]})
+
+
+def _journal_filters(request: Request) -> dict[str, Any]:
+    target = _scope(request)
+    query = request.query_params
+    status = query.get("status")
+    if status is not None and not status.isdigit():
+        raise InvalidRequestError("'status' must be an HTTP status code.", param="status")
+    return {
+        "method": query.get("method"),
+        "path": query.get("path"),
+        "status": int(status) if status else None,
+        "organization": target.organization.id if target else None,
+    }
+
+
+async def list_requests(request: Request) -> Response:
+    entries = emulator(request).journal.find(**_journal_filters(request))
+    return ok({"object": "list", "data": [e.to_dict() for e in entries]})
+
+
+async def count_requests(request: Request) -> Response:
+    return ok({"count": len(emulator(request).journal.find(**_journal_filters(request)))})
+
+
+async def clear_requests(request: Request) -> Response:
+    target = _scope(request)
+    emulator(request).journal.clear(target.organization.id if target else None)
+    return ok({"cleared": True})
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route(f"{PREFIX}/health", health, methods=["GET"]),
+        Route(f"{PREFIX}/reset", reset, methods=["POST"]),
+        Route(f"{PREFIX}/clock", read_clock, methods=["GET"]),
+        Route(f"{PREFIX}/clock", set_clock, methods=["POST"]),
+        Route(f"{PREFIX}/clock/advance", advance_clock, methods=["POST"]),
+        Route(f"{PREFIX}/seed", read_seed, methods=["GET"]),
+        Route(f"{PREFIX}/seed", set_seed, methods=["POST"]),
+        Route(f"{PREFIX}/requests", list_requests, methods=["GET"]),
+        Route(f"{PREFIX}/requests", clear_requests, methods=["DELETE"]),
+        Route(f"{PREFIX}/requests/count", count_requests, methods=["GET"]),
+    ]

@@ -1,0 +1,52 @@
+"""The app factory: the only place that knows every route. Nothing app-shaped exists at import time."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
+
+from .api import control, files, models
+from .clock import Clock
+from .domain.state import Emulator
+from .errors import APIError
+from .middleware import OpenAIEdge
+from .rendering import handle_api_error, handle_http_exception, handle_unexpected
+from .settings import Settings
+
+__all__ = ["create_app"]
+
+
+def _routes() -> list[BaseRoute]:
+    return [*files.routes(), *models.routes(), *control.routes()]
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
+    """Build an emulator app with its own state; two apps never share anything."""
+    settings = settings or Settings()
+    emulator = Emulator(settings, clock)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            emulator.close()
+
+    app = Starlette(
+        routes=_routes(),
+        middleware=[Middleware(OpenAIEdge, emulator=emulator)],
+        exception_handlers={
+            APIError: handle_api_error,
+            HTTPException: handle_http_exception,
+            Exception: handle_unexpected,
+        },
+        lifespan=lifespan,
+    )
+    app.router.redirect_slashes = False
+    app.state.emulator = emulator
+    return app

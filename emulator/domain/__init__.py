@@ -1,0 +1,1 @@
+"""The emulator's domain: state, records and rules, free of HTTP and sockets."""

@@ -1,0 +1,111 @@
+"""An ordered table of records with O(1) lookup and O(limit) cursor pages, the one paginator."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+__all__ = ["Collection", "Page"]
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+T = TypeVar("T", bound=_HasId)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    data: list[T]
+    has_more: bool
+
+    @property
+    def first_id(self) -> str | None:
+        return self.data[0].id if self.data else None
+
+    @property
+    def last_id(self) -> str | None:
+        return self.data[-1].id if self.data else None
+
+    def to_dict(self, render: Callable[[T], dict[str, Any]], *, cursors: bool = False) -> dict[str, Any]:
+        body: dict[str, Any] = {"object": "list", "data": [render(item) for item in self.data]}
+        if cursors:
+            body["first_id"] = self.first_id
+            body["last_id"] = self.last_id
+        body["has_more"] = self.has_more
+        return body
+
+
+class Collection(Generic[T]):
+    """Insertion-ordered records. Removal leaves a hole that is compacted away once holes dominate."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, T] = {}
+        self._order: list[str | None] = []
+        self._position: dict[str, int] = {}
+        self._lock = threading.RLock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self._items
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(list(self._items.values()))
+
+    def add(self, item: T) -> T:
+        with self._lock:
+            if item.id in self._items:
+                raise KeyError(f"duplicate id {item.id}")
+            self._items[item.id] = item
+            self._position[item.id] = len(self._order)
+            self._order.append(item.id)
+            return item
+
+    def get(self, item_id: str) -> T | None:
+        return self._items.get(item_id)
+
+    def remove(self, item_id: str) -> T | None:
+        with self._lock:
+            item = self._items.pop(item_id, None)
+            if item is None:
+                return None
+            self._order[self._position.pop(item_id)] = None
+            if len(self._order) > 32 and len(self._items) * 2 < len(self._order):
+                self._order = [i for i in self._order if i is not None]
+                self._position = {i: n for n, i in enumerate(self._order) if i is not None}
+            return item
+
+    def page(
+        self,
+        *,
+        limit: int,
+        after: str | None = None,
+        newest_first: bool = True,
+        where: Callable[[T], bool] | None = None,
+    ) -> Page[T]:
+        """Items strictly after `after` in the chosen order; an unknown cursor gives an empty page."""
+        with self._lock:
+            order = self._order
+            step = -1 if newest_first else 1
+            if after is None:
+                start = len(order) - 1 if newest_first else 0
+            elif after in self._position:
+                start = self._position[after] + step
+            else:
+                return Page([], False)
+            found: list[T] = []
+            index = start
+            while 0 <= index < len(order) and len(found) <= limit:
+                item_id = order[index]
+                if item_id is not None:
+                    item = self._items[item_id]
+                    if where is None or where(item):
+                        found.append(item)
+                index += step
+        return Page(found[:limit], len(found) > limit)

@@ -1,0 +1,89 @@
+"""The emulator's whole state: settings, clock, blobs, journal and one isolated Tenant per organization."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from ..clock import Clock, make_clock
+from ..ids import IdFactory
+from ..settings import Settings
+from .blobs import BlobStore
+from .collection import Collection
+from .files import FileRecord
+from .journal import Journal
+from .models import ModelRecord
+from .tenancy import Organization, organization_for
+
+__all__ = ["Emulator", "Tenant"]
+
+
+class Tenant:
+    """Everything one organization owns. All of it is built here, so a reset can't miss anything."""
+
+    def __init__(self, organization: Organization, seed: int) -> None:
+        self.organization = organization
+        self.ids = IdFactory(seed, organization.id)
+        self.lock = threading.RLock()
+        self.files: Collection[FileRecord] = Collection()
+        self.uploads: Collection[Any] = Collection()
+        self.models: Collection[ModelRecord] = Collection()
+
+    def settle(self, now: float) -> None:
+        """Bring state that is derived from the clock (job progress, expiries) up to `now` before a read."""
+
+
+class Emulator:
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.seed = settings.seed
+        self.clock: Clock = clock or make_clock(settings.clock, start=settings.start_time, speed=settings.speed)
+        self.blobs = BlobStore(settings.spool_threshold)
+        self.journal = Journal(settings.journal_limit)
+        self.ids = IdFactory(self.seed, "")
+        self._tenants: dict[str, Tenant] = {}
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def organization(self, api_key: str) -> Organization:
+        return organization_for(api_key, self.settings.organizations)
+
+    def tenant(self, api_key: str) -> Tenant:
+        org = self.organization(api_key)
+        with self._lock:
+            tenant = self._tenants.get(org.id)
+            if tenant is None:
+                tenant = self._tenants[org.id] = Tenant(org, self.seed)
+            return tenant
+
+    def tenants(self) -> list[Tenant]:
+        with self._lock:
+            return list(self._tenants.values())
+
+    def find_tenant(self, organization_id: str) -> Tenant | None:
+        with self._lock:
+            return self._tenants.get(organization_id)
+
+    def reset(self, organization_id: str | None = None) -> None:
+        """Forget every object (or one organization's); the clock and seed stay as they are."""
+        with self._lock:
+            doomed = list(self._tenants.values()) if organization_id is None else (
+                [self._tenants[organization_id]] if organization_id in self._tenants else []
+            )
+            for tenant in doomed:
+                del self._tenants[tenant.organization.id]
+        for tenant in doomed:
+            for record in tenant.files:
+                record.blob.discard()
+        self.journal.clear(organization_id)
+        if organization_id is None:
+            self.ids = IdFactory(self.seed, "")
+
+    def reseed(self, seed: int) -> None:
+        self.seed = seed
+        self.reset()
+
+    def close(self) -> None:
+        self.blobs.close()

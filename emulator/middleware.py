@@ -1,0 +1,115 @@
+"""The edge every /v1 request passes: request id, auth and tenancy, OpenAI's headers, the journal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .domain.journal import JournalEntry
+from .domain.state import Emulator, Tenant
+from .domain.tenancy import authenticate
+from .errors import APIError
+from .rendering import error_response
+
+__all__ = ["OpenAIEdge"]
+
+OPENAI_VERSION = "2020-10-01"
+
+
+class OpenAIEdge:
+    def __init__(self, app: ASGIApp, emulator: Emulator) -> None:
+        self.app = app
+        self.emulator = emulator
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _is_api(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        em = self.emulator
+        started = em.now()
+        state: dict[str, Any] = scope.setdefault("state", {})
+        status: list[int] = [500]
+        tenant: Tenant | None = None
+        try:
+            key = authenticate(_header(scope, b"authorization"), em.settings.api_keys)
+            tenant = em.tenant(key)
+        except APIError as exc:
+            state["request_id"] = em.ids.request_id()
+            response = error_response(exc)
+            await response(scope, receive, self._with_headers(send, state, None, started, status))
+            self._record(scope, state, None, status[0])
+            return
+        state["tenant"] = tenant
+        state["request_id"] = tenant.ids.request_id()
+        try:
+            await self.app(scope, receive, self._with_headers(send, state, tenant, started, status))
+        finally:
+            self._record(scope, state, tenant, status[0])
+
+    def _with_headers(
+        self, send: Send, state: dict[str, Any], tenant: Tenant | None, started: float, status: list[int]
+    ) -> Send:
+        em = self.emulator
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+                headers = list(message.get("headers", []))
+                elapsed_ms = max(0, round((em.now() - started) * 1000))
+                extra = {
+                    "x-request-id": state["request_id"],
+                    "openai-processing-ms": str(elapsed_ms),
+                    "openai-version": OPENAI_VERSION,
+                    "access-control-expose-headers": "X-Request-ID",
+                }
+                if tenant is not None:
+                    extra["openai-organization"] = tenant.organization.name
+                    extra.update(state.get("rate_limit_headers") or _static_rate_limits(em))
+                present = {name.lower() for name, _ in headers}
+                for name, value in extra.items():
+                    if name.encode() not in present:
+                        headers.append((name.encode(), value.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        return send_with_headers
+
+    def _record(self, scope: Scope, state: dict[str, Any], tenant: Tenant | None, status: int) -> None:
+        query = {k.decode(): v.decode() for k, _, v in (p.partition(b"=") for p in scope["query_string"].split(b"&") if p)}
+        self.emulator.journal.record(
+            JournalEntry(
+                method=scope["method"],
+                path=scope["path"],
+                query=query,
+                body=state.get("journal_body"),
+                status=status,
+                request_id=state["request_id"],
+                timestamp=self.emulator.now(),
+                organization=tenant.organization.id if tenant else None,
+                rule=state.get("journal_rule"),
+            )
+        )
+
+
+def _is_api(path: str) -> bool:
+    return path == "/v1" or path.startswith("/v1/")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _static_rate_limits(em: Emulator) -> dict[str, str]:
+    s = em.settings
+    return {
+        "x-ratelimit-limit-requests": str(s.rate_limit_requests),
+        "x-ratelimit-limit-tokens": str(s.rate_limit_tokens),
+        "x-ratelimit-remaining-requests": str(s.rate_limit_requests - 1),
+        "x-ratelimit-remaining-tokens": str(s.rate_limit_tokens),
+        "x-ratelimit-reset-requests": "6ms",
+        "x-ratelimit-reset-tokens": "0s",
+    }

@@ -1,0 +1,1 @@
+"""pytest plugin: fixtures that give each test a clean emulator and ready OpenAI clients."""

@@ -1,0 +1,100 @@
+"""Settings: every knob of an emulator instance, loadable from keyword arguments or `EMULATOR_*` variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Settings"]
+
+MB = 1024 * 1024
+GB = 1024 * MB
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How one emulator behaves. Frozen: derive variants with `dataclasses.replace` or `with_overrides`."""
+
+    seed: int = 0
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "info"
+    # "virtual" only moves when told (tests); "real" follows the wall clock times `speed` (dev server).
+    clock: str = "virtual"
+    speed: float = 1.0
+    # Unix time the virtual clock starts at: 2025-01-01T00:00:00Z.
+    start_time: float = 1_735_689_600.0
+    # Allow-list of API keys; empty means every key is accepted and becomes its own tenant.
+    api_keys: tuple[str, ...] = ()
+    # API key -> organization name; keys mapped to the same name share one tenant.
+    organizations: Mapping[str, str] = field(default_factory=dict)
+    max_file_bytes: int = 512 * MB
+    max_upload_bytes: int = 8 * GB
+    max_part_bytes: int = 64 * MB
+    # Blobs above this many bytes are spooled to a temporary directory instead of RAM.
+    spool_threshold: int = 1 * MB
+    journal_limit: int = 10_000
+    rate_limit_requests: int = 10_000
+    rate_limit_tokens: int = 10_000_000
+
+    @classmethod
+    def from_env(cls, prefix: str = "EMULATOR_", environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read `<prefix><FIELD>` variables (JSON-decoded when possible, as Flask does); overrides win."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(prefix + f.name.upper())
+            if raw is not None:
+                values[f.name] = _decode(raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.build(**values)
+
+    @classmethod
+    def build(cls, **values: Any) -> Settings:
+        """Construct from loosely typed values (strings from the shell, lists from JSON), checking each."""
+        names = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - set(names))
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(unknown)}")
+        return cls(**{k: _coerce(names[k], v) for k, v in values.items()})
+
+    def with_overrides(self, **values: Any) -> Settings:
+        current = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        current.update(values)
+        return type(self).build(**current)
+
+    def __post_init__(self) -> None:
+        if self.clock not in ("virtual", "real"):
+            raise ValueError(f"clock must be 'virtual' or 'real', not {self.clock!r}")
+        if self.speed <= 0:
+            raise ValueError("speed must be positive")
+
+
+def _decode(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _coerce(f: dataclasses.Field[Any], value: Any) -> Any:
+    kind = str(f.type)
+    try:
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            return float(value)
+        if kind == "str":
+            return str(value)
+        if kind.startswith("tuple"):
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(str(item).strip() for item in items if str(item).strip())
+        if kind.startswith("Mapping"):
+            return dict(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"setting {f.name!r}: cannot use {value!r} ({exc})") from None
+    return value
