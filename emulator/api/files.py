@@ -53,7 +53,7 @@ async def list_files(request: Request) -> Response:
     em, owner = emulator(request), tenant(request)
     params = page_params(request, default_limit=10_000, max_limit=10_000, orders=("desc", "asc"))
     page = files.list_files(owner, em.now(), purpose=request.query_params.get("purpose") or None, **params)
-    return ok(page.to_dict(files.FileRecord.to_dict, cursors=True))
+    return ok(page.to_dict(files.FileRecord.to_dict, cursors=True, empty_cursor=""))
 
 
 async def retrieve_file(request: Request) -> Response:

@@ -31,11 +31,15 @@ class Page(Generic[T]):
     def last_id(self) -> str | None:
         return self.data[-1].id if self.data else None
 
-    def to_dict(self, render: Callable[[T], dict[str, Any]], *, cursors: bool = False) -> dict[str, Any]:
+    def to_dict(
+        self, render: Callable[[T], dict[str, Any]], *, cursors: bool = False, empty_cursor: str | None = None
+    ) -> dict[str, Any]:
+        """The list envelope. `cursors` adds first_id/last_id; `empty_cursor` is what they are on an empty
+        page (None where the spec allows null, "" where it insists on a string, as for files)."""
         body: dict[str, Any] = {"object": "list", "data": [render(item) for item in self.data]}
         if cursors:
-            body["first_id"] = self.first_id
-            body["last_id"] = self.last_id
+            body["first_id"] = self.first_id if self.data else empty_cursor
+            body["last_id"] = self.last_id if self.data else empty_cursor
         body["has_more"] = self.has_more
         return body
 

@@ -30,17 +30,18 @@ class FileRecord:
     status: str = "processed"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "object": "file",
             "id": self.id,
             "purpose": self.purpose,
             "filename": self.filename,
             "bytes": self.bytes,
             "created_at": self.created_at,
-            "expires_at": self.expires_at,
-            "status": self.status,
-            "status_details": None,
         }
+        if self.expires_at is not None:  # the spec types it as an integer, so it is left out, not null
+            body["expires_at"] = self.expires_at
+        body["status"] = self.status
+        return body
 
     def expired(self, now: float) -> bool:
         return self.expires_at is not None and now >= self.expires_at

@@ -67,7 +67,8 @@ class Emulator:
             return self._tenants.get(organization_id)
 
     def reset(self, organization_id: str | None = None) -> None:
-        """Forget every object (or one organization's); the clock and seed stay as they are."""
+        """Forget every object (or one organization's). A full reset also rewinds a virtual clock to its
+        start, so the same requests after a reset give the same bodies; a real clock keeps running."""
         with self._lock:
             doomed = list(self._tenants.values()) if organization_id is None else (
                 [self._tenants[organization_id]] if organization_id in self._tenants else []
@@ -80,6 +81,8 @@ class Emulator:
         self.journal.clear(organization_id)
         if organization_id is None:
             self.ids = IdFactory(self.seed, "")
+            if self.clock.mode == "virtual":
+                self.clock = make_clock("virtual", start=self.settings.start_time, speed=1.0)
 
     def reseed(self, seed: int) -> None:
         self.seed = seed
