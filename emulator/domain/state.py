@@ -11,6 +11,7 @@ from ..settings import Settings
 from .blobs import BlobStore
 from .collection import Collection
 from .files import FileRecord
+from .jobscript import JobScript
 from .journal import Journal
 from .models import ModelRecord
 from .tenancy import Organization, organization_for
@@ -83,6 +84,10 @@ class Emulator:
             self.ids = IdFactory(self.seed, "")
             if self.clock.mode == "virtual":
                 self.clock = make_clock("virtual", start=self.settings.start_time, speed=1.0)
+
+    def script_for_job(self, tenant: Tenant, request: dict[str, Any]) -> JobScript | None:
+        """The active scenario's lifecycle script for a job being created from `request` (None: as usual)."""
+        return None
 
     def reseed(self, seed: int) -> None:
         self.seed = seed
