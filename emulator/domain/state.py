@@ -68,8 +68,9 @@ class Emulator:
             return self._tenants.get(organization_id)
 
     def reset(self, organization_id: str | None = None) -> None:
-        """Forget every object (or one organization's). A full reset also rewinds a virtual clock to its
-        start, so the same requests after a reset give the same bodies; a real clock keeps running."""
+        """Forget every object (or one organization's). A full reset also puts the clock back as the
+        settings configure it (a virtual clock rewinds to its start), so the same requests after a reset
+        give the same bodies."""
         with self._lock:
             doomed = list(self._tenants.values()) if organization_id is None else (
                 [self._tenants[organization_id]] if organization_id in self._tenants else []
@@ -82,8 +83,7 @@ class Emulator:
         self.journal.clear(organization_id)
         if organization_id is None:
             self.ids = IdFactory(self.seed, "")
-            if self.clock.mode == "virtual":
-                self.clock = make_clock("virtual", start=self.settings.start_time, speed=1.0)
+            self.clock = make_clock(self.settings.clock, start=self.settings.start_time, speed=self.settings.speed)
 
     def script_for_job(self, tenant: Tenant, request: dict[str, Any]) -> JobScript | None:
         """The active scenario's lifecycle script for a job being created from `request` (None: as usual)."""
