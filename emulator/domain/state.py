@@ -15,6 +15,7 @@ from .jobscript import JobScript
 from .journal import Journal
 from .models import ModelRecord
 from .tenancy import Organization, organization_for
+from .uploads import UploadRecord
 
 __all__ = ["Emulator", "Tenant"]
 
@@ -27,7 +28,7 @@ class Tenant:
         self.ids = IdFactory(seed, organization.id)
         self.lock = threading.RLock()
         self.files: Collection[FileRecord] = Collection()
-        self.uploads: Collection[Any] = Collection()
+        self.uploads: Collection[UploadRecord] = Collection()
         self.models: Collection[ModelRecord] = Collection()
 
     def settle(self, now: float) -> None:
@@ -80,6 +81,8 @@ class Emulator:
         for tenant in doomed:
             for record in tenant.files:
                 record.blob.discard()
+            for upload in tenant.uploads:
+                upload.discard_parts()
         self.journal.clear(organization_id)
         if organization_id is None:
             self.ids = IdFactory(self.seed, "")
