@@ -17,6 +17,10 @@ from . import contract
 API_KEY = "sk-test-0123456789abcdefghijklmnopqrstuvwxyz"
 
 
+def pytest_report_header() -> str:
+    return contract.status()
+
+
 class ContractLog:
     """Collects spec violations seen by any client during one test; the test fails if there are any."""
 

@@ -2,7 +2,7 @@
 
 The spec lives at ../shared/contract/openapi.yaml beside the project (or wherever OPENAI_OPENAPI_SPEC
 points). The emulator never needs it; only this test helper reads it. When it is missing the helper says
-so once and the contract checks are off, which CI (CI=true) treats as an error instead.
+so once (in pytest's header) and the contract checks are off, which CI (CI=true) treats as an error.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import warnings
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -77,14 +76,19 @@ class Contract:
 @cache
 def load() -> Contract | None:
     if not SPEC_PATH.exists():
-        message = f"OpenAPI contract not found at {SPEC_PATH}: responses are NOT being validated against the spec"
         if os.environ.get("CI"):
-            raise RuntimeError(message)
-        warnings.warn(message, UserWarning, stacklevel=2)
+            raise RuntimeError(status())
         return None
     with SPEC_PATH.open("rb") as handle:
         spec = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return Contract(spec)
+
+
+def status() -> str:
+    """One line for pytest's header: where the contract is, or that it is missing."""
+    if SPEC_PATH.exists():
+        return f"OpenAPI contract: {SPEC_PATH}"
+    return f"OpenAPI contract NOT FOUND at {SPEC_PATH}: responses are not being validated against the spec"
 
 
 def check_response(method: str, path: str, status: int, content_type: str, raw: bytes) -> list[str]:
