@@ -66,7 +66,9 @@ async def add_part(request: Request) -> Response:
     limit = em.settings.max_part_bytes
     form = await read_form(request, max_bytes=limit, allowed=("data",))
     data = form.get("data")
-    request.state.journal_body = {"data": {"bytes": data.size if isinstance(data, UploadFile) else len(data or "")}}
+    request.state.journal_body = {
+        "data": {"bytes": data.size if isinstance(data, UploadFile) else len(data or "")}
+    }
     if isinstance(data, UploadFile):
         blob = await copy_to_blob(data, em.blobs, limit)
     elif isinstance(data, str):  # `curl -F data=...` sends the chunk as a plain field

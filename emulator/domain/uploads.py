@@ -31,7 +31,8 @@ __all__ = [
 PURPOSES = ("assistants", "batch", "fine-tune", "vision")
 LIFETIME_SECONDS = 3600
 
-# Stored states. "expired" is never stored: a pending Upload reads as expired once the clock passes expires_at.
+# Stored states. "expired" is never stored: a pending Upload reads as expired once the clock passes
+# expires_at.
 PENDING = "pending"  # accepting Parts
 COMPLETED = "completed"  # joined into `file`; its Parts are gone
 CANCELLED = "cancelled"  # abandoned by the client; its Parts are gone
@@ -46,7 +47,12 @@ class PartRecord:
     blob: Blob = field(repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "object": "upload.part", "created_at": self.created_at, "upload_id": self.upload_id}
+        return {
+            "id": self.id,
+            "object": "upload.part",
+            "created_at": self.created_at,
+            "upload_id": self.upload_id,
+        }
 
 
 @dataclass
@@ -137,7 +143,8 @@ def get_upload(tenant: Tenant, upload_id: str) -> UploadRecord:
 
 def check_accepts_parts(record: UploadRecord, now: float) -> None:
     """Raise unless Parts may be added now; checked before the body is read and again after."""
-    _require_pending(record, now, "parts")
+    with record.lock:
+        _require_pending(record, now, "parts")
 
 
 def add_part(tenant: Tenant, upload_id: str, now: float, blob: Blob, *, max_upload_bytes: int) -> PartRecord:
@@ -149,8 +156,8 @@ def add_part(tenant: Tenant, upload_id: str, now: float, blob: Blob, *, max_uplo
             received = record.received()
             if received + blob.size > max_upload_bytes:
                 raise InvalidRequestError(
-                    f"Upload {record.id} already holds {received} bytes; this Part of {blob.size} bytes would "
-                    f"exceed the maximum of {max_upload_bytes} bytes for an Upload.",
+                    f"Upload {record.id} already holds {received} bytes; this Part of {blob.size} bytes "
+                    f"would exceed the maximum of {max_upload_bytes} bytes for an Upload.",
                     param="data",
                 )
             part = PartRecord(id=tenant.ids.new("part_"), upload_id=record.id, created_at=int(now), blob=blob)
@@ -162,7 +169,13 @@ def add_part(tenant: Tenant, upload_id: str, now: float, blob: Blob, *, max_uplo
 
 
 def complete_upload(
-    tenant: Tenant, upload_id: str, now: float, blobs: BlobStore, *, part_ids: list[str], md5: str | None = None
+    tenant: Tenant,
+    upload_id: str,
+    now: float,
+    blobs: BlobStore,
+    *,
+    part_ids: list[str],
+    md5: str | None = None,
 ) -> UploadRecord:
     """Join the named Parts in order into a new File. Slow for big Uploads: call it off the event loop."""
     record = get_upload(tenant, upload_id)
@@ -248,7 +261,9 @@ def _require_pending(record: UploadRecord, now: float, action: str) -> None:
     if status == EXPIRED and record.parts:
         record.discard_parts()
     if status != PENDING:
-        raise InvalidRequestError(f"Cannot {verb} Upload {record.id} because its status is '{status}'; {rule}.")
+        raise InvalidRequestError(
+            f"Cannot {verb} Upload {record.id} because its status is '{status}'; {rule}."
+        )
 
 
 def _sweep_expired(tenant: Tenant, now: float) -> None:

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import asyncio
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import openai
 import pytest
+from openai.types import Upload
 
 from emulator.domain.state import Emulator
 from emulator.domain.uploads import UploadRecord
@@ -14,16 +17,16 @@ LINE = b'{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", 
 DATA = LINE * 40
 
 
-def start(client: openai.OpenAI, size: int = len(DATA), **kwargs: Any):  # type: ignore[no-untyped-def]
+def start(client: openai.OpenAI, size: int = len(DATA), **kwargs: Any) -> Upload:
     params: dict[str, Any] = {"filename": "train.jsonl", "purpose": "fine-tune", "mime_type": "text/jsonl"}
     params.update(kwargs)
     return client.uploads.create(bytes=size, **params)
 
 
 def record(emulator: Emulator, upload_id: str) -> UploadRecord:
-    found = [t.uploads.get(upload_id) for t in emulator.tenants() if t.uploads.get(upload_id) is not None]
+    found = [u for t in emulator.tenants() if (u := t.uploads.get(upload_id)) is not None]
     assert len(found) == 1
-    return found[0]  # type: ignore[return-value]
+    return found[0]
 
 
 def error(info: pytest.ExceptionInfo[openai.APIStatusError]) -> dict[str, Any]:
@@ -32,7 +35,7 @@ def error(info: pytest.ExceptionInfo[openai.APIStatusError]) -> dict[str, Any]:
     return body
 
 
-# --- create ---------------------------------------------------------------------------------------------------
+# --- create ------------------------------------------------------------------------------------------
 
 
 def test_create_returns_pending_upload_expiring_in_an_hour(client: openai.OpenAI, emulator: Emulator) -> None:
@@ -46,7 +49,9 @@ def test_create_returns_pending_upload_expiring_in_an_hour(client: openai.OpenAI
     assert upload.file is None
 
 
-def test_create_bytes_over_the_upload_limit_is_400_naming_bytes(client: openai.OpenAI, emulator: Emulator) -> None:
+def test_create_bytes_over_the_upload_limit_is_400_naming_bytes(
+    client: openai.OpenAI, emulator: Emulator
+) -> None:
     limit = emulator.settings.max_upload_bytes
     with pytest.raises(openai.BadRequestError) as info:
         start(client, size=limit + 1)
@@ -104,7 +109,8 @@ def test_create_purpose_must_be_in_the_uploads_enum(client: openai.OpenAI) -> No
     with pytest.raises(openai.BadRequestError) as info:
         start(client, purpose="user_data")
     assert error(info) == {
-        "message": "Invalid value: 'user_data'. Supported values are: 'assistants', 'batch', 'fine-tune', and 'vision'.",
+        "message": "Invalid value: 'user_data'. Supported values are: "
+        "'assistants', 'batch', 'fine-tune', and 'vision'.",
         "type": "invalid_request_error",
         "param": "purpose",
         "code": "invalid_value",
@@ -147,18 +153,27 @@ def test_create_expires_after_needs_both_fields(http: httpx.Client) -> None:
     }
 
 
-# --- the whole flow -------------------------------------------------------------------------------------------
+# --- the whole flow ----------------------------------------------------------------------------------
 
 
 def test_chunked_helper_round_trips_exact_bytes(client: openai.OpenAI, emulator: Emulator) -> None:
     data = bytes(range(256)) * 7 + DATA
     upload = client.uploads.upload_file_chunked(
-        file=data, filename="weird.jsonl", bytes=len(data), mime_type="text/jsonl", purpose="fine-tune", part_size=1000
+        file=data,
+        filename="weird.jsonl",
+        bytes=len(data),
+        mime_type="text/jsonl",
+        purpose="fine-tune",
+        part_size=1000,
     )
     assert upload.status == "completed"
     assert upload.file is not None
     assert upload.file.bytes == len(data)
-    assert (upload.file.filename, upload.file.purpose, upload.file.status) == ("weird.jsonl", "fine-tune", "processed")
+    assert (upload.file.filename, upload.file.purpose, upload.file.status) == (
+        "weird.jsonl",
+        "fine-tune",
+        "processed",
+    )
     assert client.files.retrieve(upload.file.id) == upload.file
     assert client.files.content(upload.file.id).read() == data
     parts = emulator.journal.find(method="POST", path=f"/v1/uploads/{upload.id}/parts", status=200)
@@ -169,7 +184,11 @@ def test_chunked_helper_from_a_path_with_md5(client: openai.OpenAI, tmp_path: An
     path = tmp_path / "from-disk.jsonl"
     path.write_bytes(DATA)
     upload = client.uploads.upload_file_chunked(
-        file=path, mime_type="text/jsonl", purpose="fine-tune", part_size=777, md5=hashlib.md5(DATA).hexdigest()
+        file=path,
+        mime_type="text/jsonl",
+        purpose="fine-tune",
+        part_size=777,
+        md5=hashlib.md5(DATA).hexdigest(),
     )
     assert upload.filename == "from-disk.jsonl"
     assert upload.file is not None
@@ -179,7 +198,12 @@ def test_chunked_helper_from_a_path_with_md5(client: openai.OpenAI, tmp_path: An
 @pytest.mark.anyio
 async def test_async_chunked_helper_round_trips_exact_bytes(async_client: openai.AsyncOpenAI) -> None:
     upload = await async_client.uploads.upload_file_chunked(
-        file=DATA, filename="train.jsonl", bytes=len(DATA), mime_type="text/jsonl", purpose="fine-tune", part_size=999
+        file=DATA,
+        filename="train.jsonl",
+        bytes=len(DATA),
+        mime_type="text/jsonl",
+        purpose="fine-tune",
+        part_size=999,
     )
     assert upload.status == "completed"
     assert upload.file is not None
@@ -196,6 +220,20 @@ async def test_async_create_parts_cancel(async_client: openai.AsyncOpenAI) -> No
     assert (part.object, part.upload_id) == ("upload.part", upload.id)
     cancelled = await async_client.uploads.cancel(upload.id)
     assert cancelled.status == "cancelled"
+
+
+@pytest.mark.anyio
+async def test_parts_added_in_parallel_complete_in_the_chosen_order(async_client: openai.AsyncOpenAI) -> None:
+    chunks = [bytes([n]) * (1000 + n) for n in range(8)]
+    upload = await async_client.uploads.create(
+        bytes=sum(map(len, chunks)), filename="p.jsonl", purpose="fine-tune", mime_type="text/jsonl"
+    )
+    parts = await asyncio.gather(*(async_client.uploads.parts.create(upload.id, data=c) for c in chunks))
+    assert len({p.id for p in parts}) == len(chunks)
+    done = await async_client.uploads.complete(upload.id, part_ids=[p.id for p in reversed(parts)])
+    assert done.file is not None
+    content = await async_client.files.content(done.file.id)
+    assert content.read() == b"".join(reversed(chunks))
 
 
 def test_part_object_shape(client: openai.OpenAI, emulator: Emulator) -> None:
@@ -271,7 +309,11 @@ def test_multi_part_upload_larger_than_spool_threshold(client: openai.OpenAI, em
     data = LINE * (threshold * 5 // 2 // len(LINE) + 1)
     assert len(data) > threshold
     upload = client.uploads.upload_file_chunked(
-        file=data, filename="big.jsonl", bytes=len(data), mime_type="text/jsonl", purpose="fine-tune",
+        file=data,
+        filename="big.jsonl",
+        bytes=len(data),
+        mime_type="text/jsonl",
+        purpose="fine-tune",
         part_size=threshold // 2 + 1,
     )
     assert upload.file is not None and upload.file.bytes == len(data)
@@ -309,7 +351,7 @@ def test_reset_frees_part_blobs(client: openai.OpenAI, emulator: Emulator) -> No
     assert not part.blob.on_disk
 
 
-# --- errors ---------------------------------------------------------------------------------------------------
+# --- errors ------------------------------------------------------------------------------------------
 
 
 def _not_found(upload_id: str) -> dict[str, Any]:
@@ -323,7 +365,7 @@ def _not_found(upload_id: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("verb", ["parts", "complete", "cancel"])
 def test_unknown_upload_is_404(client: openai.OpenAI, verb: str) -> None:
-    calls = {
+    calls: dict[str, Callable[[], object]] = {
         "parts": lambda: client.uploads.parts.create("upload_nope", data=b"x"),
         "complete": lambda: client.uploads.complete("upload_nope", part_ids=[]),
         "cancel": lambda: client.uploads.cancel("upload_nope"),
@@ -395,7 +437,9 @@ def test_no_parts_or_completion_after_cancel(client: openai.OpenAI) -> None:
     )
     with pytest.raises(openai.BadRequestError) as info:
         client.uploads.cancel(upload.id)
-    assert error(info)["message"].endswith("because its status is 'cancelled'; only a pending Upload can be cancelled.")
+    assert error(info)["message"].endswith(
+        "because its status is 'cancelled'; only a pending Upload can be cancelled."
+    )
 
 
 def test_upload_expires_an_hour_after_creation(client: openai.OpenAI, emulator: Emulator) -> None:
@@ -434,8 +478,8 @@ def test_complete_byte_total_must_match(client: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as info:
         client.uploads.complete(upload.id, part_ids=[part.id])
     assert error(info) == {
-        "message": f"The Parts in part_ids add up to 3 bytes, but Upload {upload.id} was created with bytes=10. "
-        "The total must match exactly.",
+        "message": f"The Parts in part_ids add up to 3 bytes, but Upload {upload.id} was created with "
+        "bytes=10. The total must match exactly.",
         "type": "invalid_request_error",
         "param": "part_ids",
         "code": None,
@@ -450,8 +494,8 @@ def test_complete_md5_mismatch_is_400_and_can_be_retried(client: openai.OpenAI) 
     with pytest.raises(openai.BadRequestError) as info:
         client.uploads.complete(upload.id, part_ids=[part.id], md5=wrong)
     assert error(info) == {
-        "message": f"The md5 checksum you gave ({wrong}) does not match the md5 checksum of the uploaded bytes "
-        f"({hashlib.md5(b'abc').hexdigest()}).",
+        "message": f"The md5 checksum you gave ({wrong}) does not match the md5 checksum of the uploaded "
+        f"bytes ({hashlib.md5(b'abc').hexdigest()}).",
         "type": "invalid_request_error",
         "param": "md5",
         "code": None,
