@@ -1,1 +1,193 @@
-"""pytest plugin: fixtures that give each test a clean emulator and ready OpenAI clients."""
+"""pytest plugin: fixtures that give each test a clean emulator and ready OpenAI clients.
+
+Fixtures: `openai_emulator` (an `emulator.testing.EmulatorHandle`, reset for the test, with
+`OPENAI_BASE_URL`/`OPENAI_API_KEY` set), `openai_client`, `async_openai_client`, `emulator_settings`
+(override it in a conftest.py) and `openai_emulator_mode`. Marker: `@pytest.mark.emulator(...)`.
+Options: `--emulator-mode=live|inprocess|both` (ini `emulator_mode`), ini `emulator_timeout`.
+One emulator per mode and settings per pytest process (so each xdist worker has its own), reset per test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    import openai
+
+    from .settings import Settings
+    from .testing import EmulatorHandle
+
+__all__ = [
+    "async_openai_client",
+    "emulator_settings",
+    "openai_client",
+    "openai_emulator",
+    "openai_emulator_mode",
+]
+
+MARKER = (
+    "emulator(scenario=None, seed=None, clock=None, mode=None, **settings): configure the openai_emulator "
+    "fixture for this test: a scenario (library name, YAML path or built Scenario), the seed, the clock "
+    "('virtual', 'real', or a start time), the mode ('inprocess' or 'live') and any other Settings field."
+)
+_HANDLE = pytest.StashKey["EmulatorHandle"]()
+_MODES = ("live", "inprocess", "both")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("openai-emulator", "OpenAI fine-tuning emulator")
+    group.addoption(
+        "--emulator-mode",
+        choices=_MODES,
+        default=None,
+        help="how tests reach the emulator: live (a socket on 127.0.0.1), inprocess (no socket), or both "
+        "(each test runs once per mode). Default: the emulator_mode ini value, else live.",
+    )
+    parser.addini("emulator_mode", "default --emulator-mode (live, inprocess or both)", default="live")
+    parser.addini("emulator_timeout", "seconds the ready clients wait for a response", default="30")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER)
+
+
+def _configured_mode(config: pytest.Config) -> str:
+    mode = config.getoption("--emulator-mode", None) or str(config.getini("emulator_mode") or "live")
+    if mode not in _MODES:
+        raise pytest.UsageError(f"emulator_mode must be one of {', '.join(_MODES)}, not {mode!r}")
+    return mode
+
+
+def _marker_kwargs(node: pytest.Item | pytest.Collector | Any) -> dict[str, Any]:
+    """The `emulator` markers' keyword arguments, closest (function) winning over class and module."""
+    merged: dict[str, Any] = {}
+    for marker in reversed(list(node.iter_markers("emulator"))):
+        if marker.args:
+            raise pytest.UsageError("@pytest.mark.emulator takes keyword arguments only")
+        merged.update(marker.kwargs)
+    return merged
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "openai_emulator_mode" not in metafunc.fixturenames:
+        return
+    if _configured_mode(metafunc.config) == "both" and "mode" not in _marker_kwargs(metafunc.definition):
+        metafunc.parametrize("openai_emulator_mode", ["inprocess", "live"], scope="function")
+
+
+@pytest.fixture
+def openai_emulator_mode(request: pytest.FixtureRequest) -> str:
+    """'inprocess' or 'live' for this test: the marker's `mode`, else --emulator-mode / ini."""
+    mode = _marker_kwargs(request.node).get("mode") or _configured_mode(request.config)
+    if mode not in ("inprocess", "live"):
+        raise pytest.UsageError(f"@pytest.mark.emulator(mode=...) must be 'inprocess' or 'live', not {mode!r}")
+    return str(mode)
+
+
+@pytest.fixture
+def emulator_settings() -> Settings:
+    """The settings every test starts from. Override this fixture in a conftest.py to change them."""
+    from .settings import Settings
+
+    return Settings(host="127.0.0.1", port=0)
+
+
+class _Pool:
+    """The emulators of this pytest process: one per (mode, settings that need their own app)."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._handles: dict[tuple[str, str], EmulatorHandle] = {}
+
+    def get(self, mode: str, settings: Settings) -> EmulatorHandle:
+        from .testing import EmulatorHandle, structural_key
+
+        key = (mode, repr(structural_key(settings)))  # Settings holds a dict: not hashable
+        handle = self._handles.get(key)
+        if handle is None:
+            handle = self._handles[key] = EmulatorHandle(settings, mode=mode, timeout=self.timeout).start()
+        return handle
+
+    def close(self) -> None:
+        while self._handles:
+            _, handle = self._handles.popitem()
+            handle.close()
+
+
+@pytest.fixture(scope="session")
+def _openai_emulator_pool(pytestconfig: pytest.Config) -> Iterator[_Pool]:
+    pool = _Pool(float(pytestconfig.getini("emulator_timeout")))
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+@pytest.fixture
+def openai_emulator(
+    request: pytest.FixtureRequest,
+    emulator_settings: Settings,
+    openai_emulator_mode: str,
+    _openai_emulator_pool: _Pool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[EmulatorHandle]:
+    """A clean emulator for this test (shared per process, reset here), with the environment pointed at it."""
+    from .testing import parse_clock
+
+    options = _marker_kwargs(request.node)
+    options.pop("mode", None)
+    scenario = options.pop("scenario", None)
+    overrides = {k: v for k, v in options.items() if v is not None}
+    if "clock" in overrides:
+        overrides.update(parse_clock(overrides.pop("clock")))
+    try:
+        settings = emulator_settings.with_overrides(**overrides) if overrides else emulator_settings
+    except (TypeError, ValueError) as exc:
+        raise pytest.UsageError(f"@pytest.mark.emulator: {exc}") from None
+    handle = _openai_emulator_pool.get(openai_emulator_mode, settings)
+    handle.check()  # a crashed server fails here, not later as a hang
+    handle.reset(settings)
+    if scenario is not None:
+        handle.use_scenario(scenario)
+    for name, value in handle.env().items():
+        monkeypatch.setenv(name, value)
+    for module, attribute, replacement in handle.openai_patches():
+        monkeypatch.setattr(module, attribute, replacement)
+    request.node.stash[_HANDLE] = handle
+    yield handle
+
+
+@pytest.fixture
+def openai_client(openai_emulator: EmulatorHandle) -> Iterator[openai.OpenAI]:
+    """The official sync client for this test's emulator (strict response validation on)."""
+    with openai_emulator.client() as client:
+        yield client
+
+
+@pytest.fixture
+def async_openai_client(openai_emulator: EmulatorHandle) -> openai.AsyncOpenAI:
+    """The official async client (strict validation on). A plain fixture, so it works under anyio,
+    pytest-asyncio or trio alike; its HTTP client keeps no idle connections, so nothing needs closing."""
+    return openai_emulator.async_client()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Fail the test with the server-side traceback when the emulator raised while serving it."""
+    try:
+        result = yield
+    except BaseException as exc:
+        handle = item.stash.get(_HANDLE, None)
+        if handle is not None:
+            try:
+                handle.check()
+            except AssertionError as server_error:
+                exc.add_note(str(server_error))
+        raise
+    handle = item.stash.get(_HANDLE, None)
+    if handle is not None:
+        handle.check()
+    return result

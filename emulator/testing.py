@@ -1,0 +1,442 @@
+"""EmulatorHandle: one emulator for tests, in-process (no socket) or live (a real socket), with controls.
+
+The pytest plugin is a thin layer over this module; it works without pytest too:
+
+    with EmulatorHandle(mode="inprocess") as emu:
+        client = emu.client()
+        client.files.create(file=("train.jsonl", data), purpose="fine-tune")
+        emu.advance("10m")
+        emu.assert_called("POST", "/v1/files", times=1)
+
+Both modes drive the same app object in this process, so clock, seed, journal and scenario controls act
+on the state directly; only the HTTP path differs (Starlette's test transport vs. uvicorn on 127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import fnmatch
+from collections.abc import AsyncIterator, Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import httpx2
+
+from .app import create_app
+from .domain.journal import JournalEntry
+from .durations import parse_duration
+from .server import EmulatorServer, ErrorTrap
+from .settings import Settings
+
+if TYPE_CHECKING:
+    import openai
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    from .domain.state import Emulator
+
+__all__ = ["DEFAULT_API_KEY", "INPROCESS_URL", "MODES", "EmulatorHandle", "parse_clock"]
+
+MODES = ("inprocess", "live")
+DEFAULT_API_KEY = "sk-emulator-test-0123456789abcdefghijklmnop"
+# Where in-process requests "go": a reserved TLD, so a request that escapes the transport fails loudly.
+INPROCESS_URL = "http://openai-emulator.test"
+# Settings a handle can change between tests without a new app (they are read at request time).
+PER_TEST_FIELDS = ("seed", "clock", "speed", "start_time", "api_keys", "organizations")
+
+
+def parse_clock(value: object) -> dict[str, Any]:
+    """Settings for a marker's `clock=`: "virtual"/"real", a start time (Unix seconds, datetime, ISO 8601)."""
+    if value in ("virtual", "real"):
+        return {"clock": value}
+    if isinstance(value, dt.datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return {"clock": "virtual", "start_time": moment.timestamp()}
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {"clock": "virtual", "start_time": float(value)}
+    if isinstance(value, str):
+        try:
+            return parse_clock(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            pass
+    raise ValueError(
+        f"clock must be 'virtual', 'real', a Unix time, a datetime or an ISO 8601 string, not {value!r}"
+    )
+
+
+def structural_key(settings: Settings) -> Settings:
+    """The part of `settings` that needs its own app: everything but the per-test fields."""
+    defaults = Settings()
+    return dataclasses.replace(settings, **{name: getattr(defaults, name) for name in PER_TEST_FIELDS})
+
+
+class EmulatorHandle:
+    """An emulator app plus the way to reach it (`mode`), ready clients and test controls.
+
+    Args:
+        settings: how the emulator behaves (`port` 0 picks a free port in live mode).
+        mode: "inprocess" (Starlette's test transport straight into the app) or "live" (uvicorn in a
+            thread on `settings.host`).
+        api_key: the key the ready clients and `env()` use; the first allow-listed key by default.
+        timeout: seconds the ready clients wait for a response, so a stuck request fails instead of hanging.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        mode: str = "inprocess",
+        api_key: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        self.settings = settings or Settings(host="127.0.0.1", port=0)
+        self.mode = mode
+        self.timeout = timeout
+        self._api_key = api_key
+        self.app: Starlette = create_app(self.settings)
+        self._server: EmulatorServer | None = None
+        self._test_client: TestClient | None = None
+        self._trap: ErrorTrap | None = None
+        self._transport: httpx2.BaseTransport | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    def start(self) -> EmulatorHandle:
+        if self.started:
+            return self
+        if self.mode == "live":
+            self._server = EmulatorServer(self.settings, app=self.app).start()
+            self._trap = self._server.trap
+        else:
+            from starlette.testclient import TestClient
+
+            self._trap = ErrorTrap(self.app)
+            client = TestClient(self._trap, base_url=INPROCESS_URL, raise_server_exceptions=False)
+            self._test_client = client.__enter__()  # one event loop thread for the app, lifespan run once
+            self._transport = _SharedTransport(client._transport)
+        return self
+
+    @property
+    def started(self) -> bool:
+        return self._server is not None or self._test_client is not None
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        if self._test_client is not None:
+            self._test_client.__exit__(None, None, None)
+            self._test_client = None
+            self._transport = None
+
+    def __enter__(self) -> EmulatorHandle:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- where it is -----------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> Emulator:
+        """The emulator's state object (`emulator.domain.state.Emulator`)."""
+        em: Emulator = self.app.state.emulator
+        return em
+
+    @property
+    def url(self) -> str:
+        """The origin: `http://127.0.0.1:<port>` live, `http://openai-emulator.test` in-process."""
+        if self._server is not None:
+            return self._server.url
+        if self._test_client is not None:
+            return INPROCESS_URL
+        raise RuntimeError("the emulator is not started")
+
+    @property
+    def base_url(self) -> str:
+        """What to give the SDK as `base_url`."""
+        return self.url + "/v1"
+
+    @property
+    def api_key(self) -> str:
+        if self._api_key is not None:
+            return self._api_key
+        keys = self.state.settings.api_keys
+        return keys[0] if keys else DEFAULT_API_KEY
+
+    def env(self) -> dict[str, str]:
+        """`OPENAI_BASE_URL` and `OPENAI_API_KEY` for code that builds its own client."""
+        return {"OPENAI_BASE_URL": self.base_url, "OPENAI_API_KEY": self.api_key}
+
+    # -- clients ---------------------------------------------------------------------------------------
+
+    def http_client(self, **kwargs: Any) -> httpx2.Client:
+        """A plain `httpx2.Client` for this emulator (base URL is the origin; add `/v1/...` yourself)."""
+        kwargs.setdefault("timeout", self.timeout)
+        kwargs.setdefault("base_url", self.url)
+        if self.mode == "inprocess":
+            kwargs.setdefault("transport", self._inprocess_transport())
+        return httpx2.Client(**kwargs)
+
+    def async_http_client(self, **kwargs: Any) -> httpx2.AsyncClient:
+        """A plain `httpx2.AsyncClient`. It keeps no idle connections, so it needs no `aclose()`."""
+        kwargs.setdefault("timeout", self.timeout)
+        kwargs.setdefault("base_url", self.url)
+        if self.mode == "inprocess":
+            kwargs.setdefault("transport", _ThreadedAsyncTransport(self._inprocess_transport()))
+        else:
+            kwargs.setdefault("limits", httpx2.Limits(max_keepalive_connections=0))
+        return httpx2.AsyncClient(**kwargs)
+
+    def client(self, *, api_key: str | None = None, **kwargs: Any) -> openai.OpenAI:
+        """The official sync client, pointed here, with strict response validation on."""
+        import openai
+
+        kwargs.setdefault("http_client", self.http_client())
+        kwargs.setdefault("_strict_response_validation", True)
+        return openai.OpenAI(base_url=self.base_url, api_key=api_key or self.api_key, **kwargs)
+
+    def async_client(self, *, api_key: str | None = None, **kwargs: Any) -> openai.AsyncOpenAI:
+        """The official async client, pointed here, with strict response validation on."""
+        import openai
+
+        kwargs.setdefault("http_client", self.async_http_client())
+        kwargs.setdefault("_strict_response_validation", True)
+        return openai.AsyncOpenAI(base_url=self.base_url, api_key=api_key or self.api_key, **kwargs)
+
+    def _inprocess_transport(self) -> httpx2.BaseTransport:
+        if self._transport is None:
+            raise RuntimeError("the emulator is not started")
+        return self._transport
+
+    def openai_patches(self) -> list[tuple[object, str, object]]:
+        """In-process mode: (module, name, replacement) triples that route the default HTTP client of
+        `openai.OpenAI()`/`AsyncOpenAI()` built from the environment into the app. Empty when live."""
+        if self.mode != "inprocess":
+            return []
+        import openai._base_client as base
+
+        transport = self._inprocess_transport()
+        patches: list[tuple[object, str, object]] = []
+        for name, make in (
+            ("SyncHttpxClientWrapper", lambda: transport),
+            ("AsyncHttpxClientWrapper", lambda: _ThreadedAsyncTransport(transport)),
+        ):
+            original = getattr(base, name, None)
+            if isinstance(original, type):
+                patches.append((base, name, _routed(original, make)))
+        return patches
+
+    # -- per-test state --------------------------------------------------------------------------------
+
+    def reset(self, settings: Settings | None = None) -> None:
+        """Forget everything (files, jobs, models, journal, scenario state) and rewind the clock.
+
+        `settings` may change the per-test fields (seed, clock, speed, start_time, api_keys,
+        organizations); the others must match the handle's settings.
+        """
+        if settings is not None:
+            if structural_key(settings) != structural_key(self.settings):
+                changed = [
+                    f.name
+                    for f in dataclasses.fields(settings)
+                    if f.name not in PER_TEST_FIELDS and getattr(settings, f.name) != getattr(self.settings, f.name)
+                ]
+                raise ValueError(f"these settings need a new emulator, not a reset: {', '.join(changed)}")
+            # Safe to swap: every per-test field is read at request time or rebuilt by the reset below.
+            self.state.settings = settings
+        state = self.state
+        state.reseed(state.settings.seed)
+        if self._trap is not None:
+            self._trap.take()
+
+    @property
+    def seed(self) -> int:
+        return self.state.seed
+
+    def reseed(self, seed: int) -> None:
+        """Change the seed; like OpenAI's control API this also resets everything."""
+        self.state.reseed(seed)
+
+    # -- scenarios -------------------------------------------------------------------------------------
+
+    def use_scenario(self, scenario: object) -> None:
+        """Activate a scenario: a library name (`scenarios/<name>.yaml`), a YAML path, or a built Scenario."""
+        raise NotImplementedError("scenarios are not wired into the emulator yet")
+
+    # -- the clock -------------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        return self.state.now()
+
+    def advance(self, duration: float | str) -> float:
+        """Move the emulator's clock forward by seconds or a duration such as "90s", "5m", "1h30m"."""
+        return self.state.clock.advance(parse_duration(duration))
+
+    # -- the journal -----------------------------------------------------------------------------------
+
+    def requests(
+        self, method: str | None = None, path: str | None = None, *, status: int | None = None,
+        api_key: str | None = None,
+    ) -> list[JournalEntry]:
+        """Journal entries, oldest first. `path` may be a glob (`/v1/fine_tuning/jobs/*`); `api_key`
+        narrows to one tenant."""
+        organization = self.state.organization(api_key).id if api_key else None
+        return [e for e in self.state.journal.find(organization=organization) if _matches(e, method, path, status)]
+
+    def assert_called(
+        self, method: str, path: str, *, times: int | None = None, status: int | None = None,
+        api_key: str | None = None,
+    ) -> list[JournalEntry]:
+        """Assert `method path` was requested (exactly `times` times when given, else at least once).
+
+        On failure the message lists near misses: the same path with another method or status, and
+        similar paths. Returns the matching entries.
+        """
+        found = self.requests(method, path, status=status, api_key=api_key)
+        if (times is None and found) or (times is not None and len(found) == times):
+            return found
+        raise AssertionError(self._miss_report(method, path, status, api_key, times, len(found)))
+
+    def assert_not_called(self, method: str, path: str, *, status: int | None = None) -> None:
+        self.assert_called(method, path, times=0, status=status)
+
+    def clear_requests(self) -> None:
+        self.state.journal.clear()
+
+    def _miss_report(
+        self, method: str, path: str, status: int | None, api_key: str | None, times: int | None, count: int
+    ) -> str:
+        wanted = f"{method.upper()} {path}" + (f" -> {status}" if status is not None else "")
+        expected = "at least once" if times is None else _times(times)
+        lines = [f"expected {wanted} to be requested {expected}, but it was requested {_times(count)}."]
+        entries = self.requests(api_key=api_key)
+        near = [e for e in entries if _near(e, method, path, status)]
+        if near:
+            lines.append("Near misses:")
+            lines += [f"  {_describe(e)}   ({_why(e, method, path, status)})" for e in near[:20]]
+        if entries:
+            lines.append(f"All {len(entries)} request(s) in the journal:")
+            lines += [f"  {_describe(e)}" for e in entries[-30:]]
+        else:
+            lines.append("The journal is empty: no request reached the emulator"
+                         + (" with that API key." if api_key else "."))
+        return "\n".join(lines)
+
+    # -- server-side errors ----------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Raise `EmulatorServerError` if the emulator raised while serving (or its server thread died)."""
+        if self._server is not None:
+            self._server.check()
+        elif self._trap is not None:
+            self._trap.check()
+
+    def take_errors(self) -> list[BaseException]:
+        """The exceptions the app raised since the last check, forgotten (for tests that expect one)."""
+        return [exc for _, exc, _ in self._trap.take()] if self._trap is not None else []
+
+
+def _routed(base: type, make_transport: Callable[[], object]) -> type:
+    """A subclass of openai's default HTTP client wrapper that sends in-process URLs into the app."""
+
+    def __init__(self: Any, **kwargs: Any) -> None:
+        if str(kwargs.get("base_url", "")).startswith(INPROCESS_URL):
+            kwargs.setdefault("transport", make_transport())
+        base.__init__(self, **kwargs)
+
+    return type(base.__name__, (base,), {"__init__": __init__, "__module__": __name__})
+
+
+class _SharedTransport(httpx2.BaseTransport):
+    """Many clients share the app's test transport; closing one client must not close it."""
+
+    def __init__(self, inner: httpx2.BaseTransport) -> None:
+        self._inner = inner
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        return self._inner.handle_request(request)
+
+
+class _ThreadedAsyncTransport(httpx2.AsyncBaseTransport):
+    """Async requests into the in-process app, run on the app's own event loop thread (via a worker
+    thread), so the app never runs on two loops and streaming responses stay streams."""
+
+    def __init__(self, inner: httpx2.BaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        import anyio.to_thread
+
+        await request.aread()
+        response = await anyio.to_thread.run_sync(self._inner.handle_request, request)
+        return httpx2.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=_AsyncIter(response),
+            extensions=response.extensions,
+            request=request,
+        )
+
+
+class _AsyncIter(httpx2.AsyncByteStream):
+    def __init__(self, response: httpx2.Response) -> None:
+        self._response = response
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        import anyio.to_thread
+
+        chunks = self._response.iter_raw()
+        while True:
+            chunk = await anyio.to_thread.run_sync(next, chunks, None)
+            if chunk is None:
+                return
+            yield chunk
+
+    async def aclose(self) -> None:
+        import anyio.to_thread
+
+        await anyio.to_thread.run_sync(self._response.close)
+
+
+def _matches(entry: JournalEntry, method: str | None, path: str | None, status: int | None) -> bool:
+    return (
+        (method is None or entry.method == method.upper())
+        and (path is None or entry.path == path or fnmatch.fnmatchcase(entry.path, path))
+        and (status is None or entry.status == status)
+    )
+
+
+def _near(entry: JournalEntry, method: str, path: str, status: int | None) -> bool:
+    same_path = _matches(entry, None, path, None)
+    if same_path:
+        return True  # another method or status
+    similar = difflib.SequenceMatcher(None, entry.path, path).ratio() >= 0.75
+    return similar and entry.method == method.upper()
+
+
+def _why(entry: JournalEntry, method: str, path: str, status: int | None) -> str:
+    reasons = []
+    if entry.method != method.upper():
+        reasons.append(f"method {entry.method}")
+    if not _matches(entry, None, path, None):
+        reasons.append(f"path {entry.path}")
+    if status is not None and entry.status != status:
+        reasons.append(f"status {entry.status}")
+    return "differs in " + ", ".join(reasons) if reasons else "matches"
+
+
+def _describe(entry: JournalEntry) -> str:
+    query = "?" + "&".join(f"{k}={v}" for k, v in entry.query.items()) if entry.query else ""
+    rule = f"  [rule {entry.rule}]" if entry.rule else ""
+    return f"{entry.method} {entry.path}{query} -> {entry.status}{rule}"
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
