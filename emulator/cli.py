@@ -1,15 +1,21 @@
-"""The `emulator` command: `serve` runs the dev server."""
+"""The `emulator` command: `serve` runs the dev server, `validate` checks training data, `scenarios` lists
+and checks scenario files."""
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import logging
+import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from . import __version__
 from .settings import Settings
 
-__all__ = ["main"]
+__all__ = ["AccessLog", "main", "serve_settings"]
 
 SNIPPET = """\
 OpenAI fine-tuning emulator {version} listening on {url}
@@ -22,26 +28,169 @@ OpenAI fine-tuning emulator {version} listening on {url}
   Control API: {url}/_emulator/health   (Ctrl-C to stop)
 """
 
+ENV_PREFIX = "EMULATOR_"
+LOOPBACK_NAMES = ("localhost",)
+access_log = logging.getLogger("emulator.access")
+
+
+# -- the parser ------------------------------------------------------------------------------------------
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="emulator", description="Local emulator of OpenAI's fine-tuning API.")
+    parser = argparse.ArgumentParser(
+        prog="emulator",
+        description="Local, deterministic emulator of OpenAI's fine-tuning API.",
+        epilog="Run 'emulator <command> --help' for a command's options.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    _add_serve(commands)
+    _add_validate(commands)
+    _add_scenarios(commands)
+    return parser
+
+
+def _add_serve(commands: Any) -> None:
     serve = commands.add_parser(
         "serve",
         help="run the dev server",
-        description="Run the dev server. Every flag can also be set with an EMULATOR_<FLAG> variable.",
+        description="Run the dev server. Every option can also be set with an environment variable "
+        "EMULATOR_<SETTING> (e.g. EMULATOR_PORT=9000, EMULATOR_API_KEYS=sk-a,sk-b); options win.",
     )
-    serve.add_argument("--host", help="interface to bind (default 127.0.0.1)")
+    serve.add_argument("--host", help="interface to bind (default 127.0.0.1; others get a warning)")
     serve.add_argument("--port", type=int, help="port to bind (default 8000; 0 picks a free one)")
     serve.add_argument("--seed", type=int, help="seed for ids and simulated values (default 0)")
-    serve.add_argument("--clock", choices=["real", "virtual"], help="real (default) or virtual time")
-    serve.add_argument("--speed", type=float, help="how much faster than the wall clock the real clock runs")
-    serve.add_argument(
-        "--api-key", action="append", dest="api_keys", help="accept only this key (repeatable; default: any key)"
+    serve.add_argument("--clock", choices=["real", "virtual"],
+                       help="real: follows the wall clock times --speed (default); virtual: moves only when "
+                       "advanced through POST /_emulator/clock/advance")
+    serve.add_argument("--speed", type=float, help="how many times faster than the wall clock jobs progress")
+    serve.add_argument("--start-time", type=float, help="Unix time a virtual clock starts at")
+    serve.add_argument("--scenario", action="append", dest="scenarios", metavar="FILE",
+                       help="load a scenario file (repeatable)")
+    serve.add_argument("--api-key", action="append", dest="api_keys", metavar="KEY",
+                       help="accept only this key (repeatable; default: any key, each its own tenant)")
+    serve.add_argument("--org", action="append", dest="organizations", metavar="KEY=NAME",
+                       help="put API key KEY in organization NAME (repeatable; keys may share one)")
+    serve.add_argument("--set", action="append", dest="extra", metavar="SETTING=VALUE",
+                       help="any other setting, e.g. --set max_file_bytes=1048576 (repeatable)")
+    serve.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"],
+                       help="info (default) prints one line per request; warning hides them")
+
+
+def _add_validate(commands: Any) -> None:
+    validate = commands.add_parser(
+        "validate",
+        help="check a fine-tuning data file as a job would",
+        description="Check a JSONL training file with the same analysis a fine-tuning job runs (the checks "
+        "of OpenAI's data-preparation guide): format errors with line numbers, missing assistant "
+        "messages, examples over the token limit, too few examples; then token statistics, the auto "
+        "epoch count, billed tokens and the estimated training cost. Exits 1 when the file has errors.",
     )
-    serve.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"])
-    return parser
+    validate.add_argument("file", metavar="FILE", help="the JSONL file")
+    validate.add_argument("--model", default="gpt-3.5-turbo",
+                          help="base model, for its tokenizer and token limit (default gpt-3.5-turbo)")
+    validate.add_argument("--epochs", type=int, help="n_epochs to price (default: the auto rule)")
+    validate.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def _add_scenarios(commands: Any) -> None:
+    scenarios = commands.add_parser(
+        "scenarios",
+        help="list the scenario library or check scenario files",
+        description="List the ready scenarios shipped in scenarios/, or validate scenario files.",
+    )
+    actions = scenarios.add_subparsers(dest="action", required=True, metavar="action")
+    actions.add_parser("list", help="list the library's scenarios", description="List the library's scenarios.")
+    check = actions.add_parser(
+        "check", help="validate scenario files",
+        description="Validate scenario files without starting a server; exits 1 on the first bad file.",
+    )
+    check.add_argument("files", nargs="+", metavar="FILE")
+
+
+# -- serve -----------------------------------------------------------------------------------------------
+
+
+def serve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings for `serve`: EMULATOR_* variables, then flags; the dev server's clock defaults to real."""
+    environ = os.environ if environ is None else environ
+    overrides: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "seed": args.seed,
+        "clock": args.clock,
+        "speed": args.speed,
+        "start_time": args.start_time,
+        "api_keys": args.api_keys,
+        "log_level": args.log_level,
+    }
+    if args.scenarios:
+        overrides["scenarios"] = tuple(args.scenarios)
+    if args.organizations:
+        overrides["organizations"] = dict(_pair(item, "--org") for item in args.organizations)
+    for item in args.extra or ():
+        name, value = _pair(item, "--set")
+        overrides[name.replace("-", "_")] = value
+    if overrides["clock"] is None and f"{ENV_PREFIX}CLOCK" not in environ:
+        overrides["clock"] = "real"
+    return Settings.from_env(ENV_PREFIX, environ, **overrides)
+
+
+def _pair(item: str, flag: str) -> tuple[str, str]:
+    name, sep, value = item.partition("=")
+    if not sep or not name:
+        raise ValueError(f"{flag} expects NAME=VALUE, not {item!r}")
+    return name.strip(), value.strip()
+
+
+def _is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class AccessLog:
+    """Pure ASGI wrapper: one line per request, `METHOD /path?query STATUS 1.2ms [rule NAME]`.
+
+    The fired rule is the one the journal records for the request (the edge leaves it in the scope state).
+    """
+
+    def __init__(self, app: Any, logger: logging.Logger = access_log) -> None:
+        self.app = app
+        self.logger = logger
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = [0]
+        state = scope.setdefault("state", {})
+
+        async def recording_send(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            ms = (time.perf_counter() - started) * 1000
+            path = scope["path"] + ("?" + scope["query_string"].decode("latin-1") if scope["query_string"] else "")
+            rule = state.get("journal_rule")
+            line = f"{scope['method']} {path} {status[0] or '---'} {ms:.1f}ms" + (f" [rule {rule}]" if rule else "")
+            self.logger.info(line)
+
+
+def _configure_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    access_log.handlers = [handler]
+    access_log.setLevel(level.upper())
+    access_log.propagate = False
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -49,47 +198,67 @@ def _serve(args: argparse.Namespace) -> int:
 
     from .app import create_app
 
-    overrides = {
-        "host": args.host,
-        "port": args.port,
-        "seed": args.seed,
-        "clock": args.clock,
-        "speed": args.speed,
-        "api_keys": args.api_keys,
-        "log_level": args.log_level,
-    }
-    defaults = {"clock": "real"}
     try:
-        settings = Settings.from_env(**{**defaults, **{k: v for k, v in overrides.items() if v is not None}})
+        settings = serve_settings(args)
     except ValueError as exc:
-        print(f"emulator: {exc}", file=sys.stderr)
+        print(f"emulator serve: {exc}", file=sys.stderr)
         return 2
-    if settings.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"warning: binding {settings.host}: the emulator accepts any API key; keep it off untrusted networks",
-              file=sys.stderr)
-    app = create_app(settings)
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+    if not _is_loopback(settings.host):
+        print(
+            f"warning: binding {settings.host} makes the emulator reachable from other machines; it accepts "
+            f"{'the allow-listed keys' if settings.api_keys else 'any API key'} and has an unauthenticated "
+            "control API (/_emulator): keep it off untrusted networks",
+            file=sys.stderr,
+        )
+    _configure_logging(settings.log_level)
+    try:
+        app = create_app(settings)
+    except (ValueError, OSError) as exc:  # e.g. a bad scenario file
+        print(f"emulator serve: {exc}", file=sys.stderr)
+        return 2
+    config = uvicorn.Config(
+        AccessLog(app), host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False
+    )
     server = uvicorn.Server(config)
-    host = f"[{settings.host}]" if ":" in settings.host else settings.host
-
-    async def announce() -> None:
-        port = server.servers[0].sockets[0].getsockname()[1] if server.servers else settings.port
-        print(SNIPPET.format(version=__version__, url=f"http://{host}:{port}"), flush=True)
-
+    # A wildcard bind is reachable on loopback; print an address the snippet can actually connect to.
+    shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
+    host = f"[{shown}]" if ":" in shown else shown
     original_startup = server.startup
 
-    async def startup(sockets: object = None) -> None:
-        await original_startup(sockets=sockets)  # type: ignore[arg-type]
+    async def startup(sockets: Any = None) -> None:
+        await original_startup(sockets=sockets)
         if server.started:
-            await announce()
+            port = server.servers[0].sockets[0].getsockname()[1] if server.servers else settings.port
+            print(SNIPPET.format(version=__version__, url=f"http://{host}:{port}"), flush=True)
 
     server.startup = startup  # type: ignore[method-assign]
-    server.run()
+    try:
+        server.run()  # uvicorn handles Ctrl-C / SIGTERM: stops accepting, finishes requests, runs shutdown
+    except KeyboardInterrupt:  # a second Ctrl-C while shutting down
+        pass
+    if not server.started:
+        return 1  # could not bind; uvicorn has said why
+    print("emulator stopped", flush=True)
     return 0
+
+
+# -- validate --------------------------------------------------------------------------------------------
+
+
+def _validate(args: argparse.Namespace) -> int:
+    print("emulator validate: the training-data analysis is not available in this build yet", file=sys.stderr)
+    return 2
+
+
+# -- scenarios -------------------------------------------------------------------------------------------
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    print("emulator scenarios: scenario support is not available in this build yet", file=sys.stderr)
+    return 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "serve":
-        return _serve(args)
-    return 2
+    handlers = {"serve": _serve, "validate": _validate, "scenarios": _scenarios}
+    return handlers[args.command](args)
