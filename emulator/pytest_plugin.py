@@ -157,7 +157,10 @@ def openai_emulator(
     for module, attribute, replacement in handle.openai_patches():
         monkeypatch.setattr(module, attribute, replacement)
     request.node.stash[_HANDLE] = handle
-    yield handle
+    try:
+        yield handle
+    finally:
+        handle.close_clients()
 
 
 @pytest.fixture

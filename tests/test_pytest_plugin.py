@@ -1,0 +1,275 @@
+"""The pytest plugin, exercised the way users meet it: test files run by an inner pytest (pytester)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from emulator.testing import EmulatorHandle, parse_clock
+
+pytest_plugins = ["pytester"]
+
+# Inner runs use the strictest settings a user might have.
+INI = """
+[pytest]
+addopts = --strict-markers --strict-config -p no:cacheprovider
+xfail_strict = true
+filterwarnings = error
+"""
+
+TRAINING = (
+    '{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}\\n' * 12
+)
+
+USER_TEST = f'''
+import openai
+
+def test_upload_and_list(openai_client, openai_emulator):
+    uploaded = openai_client.files.create(file=("train.jsonl", b'{TRAINING}'), purpose="fine-tune")
+    assert [f.id for f in openai_client.files.list()] == [uploaded.id]
+    assert openai.OpenAI().files.retrieve(uploaded.id).bytes == uploaded.bytes  # built from the environment
+    openai_emulator.assert_called("POST", "/v1/files", times=1)
+    openai_emulator.assert_called("GET", "/v1/files/*", times=1)
+'''
+
+
+@pytest.fixture
+def inner(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makeini(INI)
+    return pytester
+
+
+@pytest.mark.parametrize("mode", ["live", "inprocess"])
+def test_user_test_passes_in_each_mode(inner: pytest.Pytester, mode: str) -> None:
+    inner.makepyfile(USER_TEST)
+    inner.runpytest(f"--emulator-mode={mode}").assert_outcomes(passed=1)
+
+
+def test_mode_both_runs_each_test_once_per_mode(inner: pytest.Pytester) -> None:
+    inner.makepyfile(USER_TEST)
+    result = inner.runpytest("--emulator-mode=both", "-v")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*test_upload_and_list?inprocess? PASSED*", "*test_upload_and_list?live? PASSED*"])
+
+
+def test_ini_selects_the_mode(inner: pytest.Pytester) -> None:
+    inner.makeini(INI + "emulator_mode = inprocess\n")
+    inner.makepyfile(
+        """
+        def test_mode(openai_emulator, openai_emulator_mode):
+            assert openai_emulator_mode == "inprocess"
+            assert openai_emulator.base_url == "http://openai-emulator.test/v1"
+        """
+    )
+    inner.runpytest().assert_outcomes(passed=1)
+
+
+def test_under_xdist_each_worker_has_its_own_server(inner: pytest.Pytester) -> None:
+    inner.makepyfile(
+        USER_TEST
+        + """
+import pytest
+
+@pytest.mark.parametrize("n", range(6))
+def test_many(openai_client, openai_emulator, n):
+    openai_client.files.create(file=("a.jsonl", b"{}\\n"), purpose="fine-tune")
+    assert len(openai_client.files.list().data) == 1
+"""
+    )
+    result = inner.runpytest_subprocess("-p", "xdist", "-n", "2", timeout=60)
+    result.assert_outcomes(passed=7)
+
+
+def test_each_test_starts_clean_on_one_server(inner: pytest.Pytester) -> None:
+    inner.makepyfile(
+        """
+        import pytest
+        seen = {}
+
+        @pytest.mark.parametrize("n", range(3))
+        def test_clean(openai_client, openai_emulator, n):
+            assert openai_client.files.list().data == []
+            assert openai_emulator.requests(path="/v1/files") == [openai_emulator.requests()[0]]
+            assert openai_emulator.now() == 1_735_689_600.0
+            openai_client.files.create(file=("a.jsonl", b"{}\\n"), purpose="fine-tune")
+            openai_emulator.advance("1h")
+            seen.setdefault("url", openai_emulator.url)
+            assert openai_emulator.url == seen["url"]  # the same server for the whole session
+        """
+    )
+    inner.runpytest().assert_outcomes(passed=3)
+
+
+def test_marker_is_registered(inner: pytest.Pytester) -> None:
+    result = inner.runpytest("--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.emulator(scenario=None, seed=None, clock=None, mode=None*"])
+
+
+def test_marker_sets_seed_clock_and_mode(inner: pytest.Pytester) -> None:
+    inner.makepyfile(
+        """
+        import datetime as dt
+        import pytest
+
+        pytestmark = pytest.mark.emulator(seed=11)
+
+        def test_module_marker(openai_emulator):
+            assert openai_emulator.seed == 11
+
+        @pytest.mark.emulator(seed=7, clock="2030-01-01T00:00:00Z", mode="inprocess")
+        def test_function_marker_wins(openai_emulator, openai_client):
+            assert openai_emulator.seed == 7
+            assert openai_emulator.now() == dt.datetime(2030, 1, 1, tzinfo=dt.UTC).timestamp()
+            assert openai_emulator.mode == "inprocess"
+            openai_client.models.list()
+
+        @pytest.mark.emulator(clock="real", speed=60.0)
+        def test_real_clock(openai_emulator):
+            assert openai_emulator.state.clock.mode == "real"
+
+        def test_next_test_is_back_to_defaults(openai_emulator):
+            assert openai_emulator.seed == 11
+            assert openai_emulator.state.clock.mode == "virtual"
+        """
+    )
+    inner.runpytest("--emulator-mode=live").assert_outcomes(passed=4)
+
+
+def test_bad_marker_arguments_are_usage_errors(inner: pytest.Pytester) -> None:
+    inner.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.emulator(clock="sometime")
+        def test_bad(openai_emulator):
+            pass
+        """
+    )
+    result = inner.runpytest()
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*clock must be 'virtual', 'real'*"])
+
+
+def test_settings_fixture_can_be_overridden(inner: pytest.Pytester) -> None:
+    inner.makeconftest(
+        """
+        import pytest
+        from emulator import Settings
+
+        @pytest.fixture
+        def emulator_settings():
+            return Settings(host="127.0.0.1", port=0, seed=5, api_keys=("sk-team-key",))
+        """
+    )
+    inner.makepyfile(
+        """
+        import openai, os, pytest
+
+        def test_allow_list(openai_emulator, openai_client):
+            assert openai_emulator.seed == 5
+            assert os.environ["OPENAI_API_KEY"] == "sk-team-key"
+            openai_client.models.list()
+            with pytest.raises(openai.AuthenticationError):
+                openai_emulator.client(api_key="sk-stranger", max_retries=0).models.list()
+        """
+    )
+    inner.runpytest("--emulator-mode=both").assert_outcomes(passed=2)
+
+
+def test_async_client(inner: pytest.Pytester) -> None:
+    inner.makepyfile(
+        f"""
+        import pytest
+
+        @pytest.mark.anyio
+        async def test_async_upload(async_openai_client, openai_emulator):
+            f = await async_openai_client.files.create(file=("t.jsonl", b'{TRAINING}'), purpose="fine-tune")
+            page = await async_openai_client.files.list()
+            assert [x.id for x in page.data] == [f.id]
+            openai_emulator.assert_called("POST", "/v1/files", times=1)
+
+        @pytest.fixture
+        def anyio_backend():
+            return "asyncio"
+        """
+    )
+    inner.runpytest("--emulator-mode=both").assert_outcomes(passed=2)
+
+
+def test_a_missed_call_reports_near_misses(inner: pytest.Pytester) -> None:
+    inner.makepyfile(
+        """
+        def test_miss(openai_client, openai_emulator):
+            openai_client.models.list()
+            openai_emulator.assert_called("POST", "/v1/model", times=2)
+        """
+    )
+    result = inner.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*expected POST /v1/model to be requested 2 times, but it was requested 0 times.",
+            "*Near misses:",
+            "*GET /v1/models -> 200   (differs in method GET, path /v1/models)",
+        ]
+    )
+
+
+def test_an_exception_in_the_server_fails_the_test_quickly(inner: pytest.Pytester) -> None:
+    inner.makepyfile(
+        """
+        def test_boom(openai_client, openai_emulator, monkeypatch):
+            def boom(api_key):
+                raise ZeroDivisionError("kaboom inside the emulator")
+            monkeypatch.setattr(openai_emulator.state, "tenant", boom)
+            openai_client.models.list()
+
+        def test_server_still_serves_the_next_test(openai_client):
+            assert openai_client.models.list().data
+        """
+    )
+    started = time.monotonic()
+    result = inner.runpytest("--emulator-mode=both")
+    result.assert_outcomes(failed=2, passed=2)
+    result.stdout.fnmatch_lines(["*the emulator raised 1 unexpected exception(s)*", "*ZeroDivisionError: kaboom*"])
+    assert time.monotonic() - started < 10  # the SDK was told not to retry an emulator bug
+
+
+def test_a_swallowed_server_exception_still_fails_the_test(inner: pytest.Pytester) -> None:
+    inner.makepyfile(
+        """
+        import openai, pytest
+
+        def test_expects_500(openai_client, openai_emulator, monkeypatch):
+            monkeypatch.setattr(openai_emulator.state, "tenant", lambda key: 1 / 0)
+            with pytest.raises(openai.InternalServerError):
+                openai_client.models.list()
+
+        def test_acknowledged(openai_client, openai_emulator, monkeypatch):
+            monkeypatch.setattr(openai_emulator.state, "tenant", lambda key: 1 / 0)
+            with pytest.raises(openai.InternalServerError):
+                openai_client.models.list()
+            assert [type(e) for e in openai_emulator.take_errors()] == [ZeroDivisionError]
+        """
+    )
+    inner.runpytest().assert_outcomes(failed=1, passed=1)
+
+
+def test_handle_works_without_pytest() -> None:
+    for mode in ("inprocess", "live"):
+        with EmulatorHandle(mode=mode) as emu, emu.client() as client:
+            created = client.files.create(file=("a.jsonl", b"{}\n"), purpose="fine-tune")
+            assert client.files.retrieve(created.id).id == created.id
+            assert emu.advance("90s") == 1_735_689_690.0
+            emu.reset()
+            assert client.files.list().data == []
+            assert emu.now() == 1_735_689_600.0
+
+
+def test_parse_clock_accepts_modes_and_times() -> None:
+    assert parse_clock("real") == {"clock": "real"}
+    assert parse_clock(0) == {"clock": "virtual", "start_time": 0.0}
+    assert parse_clock("2025-01-01T00:00:00Z") == {"clock": "virtual", "start_time": 1_735_689_600.0}
+    with pytest.raises(ValueError):
+        parse_clock("soon")
