@@ -1,0 +1,176 @@
+"""The `emulator` command line, called through `main([...])`, plus one real start/stop of `serve`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from emulator import Settings, create_app
+from emulator.cli import AccessLog, _is_loopback, _parser, main, serve_settings
+
+
+def _serve_args(*argv: str) -> object:
+    return _parser().parse_args(["serve", *argv])
+
+
+@pytest.mark.parametrize("argv", [[], ["serve"], ["validate"], ["scenarios"], ["scenarios", "list"],
+                                  ["scenarios", "check"]])
+def test_help_is_available_everywhere(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main([*argv, "--help"])
+    assert exit_.value.code == 0
+    assert "usage: emulator" in capsys.readouterr().out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.startswith("emulator 0.1.0")
+
+
+def test_a_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main([])
+    assert exit_.value.code == 2
+
+
+def test_serve_settings_default_to_a_real_clock() -> None:
+    settings = serve_settings(_serve_args(), environ={})
+    assert settings == Settings(clock="real")
+
+
+def test_serve_flags_set_every_setting() -> None:
+    args = _serve_args(
+        "--host", "::1", "--port", "0", "--seed", "42", "--clock", "virtual", "--speed", "30",
+        "--start-time", "1700000000", "--api-key", "sk-a", "--api-key", "sk-b", "--org", "sk-a=acme",
+        "--org", "sk-b=acme", "--set", "max-file-bytes=1024", "--log-level", "warning",
+    )
+    settings = serve_settings(args, environ={})
+    assert (settings.host, settings.port, settings.seed, settings.clock, settings.speed) == ("::1", 0, 42, "virtual", 30.0)
+    assert settings.start_time == 1_700_000_000.0
+    assert settings.api_keys == ("sk-a", "sk-b")
+    assert settings.organizations == {"sk-a": "acme", "sk-b": "acme"}
+    assert settings.max_file_bytes == 1024
+    assert settings.log_level == "warning"
+
+
+def test_environment_variables_set_serve_and_flags_win() -> None:
+    environ = {"EMULATOR_PORT": "9001", "EMULATOR_SEED": "7", "EMULATOR_CLOCK": "virtual",
+               "EMULATOR_API_KEYS": "sk-x,sk-y", "EMULATOR_SPEED": "12.5"}
+    settings = serve_settings(_serve_args("--seed", "8"), environ=environ)
+    assert (settings.port, settings.seed, settings.clock, settings.speed) == (9001, 8, "virtual", 12.5)
+    assert settings.api_keys == ("sk-x", "sk-y")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--speed", "0"], "speed must be positive"),
+        (["--org", "no-equals-sign"], "--org expects NAME=VALUE"),
+        (["--set", "colour=blue"], "unknown setting(s): colour"),
+    ],
+)
+def test_bad_serve_settings_exit_2_with_a_message(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "environ", {})
+    assert main(["serve", *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("127.0.0.2", True), ("localhost", True), ("::1", True), ("0.0.0.0", False),
+     ("::", False), ("192.168.1.5", False), ("example.com", False)],
+)
+def test_loopback_detection(host: str, loopback: bool) -> None:
+    assert _is_loopback(host) is loopback
+
+
+def test_access_log_prints_method_path_status_and_ms(caplog: pytest.LogCaptureFixture) -> None:
+    app = AccessLog(create_app(Settings()))
+    with caplog.at_level(logging.INFO, logger="emulator.access"), TestClient(app) as http:
+        http.get("/v1/models", headers={"Authorization": "Bearer sk-test"})
+        http.get("/v1/nowhere?limit=2", headers={"Authorization": "Bearer sk-test"})
+    lines = [r.getMessage() for r in caplog.records if r.name == "emulator.access"]
+    assert lines[0].startswith("GET /v1/models 200 ") and lines[0].endswith("ms")
+    assert lines[1].startswith("GET /v1/nowhere?limit=2 404 ")
+
+
+def test_access_log_names_the_fired_rule(caplog: pytest.LogCaptureFixture) -> None:
+    async def app(scope: dict, receive: object, send: object) -> None:  # type: ignore[type-arg]
+        scope["state"]["journal_rule"] = "flaky-uploads#0"  # what the edge records in the journal
+        await send({"type": "http.response.start", "status": 503, "headers": []})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b""})  # type: ignore[operator]
+
+    with caplog.at_level(logging.INFO, logger="emulator.access"):
+        TestClient(AccessLog(app)).post("/v1/files")  # no `with`: this bare app has no lifespan
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "emulator.access"]
+    assert line.startswith("POST /v1/files 503 ") and line.endswith(" [rule flaky-uploads#0]")
+
+
+def test_python_m_emulator_serve_starts_and_stops_on_ctrl_c() -> None:
+    env = {**os.environ, "EMULATOR_SEED": "3", "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "serve", "--port", "0", "--clock", "virtual"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True)
+    reader.start()
+    try:
+        url = _wait_for_url(lines, deadline=time.monotonic() + 15)
+        health = httpx.get(f"{url}/_emulator/health", timeout=5).json()
+        assert health["seed"] == 3
+        assert httpx.get(f"{url}/v1/models", headers={"Authorization": "Bearer sk-a"}, timeout=5).status_code == 200
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)
+    reader.join(5)
+    out = _drain(lines)
+    err = proc.stderr.read() if proc.stderr else ""
+    assert proc.returncode == 0, err
+    assert "GET /v1/models 200" in out
+    assert "emulator stopped" in out
+
+
+def _pump(stream: object, lines: queue.Queue[str]) -> None:
+    for line in iter(stream.readline, ""):  # type: ignore[attr-defined]
+        lines.put(line)
+
+
+def _drain(lines: queue.Queue[str]) -> str:
+    out = []
+    while not lines.empty():
+        out.append(lines.get_nowait())
+    return "".join(out)
+
+
+def _wait_for_url(lines: queue.Queue[str], deadline: float) -> str:
+    """The base URL from the start-up banner, once the banner (with its SDK snippet) is complete."""
+    url, banner = "", ""
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=max(0.01, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        banner += line
+        if "listening on " in line:
+            url = line.rsplit("listening on ", 1)[1].strip()
+        if url and "Control API" in line:
+            assert f'OpenAI(base_url="{url}/v1"' in banner
+            return url
+    raise AssertionError(f"the server did not start in time; stdout so far:\n{banner}")
