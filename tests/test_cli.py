@@ -121,27 +121,27 @@ def test_access_log_names_the_fired_rule(caplog: pytest.LogCaptureFixture) -> No
 
 def test_python_m_emulator_serve_starts_and_stops_on_ctrl_c() -> None:
     env = {**os.environ, "EMULATOR_SEED": "3", "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "emulator", "serve", "--port", "0", "--clock", "virtual"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    reader = threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True)
-    reader.start()
-    try:
-        url = _wait_for_url(lines, deadline=time.monotonic() + 15)
-        health = httpx.get(f"{url}/_emulator/health", timeout=5).json()
-        assert health["seed"] == 3
-        assert httpx.get(f"{url}/v1/models", headers={"Authorization": "Bearer sk-a"}, timeout=5).status_code == 200
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=5)
-    reader.join(5)
-    out = _drain(lines)
-    err = proc.stderr.read() if proc.stderr else ""
+    ) as proc:  # the context manager closes the pipes
+        lines: queue.Queue[str] = queue.Queue()
+        reader = threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True)
+        reader.start()
+        try:
+            url = _wait_for_url(lines, deadline=time.monotonic() + 15)
+            assert httpx.get(f"{url}/_emulator/health", timeout=5).json()["seed"] == 3
+            models = httpx.get(f"{url}/v1/models", headers={"Authorization": "Bearer sk-a"}, timeout=5)
+            assert models.status_code == 200
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=5)
+        reader.join(5)
+        out = _drain(lines)
+        err = proc.stderr.read() if proc.stderr else ""
     assert proc.returncode == 0, err
     assert "GET /v1/models 200" in out
     assert "emulator stopped" in out
