@@ -33,6 +33,7 @@ __all__ = [
     "estimate_tokens",
     "is_exact",
     "token_bytes",
+    "vocabulary_size",
 ]
 
 # tiktoken_ext/openai_public.py (tiktoken 0.14): pre-tokenizer patterns, special tokens, file hashes.
@@ -77,6 +78,8 @@ _PIECES = re.compile(r"'s|'t|'re|'ve|'m|'ll|'d| ?[A-Za-z]+| ?[0-9]{1,3}| ?[^\sA-
 class _Encoder(Protocol):
     def encode_ordinary(self, text: str) -> list[int]: ...
 
+    def encode(self, text: str, *, allowed_special: Any = ...) -> list[int]: ...
+
     def decode(self, tokens: Sequence[int]) -> str: ...
 
     def decode_single_token_bytes(self, token: int) -> bytes: ...
@@ -101,6 +104,9 @@ class _Estimate:
                 out.append(token)
         return out
 
+    def encode(self, text: str, *, allowed_special: Any = None) -> list[int]:
+        return self.encode_ordinary(text)
+
     def decode(self, tokens: Sequence[int]) -> str:
         return "".join(self._by_id[t] for t in tokens)
 
@@ -114,6 +120,9 @@ class _PureAdapter:
 
     def encode_ordinary(self, text: str) -> list[int]:
         return list(self._inner.encode_ordinary(text))
+
+    def encode(self, text: str, *, allowed_special: Any = None) -> list[int]:
+        return list(self._inner.encode(text, allowed_special=allowed_special or frozenset()))
 
     def decode(self, tokens: Sequence[int]) -> str:
         return str(self._inner.decode(list(tokens)))
@@ -180,9 +189,20 @@ def is_exact(encoding: str = "cl100k_base") -> bool:
     return _EXACT[encoding]
 
 
-def encode(text: str, encoding: str = "cl100k_base") -> list[int]:
-    """Token ids of `text`; special-token text such as `<|endoftext|>` is encoded as ordinary text."""
+def encode(text: str, encoding: str = "cl100k_base", *, special: bool = False) -> list[int]:
+    """Token ids of `text`. Special-token text such as `<|endoftext|>` is ordinary text (as in chat
+    messages) unless `special`, where it is the one special token (as in a legacy completions prompt)."""
+    if special:
+        return _encoder(encoding).encode(text, allowed_special="all")
     return _encoder(encoding).encode_ordinary(text)
+
+
+def vocabulary_size(encoding: str = "cl100k_base") -> int:
+    """One more than the largest token id, special tokens included."""
+    spec = _SPECS.get(encoding)
+    if spec is None or not is_exact(encoding):
+        return 2**31 - 1
+    return max(spec[1].values()) + 1
 
 
 def decode(tokens: Sequence[int], encoding: str = "cl100k_base") -> str:
