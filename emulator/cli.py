@@ -60,21 +60,47 @@ def _add_serve(commands: Any) -> None:
     serve.add_argument("--host", help="interface to bind (default 127.0.0.1; others get a warning)")
     serve.add_argument("--port", type=int, help="port to bind (default 8000; 0 picks a free one)")
     serve.add_argument("--seed", type=int, help="seed for ids and simulated values (default 0)")
-    serve.add_argument("--clock", choices=["real", "virtual"],
-                       help="real: follows the wall clock times --speed (default); virtual: moves only when "
-                       "advanced through POST /_emulator/clock/advance")
+    serve.add_argument(
+        "--clock",
+        choices=["real", "virtual"],
+        help="real: follows the wall clock times --speed (default); virtual: moves only when "
+        "advanced through POST /_emulator/clock/advance",
+    )
     serve.add_argument("--speed", type=float, help="how many times faster than the wall clock jobs progress")
     serve.add_argument("--start-time", type=float, help="Unix time a virtual clock starts at")
-    serve.add_argument("--scenario", action="append", dest="scenarios", metavar="FILE",
-                       help="load a scenario file (repeatable)")
-    serve.add_argument("--api-key", action="append", dest="api_keys", metavar="KEY",
-                       help="accept only this key (repeatable; default: any key, each its own tenant)")
-    serve.add_argument("--org", action="append", dest="organizations", metavar="KEY=NAME",
-                       help="put API key KEY in organization NAME (repeatable; keys may share one)")
-    serve.add_argument("--set", action="append", dest="extra", metavar="SETTING=VALUE",
-                       help="any other setting, e.g. --set max_file_bytes=1048576 (repeatable)")
-    serve.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"],
-                       help="info (default) prints one line per request; warning hides them")
+    serve.add_argument(
+        "--scenario",
+        action="append",
+        dest="scenarios",
+        metavar="FILE",
+        help="load a scenario file (repeatable)",
+    )
+    serve.add_argument(
+        "--api-key",
+        action="append",
+        dest="api_keys",
+        metavar="KEY",
+        help="accept only this key (repeatable; default: any key, each its own tenant)",
+    )
+    serve.add_argument(
+        "--org",
+        action="append",
+        dest="organizations",
+        metavar="KEY=NAME",
+        help="put API key KEY in organization NAME (repeatable; keys may share one)",
+    )
+    serve.add_argument(
+        "--set",
+        action="append",
+        dest="extra",
+        metavar="SETTING=VALUE",
+        help="any other setting, e.g. --set max_file_bytes=1048576 (repeatable)",
+    )
+    serve.add_argument(
+        "--log-level",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="info (default) prints one line per request; warning hides them",
+    )
 
 
 def _add_validate(commands: Any) -> None:
@@ -87,8 +113,11 @@ def _add_validate(commands: Any) -> None:
         "epoch count, billed tokens and the estimated training cost. Exits 1 when the file has errors.",
     )
     validate.add_argument("file", metavar="FILE", help="the JSONL file")
-    validate.add_argument("--model", default="gpt-3.5-turbo",
-                          help="base model, for its tokenizer and token limit (default gpt-3.5-turbo)")
+    validate.add_argument(
+        "--model",
+        default="gpt-3.5-turbo",
+        help="base model, for its tokenizer and token limit (default gpt-3.5-turbo)",
+    )
     validate.add_argument("--epochs", type=int, help="n_epochs to price (default: the auto rule)")
     validate.add_argument("--json", action="store_true", help="print the report as JSON")
 
@@ -100,9 +129,12 @@ def _add_scenarios(commands: Any) -> None:
         description="List the ready scenarios shipped in scenarios/, or validate scenario files.",
     )
     actions = scenarios.add_subparsers(dest="action", required=True, metavar="action")
-    actions.add_parser("list", help="list the library's scenarios", description="List the library's scenarios.")
+    actions.add_parser(
+        "list", help="list the library's scenarios", description="List the library's scenarios."
+    )
     check = actions.add_parser(
-        "check", help="validate scenario files",
+        "check",
+        help="validate scenario files",
         description="Validate scenario files without starting a server; exits 1 on the first bad file.",
     )
     check.add_argument("files", nargs="+", metavar="FILE")
@@ -179,9 +211,13 @@ class AccessLog:
             await self.app(scope, receive, recording_send)
         finally:
             ms = (time.perf_counter() - started) * 1000
-            path = scope["path"] + ("?" + scope["query_string"].decode("latin-1") if scope["query_string"] else "")
+            path = scope["path"] + (
+                "?" + scope["query_string"].decode("latin-1") if scope["query_string"] else ""
+            )
             rule = state.get("journal_rule")
-            line = f"{scope['method']} {path} {status[0] or '---'} {ms:.1f}ms" + (f" [rule {rule}]" if rule else "")
+            line = f"{scope['method']} {path} {status[0] or '---'} {ms:.1f}ms" + (
+                f" [rule {rule}]" if rule else ""
+            )
             self.logger.info(line)
 
 

@@ -83,7 +83,9 @@ def openai_emulator_mode(request: pytest.FixtureRequest) -> str:
     """'inprocess' or 'live' for this test: the marker's `mode`, else --emulator-mode / ini."""
     mode = _marker_kwargs(request.node).get("mode") or _configured_mode(request.config)
     if mode not in ("inprocess", "live"):
-        raise pytest.UsageError(f"@pytest.mark.emulator(mode=...) must be 'inprocess' or 'live', not {mode!r}")
+        raise pytest.UsageError(
+            f"@pytest.mark.emulator(mode=...) must be 'inprocess' or 'live', not {mode!r}"
+        )
     return str(mode)
 
 

@@ -72,7 +72,7 @@ class ErrorTrap:
         return taken
 
     def check(self) -> None:
-        """Raise `EmulatorServerError` (with the server-side tracebacks) if the app raised since the last check."""
+        """Raise `EmulatorServerError`, with the tracebacks, if the app raised since the last check."""
         taken = self.take()
         if taken:
             raise EmulatorServerError(format_errors(taken)) from taken[0][1]
@@ -135,8 +135,9 @@ class EmulatorServer:
             if self._error is not None or not self._thread.is_alive():
                 error, self._error = self._error, None
                 self._reap()
-                raise RuntimeError(f"the emulator failed to start on {self.settings.host}:{self.settings.port}: "
-                                   f"{error!r}") from error
+                raise RuntimeError(
+                    f"the emulator failed to start on {self.settings.host}:{self.settings.port}: {error!r}"
+                ) from error
             if time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"the emulator did not start within {timeout} s")
@@ -155,7 +156,9 @@ class EmulatorServer:
         """Raise if the app raised while serving since the last check, or if the server thread died."""
         self.trap.check()
         if self._thread is not None and (self._error is not None or not self._thread.is_alive()):
-            raise EmulatorServerError(f"the emulator's server thread stopped: {self._error!r}") from self._error
+            raise EmulatorServerError(
+                f"the emulator's server thread stopped: {self._error!r}"
+            ) from self._error
 
     def _reap(self) -> None:
         self._server = None

@@ -260,7 +260,8 @@ class EmulatorHandle:
                 changed = [
                     f.name
                     for f in dataclasses.fields(settings)
-                    if f.name not in PER_TEST_FIELDS and getattr(settings, f.name) != getattr(self.settings, f.name)
+                    if f.name not in PER_TEST_FIELDS
+                    and getattr(settings, f.name) != getattr(self.settings, f.name)
                 ]
                 raise ValueError(f"these settings need a new emulator, not a reset: {', '.join(changed)}")
             # Safe to swap: every per-test field is read at request time or rebuilt by the reset below.
@@ -296,16 +297,27 @@ class EmulatorHandle:
     # -- the journal -----------------------------------------------------------------------------------
 
     def requests(
-        self, method: str | None = None, path: str | None = None, *, status: int | None = None,
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        *,
+        status: int | None = None,
         api_key: str | None = None,
     ) -> list[JournalEntry]:
         """Journal entries, oldest first. `path` may be a glob (`/v1/fine_tuning/jobs/*`); `api_key`
         narrows to one tenant."""
         organization = self.state.organization(api_key).id if api_key else None
-        return [e for e in self.state.journal.find(organization=organization) if _matches(e, method, path, status)]
+        return [
+            e for e in self.state.journal.find(organization=organization) if _matches(e, method, path, status)
+        ]
 
     def assert_called(
-        self, method: str, path: str, *, times: int | None = None, status: int | None = None,
+        self,
+        method: str,
+        path: str,
+        *,
+        times: int | None = None,
+        status: int | None = None,
         api_key: str | None = None,
     ) -> list[JournalEntry]:
         """Assert `method path` was requested (exactly `times` times when given, else at least once).
@@ -341,8 +353,10 @@ class EmulatorHandle:
             lines.append(f"All {len(entries)} request(s) in the journal:")
             lines += [f"  {_describe(e)}" for e in entries[-30:]]
         else:
-            lines.append("The journal is empty: no request reached the emulator"
-                         + (" with that API key." if api_key else "."))
+            lines.append(
+                "The journal is empty: no request reached the emulator"
+                + (" with that API key." if api_key else ".")
+            )
         return "\n".join(lines)
 
     # -- server-side errors ----------------------------------------------------------------------------
@@ -359,15 +373,17 @@ class EmulatorHandle:
         return [exc for _, exc, _ in self._trap.take()] if self._trap is not None else []
 
 
-def _routed(base: type, make_transport: Callable[[], object]) -> type:
+def _routed(base: type[Any], make_transport: Callable[[], object]) -> type[Any]:
     """A subclass of openai's default HTTP client wrapper that sends in-process URLs into the app."""
 
-    def __init__(self: Any, **kwargs: Any) -> None:
-        if str(kwargs.get("base_url", "")).startswith(INPROCESS_URL):
-            kwargs.setdefault("transport", make_transport())
-        base.__init__(self, **kwargs)
+    class Routed(base):  # type: ignore[misc]
+        def __init__(self, **kwargs: Any) -> None:
+            if str(kwargs.get("base_url", "")).startswith(INPROCESS_URL):
+                kwargs.setdefault("transport", make_transport())
+            super().__init__(**kwargs)
 
-    return type(base.__name__, (base,), {"__init__": __init__, "__module__": __name__})
+    Routed.__name__ = Routed.__qualname__ = base.__name__
+    return Routed
 
 
 class _SharedTransport(httpx2.BaseTransport):

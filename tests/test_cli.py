@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import queue
@@ -19,12 +20,13 @@ from emulator import Settings, create_app
 from emulator.cli import AccessLog, _is_loopback, _parser, main, serve_settings
 
 
-def _serve_args(*argv: str) -> object:
+def _serve_args(*argv: str) -> argparse.Namespace:
     return _parser().parse_args(["serve", *argv])
 
 
-@pytest.mark.parametrize("argv", [[], ["serve"], ["validate"], ["scenarios"], ["scenarios", "list"],
-                                  ["scenarios", "check"]])
+@pytest.mark.parametrize(
+    "argv", [[], ["serve"], ["validate"], ["scenarios"], ["scenarios", "list"], ["scenarios", "check"]]
+)
 def test_help_is_available_everywhere(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main([*argv, "--help"])
@@ -51,12 +53,39 @@ def test_serve_settings_default_to_a_real_clock() -> None:
 
 def test_serve_flags_set_every_setting() -> None:
     args = _serve_args(
-        "--host", "::1", "--port", "0", "--seed", "42", "--clock", "virtual", "--speed", "30",
-        "--start-time", "1700000000", "--api-key", "sk-a", "--api-key", "sk-b", "--org", "sk-a=acme",
-        "--org", "sk-b=acme", "--set", "max-file-bytes=1024", "--log-level", "warning",
+        "--host",
+        "::1",
+        "--port",
+        "0",
+        "--seed",
+        "42",
+        "--clock",
+        "virtual",
+        "--speed",
+        "30",
+        "--start-time",
+        "1700000000",
+        "--api-key",
+        "sk-a",
+        "--api-key",
+        "sk-b",
+        "--org",
+        "sk-a=acme",
+        "--org",
+        "sk-b=acme",
+        "--set",
+        "max-file-bytes=1024",
+        "--log-level",
+        "warning",
     )
     settings = serve_settings(args, environ={})
-    assert (settings.host, settings.port, settings.seed, settings.clock, settings.speed) == ("::1", 0, 42, "virtual", 30.0)
+    assert (settings.host, settings.port, settings.seed, settings.clock, settings.speed) == (
+        "::1",
+        0,
+        42,
+        "virtual",
+        30.0,
+    )
     assert settings.start_time == 1_700_000_000.0
     assert settings.api_keys == ("sk-a", "sk-b")
     assert settings.organizations == {"sk-a": "acme", "sk-b": "acme"}
@@ -65,8 +94,13 @@ def test_serve_flags_set_every_setting() -> None:
 
 
 def test_environment_variables_set_serve_and_flags_win() -> None:
-    environ = {"EMULATOR_PORT": "9001", "EMULATOR_SEED": "7", "EMULATOR_CLOCK": "virtual",
-               "EMULATOR_API_KEYS": "sk-x,sk-y", "EMULATOR_SPEED": "12.5"}
+    environ = {
+        "EMULATOR_PORT": "9001",
+        "EMULATOR_SEED": "7",
+        "EMULATOR_CLOCK": "virtual",
+        "EMULATOR_API_KEYS": "sk-x,sk-y",
+        "EMULATOR_SPEED": "12.5",
+    }
     settings = serve_settings(_serve_args("--seed", "8"), environ=environ)
     assert (settings.port, settings.seed, settings.clock, settings.speed) == (9001, 8, "virtual", 12.5)
     assert settings.api_keys == ("sk-x", "sk-y")
@@ -90,8 +124,16 @@ def test_bad_serve_settings_exit_2_with_a_message(
 
 @pytest.mark.parametrize(
     ("host", "loopback"),
-    [("127.0.0.1", True), ("127.0.0.2", True), ("localhost", True), ("::1", True), ("0.0.0.0", False),
-     ("::", False), ("192.168.1.5", False), ("example.com", False)],
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("localhost", True),
+        ("::1", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.5", False),
+        ("example.com", False),
+    ],
 )
 def test_loopback_detection(host: str, loopback: bool) -> None:
     assert _is_loopback(host) is loopback
@@ -123,7 +165,10 @@ def test_python_m_emulator_serve_starts_and_stops_on_ctrl_c() -> None:
     env = {**os.environ, "EMULATOR_SEED": "3", "PYTHONUNBUFFERED": "1"}
     with subprocess.Popen(
         [sys.executable, "-m", "emulator", "serve", "--port", "0", "--clock", "virtual"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     ) as proc:  # the context manager closes the pipes
         lines: queue.Queue[str] = queue.Queue()
         reader = threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True)

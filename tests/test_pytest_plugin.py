@@ -22,7 +22,7 @@ TRAINING = (
     '{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}\\n' * 12
 )
 
-USER_TEST = f'''
+USER_TEST = f"""
 import openai
 
 def test_upload_and_list(openai_client, openai_emulator):
@@ -31,7 +31,7 @@ def test_upload_and_list(openai_client, openai_emulator):
     assert openai.OpenAI().files.retrieve(uploaded.id).bytes == uploaded.bytes  # built from the environment
     openai_emulator.assert_called("POST", "/v1/files", times=1)
     openai_emulator.assert_called("GET", "/v1/files/*", times=1)
-'''
+"""
 
 
 @pytest.fixture
@@ -50,7 +50,9 @@ def test_mode_both_runs_each_test_once_per_mode(inner: pytest.Pytester) -> None:
     inner.makepyfile(USER_TEST)
     result = inner.runpytest("--emulator-mode=both", "-v")
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["*test_upload_and_list?inprocess? PASSED*", "*test_upload_and_list?live? PASSED*"])
+    result.stdout.fnmatch_lines(
+        ["*test_upload_and_list?inprocess? PASSED*", "*test_upload_and_list?live? PASSED*"]
+    )
 
 
 def test_ini_selects_the_mode(inner: pytest.Pytester) -> None:
@@ -232,7 +234,9 @@ def test_an_exception_in_the_server_fails_the_test_quickly(inner: pytest.Pyteste
     started = time.monotonic()
     result = inner.runpytest("--emulator-mode=both")
     result.assert_outcomes(failed=2, passed=2)
-    result.stdout.fnmatch_lines(["*the emulator raised 1 unexpected exception(s)*", "*ZeroDivisionError: kaboom*"])
+    result.stdout.fnmatch_lines(
+        ["*the emulator raised 1 unexpected exception(s)*", "*ZeroDivisionError: kaboom*"]
+    )
     assert time.monotonic() - started < 10  # the SDK was told not to retry an emulator bug
 
 
