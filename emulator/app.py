@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from .api import chat, control, files, models, uploads
+from .api import chat, completions, control, files, legacy_fine_tunes, models, uploads
 from .clock import Clock
 from .domain.state import Emulator
 from .errors import APIError
@@ -22,7 +22,8 @@ __all__ = ["create_app"]
 
 
 def _routes() -> list[BaseRoute]:
-    return [*files.routes(), *uploads.routes(), *models.routes(), *chat.routes(), *control.routes()]
+    return [*files.routes(), *uploads.routes(), *models.routes(), *chat.routes(), *completions.routes(),
+            *legacy_fine_tunes.routes(), *control.routes()]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
