@@ -11,11 +11,13 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from .api import chat, completions, control, files, legacy_fine_tunes, models, uploads
+from .api import scenarios as scenario_api
 from .clock import Clock
 from .domain.state import Emulator
 from .errors import APIError
 from .middleware import OpenAIEdge
 from .rendering import handle_api_error, handle_http_exception, handle_unexpected
+from .scenarios.middleware import ScenarioMiddleware
 from .settings import Settings
 
 __all__ = ["create_app"]
@@ -23,7 +25,7 @@ __all__ = ["create_app"]
 
 def _routes() -> list[BaseRoute]:
     return [*files.routes(), *uploads.routes(), *models.routes(), *chat.routes(), *completions.routes(),
-            *legacy_fine_tunes.routes(), *control.routes()]
+            *legacy_fine_tunes.routes(), *control.routes(), *scenario_api.routes()]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
@@ -40,7 +42,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     app = Starlette(
         routes=_routes(),
-        middleware=[Middleware(OpenAIEdge, emulator=emulator)],
+        middleware=[
+            Middleware(OpenAIEdge, emulator=emulator),
+            Middleware(ScenarioMiddleware, emulator=emulator),  # inside the edge: the tenant is known
+        ],
         exception_handlers={
             APIError: handle_api_error,
             HTTPException: handle_http_exception,

@@ -83,11 +83,12 @@ class OpenAIEdge:
                 path=scope["path"],
                 query=query,
                 body=state.get("journal_body"),
-                status=status,
+                status=state.get("journal_status", status),  # a scenario fault may have dropped the answer
                 request_id=state["request_id"],
                 timestamp=self.emulator.now(),
                 organization=tenant.organization.id if tenant else None,
                 rule=state.get("journal_rule"),
+                extra=state.get("journal_extra") or {},
             )
         )
 

@@ -38,8 +38,17 @@ class Settings:
     # Blobs above this many bytes are spooled to a temporary directory instead of RAM.
     spool_threshold: int = 1 * MB
     journal_limit: int = 10_000
+    # Per-tenant, per-minute buckets on the emulator clock (429s and truthful x-ratelimit-* headers); 0: off.
     rate_limit_requests: int = 10_000
     rate_limit_tokens: int = 10_000_000
+    # Caps on fine-tuning jobs per tenant (active at once, created per day and model); 0: no cap.
+    max_active_jobs: int = 0
+    jobs_per_day: int = 0
+    # Scenario files (YAML, or library names such as "flaky_network") active for every tenant from startup;
+    # they survive resets.
+    scenarios: tuple[str, ...] = ()
+    # An extra directory searched first for scenarios named in X-Emulator-Scenario or the control API.
+    scenario_dir: str = ""
 
     @classmethod
     def from_env(cls, prefix: str = "EMULATOR_", environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -7,6 +7,9 @@ from typing import Any
 
 from ..clock import Clock, make_clock
 from ..ids import IdFactory
+from ..scenarios.engine import ScenarioEngine
+from ..scenarios.library import find_scenario, load_scenario
+from ..scenarios.ratelimit import Limits
 from ..settings import Settings
 from .blobs import BlobStore
 from .collection import Collection
@@ -45,6 +48,13 @@ class Emulator:
         self.ids = IdFactory(self.seed, "")
         self._tenants: dict[str, Tenant] = {}
         self._lock = threading.Lock()
+        limits = Limits(settings.rate_limit_requests, settings.rate_limit_tokens, settings.max_active_jobs,
+                        settings.jobs_per_day)
+        self.scenarios = ScenarioEngine(
+            self.seed, self.now, limits, library=lambda name: find_scenario(name, settings.scenario_dir or None)
+        )
+        for path in settings.scenarios:  # a bad file fails here, at startup, with its line and key path
+            self.scenarios.add_startup(load_scenario(path))
 
     def now(self) -> float:
         return self.clock.now()
@@ -87,13 +97,21 @@ class Emulator:
         if organization_id is None:
             self.ids = IdFactory(self.seed, "")
             self.clock = make_clock(self.settings.clock, start=self.settings.start_time, speed=self.settings.speed)
+        self.scenarios.reset(organization_id)
 
-    def script_for_job(self, tenant: Tenant, request: dict[str, Any]) -> JobScript | None:
-        """The active scenario's lifecycle script for a job being created from `request` (None: as usual)."""
-        return None
+    def script_for_job(self, tenant: Tenant, request: dict[str, Any], active_jobs: int = 0) -> JobScript | None:
+        """The active scenario's lifecycle script for a job being created from `request` (None: as usual).
+
+        Call it once the request is known to be valid, just before the job is stored: it also enforces the
+        job caps (`active_jobs` = the tenant's jobs in validating_files, queued, running or paused) and
+        raises RateLimitError when one is reached.
+        """
+        org = tenant.organization
+        return self.scenarios.job_script(org.id, org.name, request, active_jobs)
 
     def reseed(self, seed: int) -> None:
         self.seed = seed
+        self.scenarios.seed = seed
         self.reset()
 
     def close(self) -> None:

@@ -1,0 +1,532 @@
+"""Pure ASGI middleware that applies scenario decisions: rate limits, responses, delays, connection and stream faults.
+
+It sits just inside OpenAIEdge (which has already authenticated the tenant). Delays are the only sleeps in the
+emulator and live here, at the async edge. Connection faults need the socket: uvicorn's receive callable is
+bound to its request cycle, which holds the transport; without one (in-process transports) a fault raises
+ConnectionDropped so the client sees an exception where it would have seen a dropped connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import http
+import json
+import random
+import re
+import socket
+import struct
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..domain.state import Emulator, Tenant
+from ..domain.tenancy import authenticate
+from ..domain.tokens import count_chat_example, count_tokens, encoding_for_model
+from ..errors import APIError, InvalidRequestError, RateLimitError
+from ..rendering import error_response
+from .dsl import CANNED_ERRORS, FAULTS, Dist, Fault, Respond, Rule, Scenario, ScenarioError, parse_scenario
+from .engine import Decision, RequestFacts
+
+__all__ = ["FAULT_HEADER", "SCENARIO_HEADER", "ConnectionDropped", "ScenarioMiddleware", "parse_fault_header"]
+
+SCENARIO_HEADER = "x-emulator-scenario"
+FAULT_HEADER = "x-emulator-fault"
+MAX_JSON_BODY = 16 * 1024 * 1024
+MAX_HOLD = 3600.0  # longest a stall or slow answer waits when the client never gives up
+_SERVER_ERROR = CANNED_ERRORS["server_error"].message
+
+
+class ConnectionDropped(Exception):
+    """Raised in place of dropping a connection when the server has no socket (in-process transports)."""
+
+
+class ScenarioMiddleware:
+    def __init__(self, app: ASGIApp, emulator: Emulator) -> None:
+        self.app = app
+        self.emulator = emulator
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state: dict[str, Any] = scope.get("state") or {}
+        tenant: Tenant | None = state.get("tenant")
+        if scope["type"] != "http" or tenant is None or not scope["path"].startswith("/v1"):
+            await self.app(scope, receive, send)
+            return
+        engine = self.emulator.scenarios
+        org = tenant.organization
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        try:
+            instance = self._inband(headers, org.id)
+        except APIError as exc:
+            await error_response(exc)(scope, receive, send)
+            return
+        body, replay = await _read_json_body(scope, receive, headers)
+        facts = RequestFacts(
+            method=scope["method"],
+            path=scope["path"],
+            query=_query(scope),
+            headers=headers,
+            body=body,
+            organization=org.id,
+            organization_name=org.name,
+            api_key=_api_key(headers),
+        )
+        try:
+            limit_headers = engine.admit(org.id, _estimate_tokens(facts), facts.model)
+        except RateLimitError as exc:
+            state["journal_rule"] = "rate_limits"
+            await error_response(exc)(scope, replay, send)
+            return
+        if limit_headers:
+            state["rate_limit_headers"] = limit_headers
+        decision = engine.decide(facts, instance)
+        with engine.bound(instance):
+            if decision is None:
+                await self.app(scope, replay, send)
+                return
+            state["journal_rule"] = decision.label
+            run = _Run(self.app, scope, replay, send, _transport(receive), state, decision, facts)
+            await run.go()
+
+    def _inband(self, headers: dict[str, str], organization: str) -> Any:
+        engine = self.emulator.scenarios
+        fault = headers.get(FAULT_HEADER)
+        if fault:
+            try:
+                scenario = parse_fault_header(fault)
+            except ScenarioError as exc:
+                raise InvalidRequestError(f"Invalid X-Emulator-Fault header {fault!r}: {exc.problem}") from None
+            return engine.inband(scenario, organization, key=f"fault:{fault}")
+        name = headers.get(SCENARIO_HEADER)
+        if name:
+            try:
+                scenario = engine.find(name.strip(), organization)
+            except (KeyError, ScenarioError) as exc:
+                detail = exc.problem if isinstance(exc, ScenarioError) else f"no scenario named {name!r}"
+                raise InvalidRequestError(f"Invalid X-Emulator-Scenario header: {detail}") from None
+            return engine.inband(scenario, organization)
+        return None
+
+
+class _Run:
+    """One request that a rule fired for: applies its delay, then its response, fault or shaping."""
+
+    def __init__(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send, transport: Any,
+                 state: dict[str, Any], decision: Decision, facts: RequestFacts) -> None:
+        self.app, self.scope, self.receive, self.send = app, scope, receive, send
+        self.transport = transport
+        self.state = state
+        self.rule: Rule = decision.rule
+        self.delay = decision.delay
+        self.rng = random.Random(decision.seed)
+        self.facts = facts
+        self.dropped = False
+
+    async def go(self) -> None:
+        rule, fault = self.rule, self.rule.fault
+        if self.delay > 0:
+            await asyncio.sleep(self.delay)
+        if rule.respond is not None:
+            response = _respond(rule.respond, self.facts, self.state["request_id"])
+            await response(self.scope, self.receive, self._shaped(self.send))
+            return
+        if fault is None:
+            await self.app(self.scope, self.receive, self._shaped(self.send))
+            return
+        self.state["journal_extra"] = {"fault": fault.kind}
+        if fault.kind in ("reset", "empty_response", "random_data"):
+            self.state["journal_status"] = 0
+            data = self.rng.randbytes(fault.size) if fault.kind == "random_data" else b""
+            await self._drop(reset=fault.kind == "reset", data=data)
+        elif fault.kind == "malformed_body":
+            await self._malformed_body(fault)
+        elif fault.kind in ("commit_then_drop", "slow_success"):
+            await self._after_handler(fault)
+        elif fault.kind == "truncate_body":
+            await self.app(self.scope, self.receive, self._truncating(fault))
+            await self._settle()
+        else:
+            await self.app(self.scope, self.receive, self._shaped(self.send, fault))
+            await self._settle()
+
+    # -- connection-level
+
+    async def _drop(self, *, reset: bool, data: bytes = b"") -> None:
+        """Close the connection under the client: RST when `reset`, else a clean FIN (after `data`)."""
+        self.dropped = True
+        transport = self.transport
+        if transport is None:
+            raise ConnectionDropped(f"scenario fault: {self.rule.fault.kind if self.rule.fault else 'drop'}")
+        if data:
+            transport.write(data)
+        if reset:
+            sock = transport.get_extra_info("socket")
+            with contextlib.suppress(OSError, AttributeError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            transport.abort()
+        else:
+            transport.close()
+        await self._settle()
+
+    async def _settle(self) -> None:
+        """After a drop, wait until the server has noticed, so it doesn't try to answer a closed connection."""
+        if not self.dropped:
+            return
+        with contextlib.suppress(asyncio.TimeoutError, Exception):
+            await asyncio.wait_for(_until_disconnect(self.receive), 2.0)
+
+    async def _malformed_body(self, fault: Fault) -> None:
+        self.state["journal_status"] = fault.status
+        token = "".join(self.rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(24))
+        body = ('{"id": "' + token + '", "object": "list", "data": [{"id": "obj_' + token[:8] + '", "crea').encode()
+        await Response(body, fault.status, media_type="application/json")(self.scope, self.receive, self.send)
+
+    async def _after_handler(self, fault: Fault) -> None:
+        held: list[Message] = []
+
+        async def capture(message: Message) -> None:
+            held.append(message)
+
+        await self.app(self.scope, self.receive, capture)
+        status = next((m["status"] for m in held if m["type"] == "http.response.start"), 0)
+        if fault.kind == "commit_then_drop":
+            self.state["journal_status"] = 0
+            self.state["journal_extra"] = {"fault": fault.kind, "handler_status": status}
+            await self._drop(reset=True)
+            return
+        seconds = fault.duration.sample(self.rng) if fault.duration else _past_read_timeout(self.facts.headers)
+        if await _sleep_or_disconnect(seconds, self.receive):
+            self.state["journal_status"] = 0
+            self.state["journal_extra"] = {"fault": fault.kind, "handler_status": status, "client_gave_up": True}
+            return
+        send = self._shaped(self.send)
+        for message in held:
+            await send(message)
+
+    def _truncating(self, fault: Fault) -> Send:
+        sent = 0
+
+        async def send(message: Message) -> None:
+            nonlocal sent
+            if self.dropped:
+                return
+            if message["type"] != "http.response.body":
+                await self.send(message)
+                return
+            chunk = message.get("body", b"")
+            final = not message.get("more_body", False)
+            room = fault.after_bytes - sent
+            if room >= len(chunk) and not final:
+                sent += len(chunk)
+                await self.send(message)
+                return
+            keep = max(0, min(room, len(chunk) - 1 if final else len(chunk)))
+            if keep:
+                await self.send({"type": "http.response.body", "body": chunk[:keep], "more_body": True})
+            await self._drop(reset=False)
+
+        return send
+
+    # -- shaping: dribbled bodies, chunk delays and stream faults
+
+    def _shaped(self, send: Send, fault: Fault | None = None) -> Send:
+        rule = self.rule
+        if fault is None and rule.dribble is None and rule.chunk_delay is None:
+            return send
+        return _Shaper(self, send, fault, rule.chunk_delay, rule.dribble.size if rule.dribble else 0,
+                       rule.dribble.every if rule.dribble else None)
+
+
+class _Shaper:
+    """A send wrapper that dribbles bodies and, for text/event-stream answers, delays and breaks SSE events."""
+
+    def __init__(self, run: _Run, send: Send, fault: Fault | None, chunk_delay: Dist | None, size: int,
+                 every: Dist | None) -> None:
+        self.run, self.send, self.fault = run, send, fault
+        self.chunk_delay, self.size, self.every = chunk_delay, size, every
+        self.sse = False
+        self.buffer = b""
+        self.events = 0
+        self.finished = False
+
+    async def __call__(self, message: Message) -> None:
+        if self.finished or self.run.dropped:
+            return
+        if message["type"] == "http.response.start":
+            content_type = dict(message.get("headers", [])).get(b"content-type", b"")
+            self.sse = content_type.startswith(b"text/event-stream")
+            if self.fault is not None and not self.sse:
+                self.run.state["journal_extra"] = {"fault": self.fault.kind, "applied": False}
+                self.fault = None
+            await self.send(message)
+            return
+        if message["type"] != "http.response.body":
+            await self.send(message)
+            return
+        more = message.get("more_body", False)
+        if not self.sse:
+            await self._write(message.get("body", b""), more)
+            return
+        self.buffer += message.get("body", b"")
+        while True:
+            found = _EVENT_END.search(self.buffer)
+            if found is None:
+                break
+            event, self.buffer = self.buffer[: found.end()], self.buffer[found.end():]
+            await self._event(event)
+            if self.finished or self.run.dropped:
+                return
+        if not more:
+            if self.fault is not None:  # the stream ended before the fault's turn: apply it at the end
+                await self._fault_now(b"")
+                if self.finished or self.run.dropped:
+                    return
+            await self._write(self.buffer, False)
+            self.finished = True
+
+    async def _event(self, event: bytes) -> None:
+        data = [line[5:].strip() for line in event.splitlines() if line.startswith(b"data:")]
+        if not data:
+            await self._write(event, True)
+            return
+        done = data[0] == b"[DONE]"
+        if self.fault is not None and (done or self.events >= self.fault.after_chunks):
+            event = await self._fault_now(event)
+            if self.finished or self.run.dropped:
+                return
+        if self.chunk_delay is not None and self.events > 0 and not done:
+            await asyncio.sleep(self.chunk_delay.sample(self.run.rng))
+        self.events += 0 if done else 1
+        await self._write(event, True)
+
+    async def _fault_now(self, event: bytes) -> bytes:
+        """Apply the stream fault before `event`; returns the event to send (changed when malformed)."""
+        fault, self.fault = self.fault, None
+        assert fault is not None
+        if fault.kind == "truncate_stream":
+            await self.run._drop(reset=False)
+        elif fault.kind == "stall_stream":
+            seconds = fault.duration.sample(self.run.rng) if fault.duration else MAX_HOLD
+            if await _sleep_or_disconnect(seconds, self.run.receive):
+                self.finished = True
+        elif fault.kind == "error_event":
+            error = {"message": fault.message or _SERVER_ERROR, "type": fault.type or "server_error",
+                     "param": None, "code": fault.code}
+            await self._write(b"data: " + json.dumps({"error": error}).encode() + b"\n\n", False)
+            self.finished = True
+        elif fault.kind == "malformed_chunk" and event:
+            payload = event.split(b"data:", 1)[1].strip()
+            return b"data: " + payload[: max(1, len(payload) // 2)] + b"\n\n"
+        return event
+
+    async def _write(self, body: bytes, more: bool) -> None:
+        if self.size <= 0 or len(body) <= self.size:
+            await self.send({"type": "http.response.body", "body": body, "more_body": more})
+            if self.every is not None and body and more:
+                await asyncio.sleep(self.every.sample(self.run.rng))
+            return
+        for start in range(0, len(body), self.size):
+            piece = body[start: start + self.size]
+            last = start + self.size >= len(body)
+            await self.send({"type": "http.response.body", "body": piece, "more_body": more or not last})
+            if not (last and not more) and self.every is not None:
+                await asyncio.sleep(self.every.sample(self.run.rng))
+
+
+_EVENT_END = re.compile(rb"\r?\n\r?\n")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _respond(respond: Respond, facts: RequestFacts, request_id: str) -> Response:
+    headers = dict(respond.headers)
+    if respond.body is not None:
+        if isinstance(respond.body, str):
+            return Response(_fill(respond.body, facts, request_id), respond.status, headers=headers,
+                            media_type=respond.content_type or "text/plain")
+        response = JSONResponse(respond.body, respond.status, headers=headers)
+        if respond.content_type:
+            response.headers["content-type"] = respond.content_type
+        return response
+    if respond.status < 400:
+        return Response(b"", respond.status, headers=headers)
+    status = respond.status
+    kind = respond.type or ("server_error" if status >= 500 else "requests" if status == 429 else "invalid_request_error")
+    message = respond.message or (_SERVER_ERROR if status >= 500 else http.HTTPStatus(status).phrase
+                                  if status in http.HTTPStatus._value2member_map_ else f"HTTP {status}")
+    error = APIError(_fill(message, facts, request_id), param=respond.param, code=respond.code, type=kind,
+                     status_code=status, headers=headers)
+    return error_response(error)
+
+
+_PLACEHOLDER = re.compile(r"\{(request_id|model|organization|method|path)\}")
+
+
+def _fill(text: str, facts: RequestFacts, request_id: str) -> str:
+    values = {"request_id": request_id, "model": facts.model or "default", "organization": facts.organization,
+              "method": facts.method, "path": facts.path}
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+
+
+def _transport(receive: Receive) -> Any:
+    """uvicorn's transport for this connection (its receive is a bound method of the request cycle)."""
+    owner = getattr(receive, "__self__", None)
+    return getattr(owner, "transport", None)
+
+
+async def _until_disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _sleep_or_disconnect(seconds: float, receive: Receive) -> bool:
+    """Sleep up to `seconds` (capped); True when the client went away first. The body must be consumed."""
+    sleeper = asyncio.ensure_future(asyncio.sleep(min(seconds, MAX_HOLD)))
+    watcher = asyncio.ensure_future(_until_disconnect(receive))
+    try:
+        done, _ = await asyncio.wait({sleeper, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        sleeper.cancel()
+        watcher.cancel()
+    return watcher in done and not watcher.cancelled() and watcher.exception() is None
+
+
+def _past_read_timeout(headers: dict[str, str]) -> float:
+    """Longer than the client will wait: the SDK announces its read timeout in x-stainless-read-timeout."""
+    try:
+        return float(headers["x-stainless-read-timeout"]) + 1.0
+    except (KeyError, ValueError):
+        return 601.0
+
+
+def _query(scope: Scope) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+
+
+def _api_key(headers: dict[str, str]) -> str | None:
+    try:
+        return authenticate(headers.get("authorization"), ())
+    except APIError:
+        return None
+
+
+async def _read_json_body(scope: Scope, receive: Receive, headers: dict[str, str]) -> tuple[Any, Receive]:
+    """Read a JSON request body so rules can match on it, and hand the handler a receive that replays it."""
+    if scope["method"] not in ("POST", "PUT", "PATCH") or "json" not in headers.get("content-type", ""):
+        return None, receive
+    chunks: list[bytes] = []
+    size = 0
+    tail: list[Message] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            tail.append(message)
+            break
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if not message.get("more_body", False) or size > MAX_JSON_BODY:
+            break
+    raw = b"".join(chunks)
+    complete = not tail and size <= MAX_JSON_BODY
+    pending: list[Message] = [{"type": "http.request", "body": raw, "more_body": not complete and not tail}, *tail]
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    body = None
+    if complete and raw.strip():
+        with contextlib.suppress(ValueError, UnicodeDecodeError):
+            body = json.loads(raw)
+    return body, replay
+
+
+def _estimate_tokens(facts: RequestFacts) -> int:
+    """What OpenAI charges a TPM bucket up front: the prompt's tokens plus the most it may generate."""
+    body = facts.body
+    if not isinstance(body, dict) or facts.method != "POST":
+        return 0
+    encoding = encoding_for_model(facts.model or "")
+    try:
+        if facts.path == "/v1/chat/completions" and isinstance(body.get("messages"), list):
+            prompt = count_chat_example([m for m in body["messages"] if isinstance(m, dict)], encoding)
+            limit = body.get("max_completion_tokens") or body.get("max_tokens") or 0
+            return prompt + (limit if isinstance(limit, int) else 0)
+        if facts.path == "/v1/completions":
+            prompt_value = body.get("prompt", "")
+            prompts = prompt_value if isinstance(prompt_value, list) else [prompt_value]
+            prompt = sum(count_tokens(p, encoding) for p in prompts if isinstance(p, str))
+            limit = body.get("max_tokens", 16)
+            return prompt + (limit if isinstance(limit, int) else 16) * max(1, len(prompts))
+    except Exception:  # a malformed body is the handler's 400 to give, not ours
+        return 0
+    return 0
+
+
+# ---------------------------------------------------------------- the X-Emulator-Fault header
+
+_RESPOND_PARAMS = ("status", "error", "message", "type", "code", "param")
+_HEADER_PARAMS = ("retry-after", "retry-after-ms", "x-should-retry")
+_RULE_PARAMS = ("times", "after", "probability", "delay")
+
+
+def _value(text: str) -> Any:
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+@functools.lru_cache(maxsize=256)
+def parse_fault_header(value: str) -> Scenario:
+    """`<fault>[;k=v]...`, `<canned error>[;k=v]...`, `<status>[;k=v]...` or `delay;for=2s` → a one-rule scenario.
+
+    Examples: `reset;times=2`, `truncate_stream;after_chunks=3`, `overloaded;retry-after-ms=10`,
+    `503;x-should-retry=false`, `slow_success;for=2s`, `delay;for=250ms;times=1`.
+    """
+    action, *parts = [p.strip() for p in value.split(";") if p.strip()] or [""]
+    params: dict[str, Any] = {}
+    for part in parts:
+        key, sep, raw = part.partition("=")
+        if not sep:
+            raise ScenarioError(f"expected key=value, got {part!r}")
+        params[key.strip().lower()] = _value(raw.strip())
+    rule: dict[str, Any] = {"name": value}
+    for key in _RULE_PARAMS:
+        if key in params:
+            rule[key] = params.pop(key)
+    if action in FAULTS:
+        rule["fault"] = {action: params} if params else action
+    elif action == "delay":
+        if "for" not in params:
+            raise ScenarioError("delay needs for=<duration>, e.g. delay;for=250ms")
+        rule["delay"] = params.pop("for")
+    elif action in CANNED_ERRORS or action.isdigit():
+        respond: dict[str, Any] = {"error": action} if action in CANNED_ERRORS else {"status": int(action)}
+        headers = {k: str(params.pop(k)) for k in _HEADER_PARAMS if k in params}
+        respond.update({k: params.pop(k) for k in _RESPOND_PARAMS if k in params})
+        if headers:
+            respond["headers"] = headers
+        rule["respond"] = respond
+    else:
+        known = ", ".join([*FAULTS, *CANNED_ERRORS, "<status>", "delay"])
+        raise ScenarioError(f"unknown fault {action!r} (known: {known})")
+    if params and "fault" not in rule:
+        raise ScenarioError(f"unknown parameter {next(iter(params))!r}")
+    try:
+        return parse_scenario({"name": "x-emulator-fault", "rules": [rule]}, source=FAULT_HEADER)
+    except ScenarioError as exc:
+        key = exc.path.rsplit(".", 1)[-1]
+        raise ScenarioError(f"{key}: {exc.problem}" if exc.path else exc.problem) from None
+
