@@ -4,10 +4,14 @@ and checks scenario files."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import ipaddress
+import json
 import logging
 import os
 import sys
+import textwrap
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -73,7 +77,13 @@ def _add_serve(commands: Any) -> None:
         action="append",
         dest="scenarios",
         metavar="FILE",
-        help="load a scenario file (repeatable)",
+        help="activate a scenario for every tenant: a YAML file or a library name such as flaky_network "
+        "(repeatable; 'emulator scenarios list' shows the library)",
+    )
+    serve.add_argument(
+        "--scenario-dir",
+        metavar="DIR",
+        help="a directory of your scenarios, nameable like the library's (X-Emulator-Scenario, control API)",
     )
     serve.add_argument(
         "--api-key",
@@ -129,13 +139,16 @@ def _add_scenarios(commands: Any) -> None:
         description="List the ready scenarios shipped in scenarios/, or validate scenario files.",
     )
     actions = scenarios.add_subparsers(dest="action", required=True, metavar="action")
-    actions.add_parser(
+    listing = actions.add_parser(
         "list", help="list the library's scenarios", description="List the library's scenarios."
     )
+    listing.add_argument("--dir", help="a directory of your own scenarios, listed before the library")
+    listing.add_argument("--json", action="store_true", help="print name, description and path as JSON")
     check = actions.add_parser(
         "check",
         help="validate scenario files",
-        description="Validate scenario files without starting a server; exits 1 on the first bad file.",
+        description="Validate scenario files without starting a server: each problem is printed with its "
+        "file, line and key path; exits 1 when any file is bad.",
     )
     check.add_argument("files", nargs="+", metavar="FILE")
 
@@ -158,6 +171,8 @@ def serve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None =
     }
     if args.scenarios:
         overrides["scenarios"] = tuple(args.scenarios)
+    if args.scenario_dir:
+        overrides["scenario_dir"] = args.scenario_dir
     if args.organizations:
         overrides["organizations"] = dict(_pair(item, "--org") for item in args.organizations)
     for item in args.extra or ():
@@ -290,11 +305,37 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _scenarios(args: argparse.Namespace) -> int:
-    print("emulator scenarios: scenario support is not available in this build yet", file=sys.stderr)
-    return 2
+    from .scenarios import check_files, list_library
+
+    if args.action == "list":
+        entries = list_library(args.dir)
+        if args.json:
+            print(json.dumps([dataclasses.asdict(e) for e in entries], indent=2))
+            return 0
+        width = max((len(e.name) for e in entries), default=0)
+        for entry in entries:
+            summary = textwrap.shorten(" ".join(entry.description.split()), 100, placeholder=" ...")
+            print(f"{entry.name:<{width}}  {summary}")
+        print(
+            f"\n{len(entries)} scenario(s). Use one with: emulator serve --scenario NAME, "
+            "or @pytest.mark.emulator(scenario=NAME) in a test."
+        )
+        return 0
+    problems = check_files(args.files)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    for path in args.files:
+        if not any(problem.startswith(str(path)) for problem in problems):
+            print(f"ok  {path}")
+    return 1 if problems else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"serve": _serve, "validate": _validate, "scenarios": _scenarios}
-    return handlers[args.command](args)
+    try:
+        return handlers[args.command](args)
+    except BrokenPipeError:  # `emulator scenarios list | head`: the reader left, which is fine
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -153,7 +153,8 @@ def openai_emulator(
     handle.check()  # a crashed server fails here, not later as a hang
     handle.reset(settings)
     if scenario is not None:
-        handle.use_scenario(scenario)
+        scenarios = scenario if isinstance(scenario, list | tuple) else [scenario]
+        handle.use_scenario(*scenarios, base=request.path.parent)
     for name, value in handle.env().items():
         monkeypatch.setenv(name, value)
     for module, attribute, replacement in handle.openai_patches():

@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .app import create_app
+from .scenarios.middleware import ConnectionDropped
 from .settings import Settings
 
 __all__ = ["EmulatorServer", "ErrorTrap", "EmulatorServerError"]
@@ -26,7 +27,12 @@ class ErrorTrap:
 
     Starlette renders an unexpected exception as a 500 and then re-raises it; the trap holds back such a
     500 until the app finishes, and when the app did raise it marks the response `x-should-retry: false`
-    so the SDK fails at once instead of retrying an emulator bug. Simulated 5xx are untouched.
+    so the SDK fails at once instead of retrying an emulator bug. Simulated 5xx are untouched, and a
+    scenario's `ConnectionDropped` (a dropped connection simulated without a socket) passes through.
+
+    It also holds every response's last body message until the app returns, so the request is in the
+    journal (written on the way out) before the client has its answer: a test that asserts on the
+    journal right after a call never races the server thread.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -41,13 +47,16 @@ class ErrorTrap:
         held: list[Message] = []
 
         async def holding_send(message: Message) -> None:
-            if held or (message["type"] == "http.response.start" and message["status"] == 500):
+            final = message["type"] == "http.response.body" and not message.get("more_body", False)
+            if held or final or (message["type"] == "http.response.start" and message["status"] == 500):
                 held.append(message)
             else:
                 await send(message)
 
         try:
             await self.app(scope, receive, holding_send)
+        except ConnectionDropped:
+            raise  # a simulated fault without a socket: the in-process transport turns it into a drop
         except Exception as exc:
             self.record(f"{scope.get('method')} {scope.get('path')}", exc)
             if held:

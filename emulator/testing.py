@@ -19,7 +19,8 @@ import datetime as dt
 import difflib
 import fnmatch
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ import httpx2
 from .app import create_app
 from .domain.journal import JournalEntry
 from .durations import parse_duration
+from .scenarios.middleware import ConnectionDropped
 from .server import EmulatorServer, ErrorTrap
 from .settings import Settings
 
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from starlette.testclient import TestClient
 
     from .domain.state import Emulator
+    from .scenarios import Scenario
 
 __all__ = ["DEFAULT_API_KEY", "INPROCESS_URL", "MODES", "EmulatorHandle", "parse_clock"]
 
@@ -117,7 +120,9 @@ class EmulatorHandle:
             from starlette.testclient import TestClient
 
             self._trap = ErrorTrap(self.app)
-            client = TestClient(self._trap, base_url=INPROCESS_URL, raise_server_exceptions=False)
+            # The trap turns app exceptions into 500s (and records them); what still escapes is a
+            # scenario's simulated drop, which _SharedTransport turns into the client's connection error.
+            client = TestClient(self._trap, base_url=INPROCESS_URL, raise_server_exceptions=True)
             self._test_client = client.__enter__()  # one event loop thread for the app, lifespan run once
             self._transport = _SharedTransport(client._transport)
         return self
@@ -281,9 +286,44 @@ class EmulatorHandle:
 
     # -- scenarios -------------------------------------------------------------------------------------
 
-    def use_scenario(self, scenario: object) -> None:
-        """Activate a scenario: a library name (`scenarios/<name>.yaml`), a YAML path, or a built Scenario."""
-        raise NotImplementedError("scenarios are not wired into the emulator yet")
+    def use_scenario(self, *scenarios: object, api_key: str | None = None, base: str | Path | None = None) -> None:
+        """Activate scenarios until the next reset, for every tenant (or only `api_key`'s).
+
+        Each may be a library name ("flaky_network"), a YAML/JSON path (relative paths are tried against
+        `base` too), a `Scenario`, a `ScenarioBuilder`, or a plain mapping in the DSL's shape.
+        """
+        organization = self.state.organization(api_key).id if api_key else None
+        for item in scenarios:
+            self.state.scenarios.load(self._scenario(item, base), organization)
+
+    def _scenario(self, item: object, base: str | Path | None) -> Scenario:
+        from .scenarios import Scenario, ScenarioBuilder, find_scenario, load_scenario, parse_scenario
+
+        if isinstance(item, Scenario):
+            return item
+        if isinstance(item, ScenarioBuilder) or callable(getattr(item, "build", None)):
+            built = item.build()  # type: ignore[attr-defined]  # a builder, or a rule builder in a chain
+            if not isinstance(built, Scenario):
+                raise TypeError(f"{item!r}.build() did not return a Scenario")
+            return built
+        if isinstance(item, Mapping):
+            return parse_scenario(dict(item), "<mapping>")
+        if isinstance(item, str | Path):
+            path = Path(item)
+            if not path.is_absolute() and not path.exists() and base is not None and (Path(base) / path).exists():
+                path = Path(base) / path
+            if path.exists() or path.suffix:
+                return load_scenario(path)
+            return find_scenario(str(item), self.state.settings.scenario_dir or None)
+        raise TypeError(f"not a scenario: {item!r} (give a name, a path, a Scenario or a builder)")
+
+    def clear_scenarios(self) -> None:
+        """Deactivate every scenario (those from `settings.scenarios` come back at the next reset)."""
+        self.state.scenarios.clear()
+
+    def active_scenarios(self) -> list[dict[str, Any]]:
+        """What the control API's `GET /_emulator/scenarios` lists: each active scenario and its rules."""
+        return self.state.scenarios.describe()
 
     # -- the clock -------------------------------------------------------------------------------------
 
@@ -393,7 +433,10 @@ class _SharedTransport(httpx2.BaseTransport):
         self._inner = inner
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        return self._inner.handle_request(request)
+        try:
+            return self._inner.handle_request(request)
+        except ConnectionDropped as exc:  # what a client sees when a scenario drops the connection
+            raise httpx2.RemoteProtocolError("Server disconnected without sending a response.") from exc
 
 
 class _ThreadedAsyncTransport(httpx2.AsyncBaseTransport):
