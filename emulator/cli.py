@@ -261,7 +261,6 @@ def _serve(args: argparse.Namespace) -> int:
             "control API (/_emulator): keep it off untrusted networks",
             file=sys.stderr,
         )
-    _configure_logging(settings.log_level)
     try:
         app = create_app(settings)
     except (ValueError, OSError) as exc:  # e.g. a bad scenario file
@@ -271,6 +270,7 @@ def _serve(args: argparse.Namespace) -> int:
         AccessLog(app), host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False
     )
     server = uvicorn.Server(config)
+    _configure_logging(settings.log_level)
     # A wildcard bind is reachable on loopback; print an address the snippet can actually connect to.
     shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
     host = f"[{shown}]" if ":" in shown else shown

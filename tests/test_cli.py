@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import queue
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -219,3 +221,44 @@ def _wait_for_url(lines: queue.Queue[str], deadline: float) -> str:
             assert f'OpenAI(base_url="{url}/v1"' in banner
             return url
     raise AssertionError(f"the server did not start in time; stdout so far:\n{banner}")
+
+
+def test_scenarios_list_shows_the_library(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scenarios", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "flaky_network" in out and "rate_limited" in out
+
+
+def test_scenarios_list_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scenarios", "list", "--json"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    assert {"name", "description", "path"} <= set(entries[0])
+
+
+def test_scenarios_check_passes_good_files_and_points_at_mistakes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text("name: good\nrules:\n  - match: {path: /v1/files}\n    respond: {status: 503}\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nrules:\n  - match: {pathh: /v1/files}\n")
+    assert main(["scenarios", "check", str(good)]) == 0
+    assert capsys.readouterr().out == f"ok  {good}\n"
+    assert main(["scenarios", "check", str(good), str(bad)]) == 1
+    captured = capsys.readouterr()
+    assert f"{bad}:3: rules[0].match.pathh: unknown key 'pathh'" in captured.err
+    assert f"ok  {good}" in captured.out and f"ok  {bad}" not in captured.out
+
+
+def test_serve_scenario_flags_reach_the_settings(tmp_path: Path) -> None:
+    args = _serve_args("--scenario", "flaky_network", "--scenario", "x.yaml", "--scenario-dir", str(tmp_path))
+    settings = serve_settings(args, environ={})
+    assert settings.scenarios == ("flaky_network", "x.yaml")
+    assert settings.scenario_dir == str(tmp_path)
+
+
+def test_serve_refuses_a_bad_scenario_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nrules: [{fault: sparks}]\n")
+    assert main(["serve", "--port", "0", "--scenario", str(bad)]) == 2
+    assert str(bad) in capsys.readouterr().err

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import time
 
+import httpcore2  # noqa: F401  (see below)
 import pytest
 
 from emulator.testing import EmulatorHandle, parse_clock
 
 pytest_plugins = ["pytester"]
+# pytester's in-process runs unload every module first imported during a run. httpx2 imports httpcore2
+# lazily and keeps its exception map, so a re-imported httpcore2 would raise classes that map (and the
+# SDK's retry logic) no longer recognise. Importing it up front keeps one copy for every inner run.
 
 # Inner runs use the strictest settings a user might have.
 INI = """
@@ -258,6 +262,68 @@ def test_a_swallowed_server_exception_still_fails_the_test(inner: pytest.Pyteste
         """
     )
     inner.runpytest().assert_outcomes(failed=1, passed=1)
+
+
+def test_scenarios_by_name_path_and_builder(inner: pytest.Pytester) -> None:
+    inner.makefile(
+        ".yaml",
+        two_503s="""
+        name: two_503s
+        rules:
+          - match: {method: GET, path: /v1/models}
+            times: 2
+            respond: {status: 503, headers: {retry-after-ms: "1"}}
+        """,
+    )
+    inner.makepyfile(
+        """
+        import openai, pytest
+        from emulator.scenarios import scenario
+
+        @pytest.mark.emulator(scenario="flaky_network")
+        def test_library_name(openai_client, openai_emulator):
+            assert openai_client.models.list().data  # the SDK's two retries ride out a reset and a 503
+            statuses = [e.status for e in openai_emulator.requests("GET", "/v1/models")]
+            assert statuses == [0, 503, 200]
+            openai_emulator.assert_called("GET", "/v1/models", status=200, times=1)
+
+        @pytest.mark.emulator(scenario="two_503s.yaml")
+        def test_path_next_to_the_test(openai_client, openai_emulator):
+            assert openai_client.models.list().data
+            openai_emulator.assert_called("GET", "/v1/models", status=503, times=2)
+
+        def test_built_in_python(openai_client, openai_emulator):
+            openai_emulator.use_scenario(
+                scenario("no-uploads").on("POST", "/v1/files").respond(429, error="insufficient_quota")
+            )
+            with pytest.raises(openai.RateLimitError) as caught:
+                client = openai_client.with_options(max_retries=0)  # the SDK would retry a 429
+                client.files.create(file=("a.jsonl", b"{}\\n"), purpose="fine-tune")
+            assert caught.value.code == "insufficient_quota"
+
+        def test_scenarios_end_with_their_test(openai_client, openai_emulator):
+            assert openai_emulator.active_scenarios() == []
+            openai_client.models.list()
+            openai_emulator.assert_called("GET", "/v1/models", status=200, times=1)
+        """
+    )
+    inner.runpytest("--emulator-mode=both").assert_outcomes(passed=8)
+
+
+def test_a_bad_scenario_points_at_the_mistake(inner: pytest.Pytester) -> None:
+    inner.makefile(".yaml", bad="name: bad\nrules:\n  - match: {pathh: /v1/files}\n")
+    inner.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.emulator(scenario="bad.yaml")
+        def test_bad(openai_emulator):
+            pass
+        """
+    )
+    result = inner.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*bad.yaml:3: rules[[]0[]].match.pathh: unknown key 'pathh'*"])
 
 
 def test_handle_works_without_pytest() -> None:
