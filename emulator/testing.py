@@ -286,7 +286,9 @@ class EmulatorHandle:
 
     # -- scenarios -------------------------------------------------------------------------------------
 
-    def use_scenario(self, *scenarios: object, api_key: str | None = None, base: str | Path | None = None) -> None:
+    def use_scenario(
+        self, *scenarios: object, api_key: str | None = None, base: str | Path | None = None
+    ) -> None:
         """Activate scenarios until the next reset, for every tenant (or only `api_key`'s).
 
         Each may be a library name ("flaky_network"), a YAML/JSON path (relative paths are tried against
@@ -310,7 +312,12 @@ class EmulatorHandle:
             return parse_scenario(dict(item), "<mapping>")
         if isinstance(item, str | Path):
             path = Path(item)
-            if not path.is_absolute() and not path.exists() and base is not None and (Path(base) / path).exists():
+            if (
+                not path.is_absolute()
+                and not path.exists()
+                and base is not None
+                and (Path(base) / path).exists()
+            ):
                 path = Path(base) / path
             if path.exists() or path.suffix:
                 return load_scenario(path)
