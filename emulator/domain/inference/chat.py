@@ -52,7 +52,12 @@ class Choice:
         return len(self.tokens) + sum(len(c.tokens) for c in self.calls)
 
     def message(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"role": "assistant", "content": self.content, "refusal": None, "annotations": []}
+        body: dict[str, Any] = {
+            "role": "assistant",
+            "content": self.content,
+            "refusal": None,
+            "annotations": [],
+        }
         if self.calls and self.legacy_function:
             body["function_call"] = {"name": self.calls[0].name, "arguments": self.calls[0].arguments}
         elif self.calls:
@@ -148,14 +153,24 @@ def _choice_chunks(choice: Choice, encoding: str) -> Iterator[dict[str, Any]]:
             yield chunk({"content": piece}, logprobs)
     elif choice.legacy_function:
         call = choice.calls[0]
-        yield chunk({"role": "assistant", "content": None, "function_call": {"name": call.name, "arguments": ""},
-                     "refusal": None})
+        yield chunk(
+            {
+                "role": "assistant",
+                "content": None,
+                "function_call": {"name": call.name, "arguments": ""},
+                "refusal": None,
+            }
+        )
         for piece, _ in pieces(call.tokens, encoding):
             yield chunk({"function_call": {"arguments": piece}})
     else:
         for number, call in enumerate(choice.calls):
-            header = {"index": number, "id": call.id, "type": "function",
-                      "function": {"name": call.name, "arguments": ""}}
+            header = {
+                "index": number,
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": ""},
+            }
             if number == 0:
                 yield chunk({"role": "assistant", "content": None, "tool_calls": [header], "refusal": None})
             else:
@@ -170,7 +185,10 @@ def _choice_chunks(choice: Choice, encoding: str) -> Iterator[dict[str, Any]]:
 
 def _tool_dicts(tools: tuple[Tool, ...]) -> list[dict[str, Any]]:
     return [
-        {"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}
+        {
+            "type": "function",
+            "function": {"name": t.name, "description": t.description, "parameters": t.parameters},
+        }
         for t in tools
     ]
 
@@ -190,12 +208,20 @@ def answer(tenant: Any, model: ServedModel, request: ChatRequest, now: float) ->
     if model.record is not None:
         learned = memories.memory_for(tenant, model.record, "chat")
         if learned is not None and len(learned):
-            found = learned.rank(memories.chat_key(request.messages), memories.chat_words(request.messages), 8)
+            found = learned.rank(
+                memories.chat_key(request.messages), memories.chat_words(request.messages), 8
+            )
             ranked = _distinct([example.reply for _, example in found])
     base_seed = derive_seed(
-        tenant.ids.seed, "chat", model.name, memories.chat_key(request.messages),
-        json.dumps([request.response_format, _tool_dicts(request.tools), request.tool_choice], sort_keys=True,
-                   default=str),
+        tenant.ids.seed,
+        "chat",
+        model.name,
+        memories.chat_key(request.messages),
+        json.dumps(
+            [request.response_format, _tool_dicts(request.tools), request.tool_choice],
+            sort_keys=True,
+            default=str,
+        ),
         request.seed,
     )
     choices = []
@@ -231,8 +257,15 @@ def _distinct(replies: list[Reply]) -> list[Reply]:
 
 def _copy(choice: Choice, index: int, tenant: Any) -> Choice:
     calls = [Call(tenant.ids.new("call_", 24), c.name, c.arguments, c.tokens) for c in choice.calls]
-    return Choice(index, choice.content, choice.tokens, choice.finish_reason, calls, choice.legacy_function,
-                  choice.logprobs)
+    return Choice(
+        index,
+        choice.content,
+        choice.tokens,
+        choice.finish_reason,
+        calls,
+        choice.legacy_function,
+        choice.logprobs,
+    )
 
 
 def _words(text_: str) -> set[str]:
@@ -271,7 +304,10 @@ def _decide(request: ChatRequest, candidate: Reply | None, rng: random.Random) -
     def call(tool: Tool, learned: str | None = None) -> tuple[str, str]:
         if learned is not None and _args_ok(learned, tool):
             return (tool.name, learned)
-        return (tool.name, structured.to_json(structured.instance(tool.parameters or {"type": "object"}, rng)))
+        return (
+            tool.name,
+            structured.to_json(structured.instance(tool.parameters or {"type": "object"}, rng)),
+        )
 
     learned_calls = [c for c in (candidate.calls if candidate else ()) if c[0] in tools]
     legacy = request.legacy_functions
@@ -315,7 +351,13 @@ def _format_text(request: ChatRequest, learned: str | None, rng: random.Random) 
 
 
 def _realise(
-    tenant: Any, index: int, reply: Reply, request: ChatRequest, budget: int, encoding: str, rng: random.Random
+    tenant: Any,
+    index: int,
+    reply: Reply,
+    request: ChatRequest,
+    budget: int,
+    encoding: str,
+    rng: random.Random,
 ) -> Choice:
     if reply.calls:
         calls = []

@@ -48,7 +48,9 @@ def _listed(values: Sequence[str]) -> str:
 
 
 def _invalid_value(value: Any, allowed: Sequence[str], param: str) -> InvalidRequestError:
-    return _error(f"Invalid value: '{value}'. Supported values are: {_listed(allowed)}.", param, "invalid_value")
+    return _error(
+        f"Invalid value: '{value}'. Supported values are: {_listed(allowed)}.", param, "invalid_value"
+    )
 
 
 def _missing(param: str) -> InvalidRequestError:
@@ -57,7 +59,9 @@ def _missing(param: str) -> InvalidRequestError:
 
 def _type_error(param: str, expected: str, value: Any) -> InvalidRequestError:
     return _error(
-        f"Invalid type for '{param}': expected {expected}, but got {describe(value)} instead.", param, "invalid_type"
+        f"Invalid type for '{param}': expected {expected}, but got {describe(value)} instead.",
+        param,
+        "invalid_type",
     )
 
 
@@ -84,7 +88,8 @@ def _content(value: Any, role: str, path: str) -> Any:
         raise _type_error(path, "one of a string or array of objects", value)
     if not value:
         raise _error(
-            f"Invalid '{path}': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+            f"Invalid '{path}': empty array. Expected an array with minimum length 1, but got an empty "
+            "array instead.",
             path,
             "empty_array",
         )
@@ -166,7 +171,8 @@ def _tool_order(messages: Sequence[Mapping[str, Any]]) -> None:
         role = message["role"]
         if role == "tool" and not pending:
             raise _error(
-                "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with "
+                "Invalid parameter: messages with role 'tool' must be a response to a preceeding message "
+                "with "
                 "'tool_calls'.",
                 f"messages.[{i}].role",
             )
@@ -203,7 +209,9 @@ def _function(value: Any, path: str, owner: str = "function") -> Any:
     )
     if value.get("strict"):
         structured.check_strict(
-            value.get("parameters") or {}, f"{owner} '{value['name']}'", f"{path}.parameters",
+            value.get("parameters") or {},
+            f"{owner} '{value['name']}'",
+            f"{path}.parameters",
             "invalid_function_parameters",
         )
     return value
@@ -286,7 +294,12 @@ def _response_format(value: Any, path: str) -> Any:
     _name_pattern(spec["name"], f"{path}.json_schema.name")
     validate(
         spec,
-        {"name": Param("string"), "description": Param("string"), "schema": Param("object"), "strict": Param("boolean")},
+        {
+            "name": Param("string"),
+            "description": Param("string"),
+            "schema": Param("object"),
+            "strict": Param("boolean"),
+        },
         prefix=f"{path}.json_schema.",
     )
     if spec.get("strict"):
@@ -304,7 +317,9 @@ def _stop(value: Any, path: str) -> Any:
         return value
     if not isinstance(value, list):
         raise _type_error(path, "one of a string or array of strings", value)
-    check_value(value, Param("array", min_length=1, max_length=4, items=Param("string", nullable=False)), path)
+    check_value(
+        value, Param("array", min_length=1, max_length=4, items=Param("string", nullable=False)), path
+    )
     return value
 
 
@@ -312,7 +327,8 @@ def _logit_bias(value: Any, path: str) -> Any:
     for key, bias in value.items():
         if not key.lstrip("-").isdigit() or int(key) < 0:
             raise _error(
-                f"Invalid key in '{path}': {key}. You should only be submitting non-negative integers.", path,
+                f"Invalid key in '{path}': {key}. You should only be submitting non-negative integers.",
+                path,
                 "invalid_value",
             )
         check_value(bias, Param("integer", nullable=False, minimum=-100, maximum=100), f"{path}.{key}")
@@ -322,7 +338,8 @@ def _logit_bias(value: Any, path: str) -> Any:
 def _metadata(value: Any, path: str) -> Any:
     if len(value) > 16:
         raise _error(
-            f"Invalid '{path}': too many properties. Expected an object with at most 16 properties, but got an "
+            f"Invalid '{path}': too many properties. Expected an object with at most 16 properties, but "
+            "got an "
             f"object with {len(value)} properties instead.",
             path,
             "object_above_max_properties",
@@ -333,15 +350,25 @@ def _metadata(value: Any, path: str) -> Any:
     return value
 
 
-_STREAM_OPTIONS = Param("object", fields={"include_usage": Param("boolean"), "include_obfuscation": Param("boolean")})
+_STREAM_OPTIONS = Param(
+    "object", fields={"include_usage": Param("boolean"), "include_obfuscation": Param("boolean")}
+)
 
 CHAT_PARAMS: dict[str, Param] = {
     "model": Param("string", required=True, nullable=False),
-    "messages": Param("array", required=True, nullable=False, min_length=1, items=Param("object", nullable=False, check=_message)),
+    "messages": Param(
+        "array",
+        required=True,
+        nullable=False,
+        min_length=1,
+        items=Param("object", nullable=False, check=_message),
+    ),
     "audio": Param("object"),
     "frequency_penalty": Param("number", minimum=-2, maximum=2),
     "function_call": Param(check=_function_call),
-    "functions": Param("array", min_length=1, max_length=128, items=Param("object", nullable=False, check=_function)),
+    "functions": Param(
+        "array", min_length=1, max_length=128, items=Param("object", nullable=False, check=_function)
+    ),
     "logit_bias": Param("object", check=_logit_bias),
     "logprobs": Param("boolean"),
     "max_completion_tokens": Param("integer", minimum=1),
@@ -401,12 +428,15 @@ class ChatRequest:
     @property
     def json_schema(self) -> Mapping[str, Any] | None:
         if self.response_format and self.response_format.get("type") == "json_schema":
-            return self.response_format["json_schema"].get("schema") or {}  # type: ignore[no-any-return]
+            schema: Mapping[str, Any] = self.response_format["json_schema"].get("schema") or {}
+            return schema
         return None
 
     @property
     def json_mode(self) -> bool:
-        return bool(self.response_format and self.response_format.get("type") in ("json_object", "json_schema"))
+        return bool(
+            self.response_format and self.response_format.get("type") in ("json_object", "json_schema")
+        )
 
 
 def _require_model(body: Mapping[str, Any]) -> None:
@@ -422,7 +452,9 @@ def parse_chat(body: Mapping[str, Any]) -> ChatRequest:
     _tool_order(messages)
     stream = bool(valid.get("stream"))
     if valid.get("stream_options") is not None and not stream:
-        raise _error("The 'stream_options' parameter is only allowed when 'stream' is enabled.", "stream_options")
+        raise _error(
+            "The 'stream_options' parameter is only allowed when 'stream' is enabled.", "stream_options"
+        )
     if valid.get("top_logprobs") is not None and not valid.get("logprobs"):
         raise _error(
             "Invalid value for 'top_logprobs': 'logprobs' must be set to true if 'top_logprobs' is used.",
@@ -431,17 +463,21 @@ def parse_chat(body: Mapping[str, Any]) -> ChatRequest:
         )
     if "audio" in (valid.get("modalities") or []) or valid.get("audio") is not None:
         raise _error(
-            "This model does not support audio output. Remove 'audio' from 'modalities' and the 'audio' parameter.",
+            "This model does not support audio output. Remove 'audio' from 'modalities' and the 'audio' "
+            "parameter.",
             "modalities",
             "unsupported_value",
         )
     tools, choice, legacy = _tools_and_choice(valid)
     response_format = valid.get("response_format")
-    if response_format and response_format["type"] == "json_object" and not any(
-        "json" in _all_text(m).lower() for m in messages
+    if (
+        response_format
+        and response_format["type"] == "json_object"
+        and not any("json" in _all_text(m).lower() for m in messages)
     ):
         raise _error(
-            "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+            "'messages' must contain the word 'json' in some form, to use 'response_format' of type "
+            "'json_object'.",
             "messages",
         )
     stop = valid.get("stop")
@@ -478,7 +514,8 @@ def check_model_params(request_body: Mapping[str, Any], reasoning: bool) -> None
     if reasoning:
         if request_body.get("max_tokens") is not None:
             raise _error(
-                "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' "
+                "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
+                "'max_completion_tokens' "
                 "instead.",
                 "max_tokens",
                 "unsupported_parameter",
@@ -487,7 +524,8 @@ def check_model_params(request_body: Mapping[str, Any], reasoning: bool) -> None
             value = request_body.get(name)
             if value is not None and value != 1:
                 raise _error(
-                    f"Unsupported value: '{name}' does not support {value} with this model. Only the default (1) "
+                    f"Unsupported value: '{name}' does not support {value} with this model. Only the "
+                    "default (1) "
                     "value is supported.",
                     name,
                     "unsupported_value",
@@ -495,7 +533,9 @@ def check_model_params(request_body: Mapping[str, Any], reasoning: bool) -> None
         for name in ("logprobs", "top_logprobs", "presence_penalty", "frequency_penalty"):
             if request_body.get(name):
                 raise _error(
-                    f"Unsupported parameter: '{name}' is not supported with this model.", name, "unsupported_parameter"
+                    f"Unsupported parameter: '{name}' is not supported with this model.",
+                    name,
+                    "unsupported_parameter",
                 )
     elif request_body.get("reasoning_effort") is not None:
         raise _error(
@@ -517,7 +557,9 @@ def _all_text(message: Mapping[str, Any]) -> str:
 def _tools_and_choice(valid: Mapping[str, Any]) -> tuple[tuple[Tool, ...], Any, bool]:
     def make(function: Mapping[str, Any]) -> Tool:
         return Tool(
-            function["name"], function.get("description") or "", function.get("parameters") or {},
+            function["name"],
+            function.get("description") or "",
+            function.get("parameters") or {},
             bool(function.get("strict")),
         )
 
@@ -552,7 +594,8 @@ def _tools_and_choice(valid: Mapping[str, Any]) -> tuple[tuple[Tool, ...], Any, 
         if isinstance(call, Mapping):
             if call["name"] not in [t.name for t in tools]:
                 raise _error(
-                    f"Invalid value for 'function_call': function '{call['name']}' is not one of the provided "
+                    f"Invalid value for 'function_call': function '{call['name']}' is not one of the "
+                    "provided "
                     "'functions'.",
                     "function_call",
                     "invalid_value",
@@ -561,7 +604,8 @@ def _tools_and_choice(valid: Mapping[str, Any]) -> tuple[tuple[Tool, ...], Any, 
         return tools, call or "auto", True
     if call is not None:
         raise _error(
-            "Invalid value for 'function_call': 'function_call' is only allowed when 'functions' are specified.",
+            "Invalid value for 'function_call': 'function_call' is only allowed when 'functions' are "
+            "specified.",
             "function_call",
         )
     return (), "none", False
@@ -578,7 +622,8 @@ def _prompt(value: Any, path: str) -> Any:
         raise _type_error(path, expected, value)
     if not value:
         raise _error(
-            f"Invalid '{path}': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+            f"Invalid '{path}': empty array. Expected an array with minimum length 1, but got an empty "
+            "array instead.",
             path,
             "empty_array",
         )
@@ -591,7 +636,8 @@ def _prompt(value: Any, path: str) -> Any:
     if all(isinstance(x, list) and x and all(is_int(t) for t in x) for x in value):
         return value
     raise _error(
-        f"Invalid type for '{path}': expected {expected}, but got an array of mixed or invalid items instead.",
+        f"Invalid type for '{path}': expected {expected}, but got an array of mixed or invalid items "
+        "instead.",
         path,
         "invalid_type",
     )
@@ -642,7 +688,9 @@ def parse_completion(body: Mapping[str, Any]) -> CompletionRequest:
     valid = validate(body, COMPLETION_PARAMS)
     stream = bool(valid.get("stream"))
     if valid.get("stream_options") is not None and not stream:
-        raise _error("The 'stream_options' parameter is only allowed when 'stream' is enabled.", "stream_options")
+        raise _error(
+            "The 'stream_options' parameter is only allowed when 'stream' is enabled.", "stream_options"
+        )
     n = valid.get("n") or 1
     best_of = valid.get("best_of")
     if best_of is not None and best_of < n:

@@ -33,7 +33,9 @@ class TextChoice:
     text: str
     tokens: list[int]
     finish_reason: str
-    logprob_values: list[float] = field(default_factory=list)  # one per echoed prompt token + completion token
+    logprob_values: list[float] = field(
+        default_factory=list
+    )  # one per echoed prompt token + completion token
     top: list[dict[str, float]] = field(default_factory=list)
 
 
@@ -82,8 +84,12 @@ class TextCompletion:
             if self.request.logprobs is not None:
                 logprobs = self._logprobs(choice, 0, len(self._all_ids(choice)), self._offsets(choice))
             choices.append(
-                {"text": self._text(choice), "index": choice.index, "logprobs": logprobs,
-                 "finish_reason": choice.finish_reason}
+                {
+                    "text": self._text(choice),
+                    "index": choice.index,
+                    "logprobs": logprobs,
+                    "finish_reason": choice.finish_reason,
+                }
             )
         return {
             "id": self.id,
@@ -104,9 +110,12 @@ class TextCompletion:
                 logprobs = None
                 if self.request.logprobs is not None and positions:
                     logprobs = self._logprobs(choice, positions[0], positions[-1] + 1, offsets)
-                yield self._chunk([{"text": piece, "index": choice.index, "logprobs": logprobs, "finish_reason": None}])
-            yield self._chunk([{"text": "", "index": choice.index, "logprobs": None,
-                                "finish_reason": choice.finish_reason}])
+                yield self._chunk(
+                    [{"text": piece, "index": choice.index, "logprobs": logprobs, "finish_reason": None}]
+                )
+            yield self._chunk(
+                [{"text": "", "index": choice.index, "logprobs": None, "finish_reason": choice.finish_reason}]
+            )
         if self.request.include_usage:
             yield {**self._chunk([]), "usage": self.usage()}
 
@@ -155,7 +164,9 @@ def answer(tenant: Any, model: ServedModel, request: CompletionRequest, now: flo
         if learned is not None and len(learned):
             found = learned.rank(prompt_text, memories.prompt_words(prompt_text), request.best_of)
             ranked = list(dict.fromkeys(example.reply.text or "" for _, example in found))
-        seed = derive_seed(tenant.ids.seed, "completion", model.name, prompt_text, request.suffix, request.seed)
+        seed = derive_seed(
+            tenant.ids.seed, "completion", model.name, prompt_text, request.suffix, request.seed
+        )
         candidates = []
         for index in range(request.best_of):
             rng = random.Random(derive_seed(seed, 0 if request.temperature == 0 else index))
@@ -164,8 +175,14 @@ def answer(tenant: Any, model: ServedModel, request: CompletionRequest, now: flo
             completion_total += len(result.tokens)
             candidates.append((result, rng))
         for index, (result, rng) in enumerate(candidates[: request.n]):
-            choice = TextChoice(number * request.n + index, prompt_text, prompt_ids, result.text, result.tokens,
-                                result.finish_reason)
+            choice = TextChoice(
+                number * request.n + index,
+                prompt_text,
+                prompt_ids,
+                result.text,
+                result.tokens,
+                result.finish_reason,
+            )
             if request.logprobs is not None:
                 _add_logprobs(choice, request, encoding, rng)
             choices.append(choice)
@@ -182,7 +199,8 @@ def answer(tenant: Any, model: ServedModel, request: CompletionRequest, now: flo
 
 def _add_logprobs(choice: TextChoice, request: CompletionRequest, encoding: str, rng: random.Random) -> None:
     """Seeded log probabilities; each `top_logprobs` dict holds `logprobs` entries, the emitted token first.
-    An echoed first prompt token gets a number too (OpenAI sends null there, which its spec does not allow)."""
+    An echoed first prompt token gets a number too (OpenAI sends null there, which its spec does not
+    allow)."""
     ids = (choice.prompt_tokens if request.echo else []) + choice.tokens
     count = request.logprobs or 0
     for token in ids:

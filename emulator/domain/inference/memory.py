@@ -104,7 +104,11 @@ def prompt_words(prompt: str) -> frozenset[str]:
 def _reply(message: Mapping[str, Any]) -> Reply:
     calls = _calls(message)
     text = _text(message.get("content"))[:MAX_REPLY_CHARS]
-    return Reply(text if text or not calls else None, calls, "function_call" in message and not message.get("tool_calls"))
+    return Reply(
+        text if text or not calls else None,
+        calls,
+        "function_call" in message and not message.get("tool_calls"),
+    )
 
 
 class Memory:
@@ -144,9 +148,9 @@ class Memory:
             messages = record["input"].get("messages")
             preferred = record.get("preferred_output")
             if isinstance(messages, list) and isinstance(preferred, list) and preferred:
-                context = [m for m in messages if isinstance(m, Mapping)]
+                prompt = [m for m in messages if isinstance(m, Mapping)]
                 if isinstance(preferred[0], Mapping):
-                    self.add(line, chat_key(context), chat_words(context), _reply(preferred[0]))
+                    self.add(line, chat_key(prompt), chat_words(prompt), _reply(preferred[0]))
             return
         if not isinstance(messages, list):
             return

@@ -78,7 +78,9 @@ def _alternatives(chosen: int, count: int, encoding: str, rng: random.Random) ->
     return found
 
 
-def logprob_entries(ids: Sequence[int], top: int, encoding: str, rng: random.Random) -> list[dict[str, object]]:
+def logprob_entries(
+    ids: Sequence[int], top: int, encoding: str, rng: random.Random
+) -> list[dict[str, object]]:
     """`ChatCompletionTokenLogprob` objects: the emitted token is always the most likely one, followed
     by `top - 1` real vocabulary tokens with lower, seeded log probabilities."""
     out: list[dict[str, object]] = []
@@ -96,7 +98,11 @@ def logprob_entries(ids: Sequence[int], top: int, encoding: str, rng: random.Ran
 
 
 def _entry(token: int, logprob: float, encoding: str) -> dict[str, object]:
-    return {"token": token_text(token, encoding), "logprob": logprob, "bytes": list(tokens.token_bytes(token, encoding))}
+    return {
+        "token": token_text(token, encoding),
+        "logprob": logprob,
+        "bytes": list(tokens.token_bytes(token, encoding)),
+    }
 
 
 def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, object]:

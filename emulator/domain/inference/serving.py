@@ -120,7 +120,8 @@ def check_budget(model: ServedModel, prompt_tokens: int, requested: int | None, 
     if model.base.kind == "chat":
         if requested is not None and requested > limit:
             raise InvalidRequestError(
-                f"max_tokens is too large: {requested}. This model supports at most {limit} completion tokens, "
+                f"max_tokens is too large: {requested}. This model supports at most {limit} completion "
+                "tokens, "
                 f"whereas you provided {requested}.",
                 param=param,
             )

@@ -1,8 +1,9 @@
-"""JSON for `response_format` and tool arguments: instances of a JSON Schema, and OpenAI's strict-mode rules."""
+"""JSON for `response_format` and tool arguments: JSON Schema instances, and OpenAI's strict-mode rules."""
 
 from __future__ import annotations
 
 import json
+import math
 import random
 import string
 from collections.abc import Mapping
@@ -45,9 +46,11 @@ class _Generator:
             if ref.startswith("#"):
                 for part in ref[1:].split("/"):
                     if part:
-                        target = target.get(part.replace("~1", "/").replace("~0", "~"), {}) if isinstance(
-                            target, Mapping
-                        ) else {}
+                        target = (
+                            target.get(part.replace("~1", "/").replace("~0", "~"), {})
+                            if isinstance(target, Mapping)
+                            else {}
+                        )
             else:
                 target = {}
             merged = {k: v for k, v in schema.items() if k != "$ref"}
@@ -78,7 +81,9 @@ class _Generator:
             if schema.get(key):
                 options = [self.resolve(o) for o in schema[key]]
                 if depth >= _MAX_DEPTH:  # prefer a branch that ends the recursion
-                    options.sort(key=lambda o: o.get("type") not in ("null", "string", "number", "integer", "boolean"))
+                    options.sort(
+                        key=lambda o: o.get("type") not in ("null", "string", "number", "integer", "boolean")
+                    )
                     return self.value(options[0], name, depth + 1)
                 return self.value(self.rng.choice(options), name, depth + 1)
         kind = schema.get("type")
@@ -107,7 +112,7 @@ class _Generator:
         if isinstance(step, int) and step > 0:
             first = -(-low // step) * step
             if first <= high:
-                return first + step * self.rng.randint(0, (high - first) // step)
+                return int(first + step * self.rng.randint(0, int(high - first) // step))
         return self.rng.randint(int(low), int(high))
 
     def _number(self, schema: Mapping[str, Any], name: str, depth: int) -> float | int:
@@ -120,7 +125,8 @@ class _Generator:
         fmt = schema.get("format")
         rng = self.rng
         if fmt == "date-time":
-            text = f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00Z"
+            day = f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+            text = f"{day}T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00Z"
         elif fmt == "date":
             text = f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         elif fmt == "time":
@@ -173,22 +179,21 @@ class _Generator:
         return out
 
 
-def _bounds(schema: Mapping[str, Any], *, integer: bool) -> tuple[Any, Any]:
-    low = schema.get("minimum")
-    high = schema.get("maximum")
+def _bounds(schema: Mapping[str, Any], *, integer: bool) -> tuple[float, float]:
+    low: float | None = schema.get("minimum")
+    high: float | None = schema.get("maximum")
     if schema.get("exclusiveMinimum") is not None:
         low = schema["exclusiveMinimum"] + (1 if integer else 0.01)
     if schema.get("exclusiveMaximum") is not None:
         high = schema["exclusiveMaximum"] - (1 if integer else 0.01)
     if low is None and high is None:
-        low, high = (0, 100)
+        low, high = 0, 100
     elif low is None:
-        low = high - 100
+        low = float(high or 0) - 100
     elif high is None:
         high = low + 100
+    assert low is not None and high is not None
     if integer:
-        import math
-
         return math.ceil(low), math.floor(high)
     return float(low), float(high)
 
@@ -196,7 +201,7 @@ def _bounds(schema: Mapping[str, Any], *, integer: bool) -> tuple[Any, Any]:
 def matches(value: Any, schema: Mapping[str, Any]) -> bool:
     """Whether a learned reply may stand as the answer: it must validate against the requested schema."""
     try:
-        import jsonschema
+        import jsonschema  # type: ignore[import-untyped,unused-ignore]
     except ImportError:  # pragma: no cover - jsonschema is a dependency
         return False
     try:
@@ -222,7 +227,9 @@ def _check_strict(
     context = "(" + ", ".join(repr(p) for p in path) + ("," if len(path) == 1 else "") + ")"
 
     def fail(reason: str) -> None:
-        raise InvalidRequestError(f"Invalid schema for {owner}: In context={context}, {reason}", param=param, code=code)
+        raise InvalidRequestError(
+            f"Invalid schema for {owner}: In context={context}, {reason}", param=param, code=code
+        )
 
     kind = node.get("type")
     is_object = kind == "object" or (isinstance(kind, list) and "object" in kind) or "properties" in node
@@ -233,8 +240,11 @@ def _check_strict(
         required = node.get("required")
         missing = [k for k in properties if not isinstance(required, list) or k not in required]
         if missing:
-            fail(f"'required' is required to be supplied and to be an array including every key in properties. "
-                 f"Missing '{missing[0]}'.")
+            fail(
+                "'required' is required to be supplied and to be an array including every key in "
+                "properties. "
+                f"Missing '{missing[0]}'."
+            )
         for key, sub in properties.items():
             _check_strict(sub, root, (*path, "properties", key), owner, param, code, depth + 1)
     if isinstance(node.get("items"), Mapping):

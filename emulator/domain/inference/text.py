@@ -35,7 +35,9 @@ def continuation(rng: random.Random, length: int = 40) -> str:
     with _LOCK:
         fake = _faker()
         fake.seed_instance(rng.getrandbits(64))
-        text = fake.paragraph(nb_sentences=min(500, max(3, length // 8 + 1)), variable_nb_sentences=False)
+        text = str(
+            fake.paragraph(nb_sentences=min(500, max(3, length // 8 + 1)), variable_nb_sentences=False)
+        )
     return " " + text[0].lower() + text[1:]
 
 
