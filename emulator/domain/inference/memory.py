@@ -9,11 +9,11 @@ A *Memory* is built once from a training file (streamed line by line) and then o
 * otherwise **nearest example**: the highest Jaccard similarity |A∩B| / |A∪B| between the lower-cased word
   sets (`\\w+`) of the request's non-assistant text and of each example's; ties go to the earlier line.
 
-Bounds: the first 10,000 examples are remembered, each by at most 256 distinct words and a reply of at
-most 32,000 characters. Candidates come from an inverted index over the query's less common words (at most
-2,000 candidates), so a lookup never scans the whole file and never re-reads it. Memories are cached by
-the training file's content hash (16 at most, least recently used dropped), so a model's file is read on
-its first completion only.
+Bounds: the first 10,000 examples (and at most 4 million characters of replies) are remembered, each by
+at most 256 distinct words and a reply of at most 32,000 characters. Candidates come from an inverted
+index over the query's less common words (at most 2,000 candidates), so a lookup never scans the whole
+file and never re-reads it. Memories are cached by the training file's content hash (8 at most, least
+recently used dropped), so a model's file is read on its first completion only.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ __all__ = ["Example", "Memory", "Reply", "chat_key", "chat_words", "memory_for",
 MAX_EXAMPLES = 10_000
 MAX_WORDS = 256
 MAX_REPLY_CHARS = 32_000
+MAX_TOTAL_REPLY_CHARS = 4_000_000
 MAX_CANDIDATES = 2_000
-_CACHE_SIZE = 16
+_CACHE_SIZE = 8
 _WORD = re.compile(r"\w+")
 
 
@@ -120,14 +121,17 @@ class Memory:
         self._exact: dict[str, int] = {}
         self._postings: dict[str, list[int]] = {}
         self.truncated = False
+        self._reply_chars = 0
 
     def __len__(self) -> int:
         return len(self.examples)
 
     def add(self, line: int, key: str, words: frozenset[str], reply: Reply) -> bool:
-        if len(self.examples) >= MAX_EXAMPLES:
+        size = len(reply.text or "") + sum(len(name) + len(args) for name, args in reply.calls)
+        if len(self.examples) >= MAX_EXAMPLES or self._reply_chars + size > MAX_TOTAL_REPLY_CHARS:
             self.truncated = True
             return False
+        self._reply_chars += size
         index = len(self.examples)
         self.examples.append(Example(line, key, words, reply))
         self._exact.setdefault(key, index)
