@@ -17,7 +17,7 @@ from .domain.state import Emulator
 from .errors import APIError
 from .middleware import OpenAIEdge
 from .rendering import handle_api_error, handle_http_exception, handle_unexpected
-from .scenarios.middleware import ScenarioMiddleware
+from .scenarios.middleware import ConnectionFaults, ScenarioMiddleware
 from .settings import Settings
 
 __all__ = ["create_app"]
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app = Starlette(
         routes=_routes(),
         middleware=[
+            Middleware(ConnectionFaults),  # outside the edge: drops happen after the journal has the request
             Middleware(OpenAIEdge, emulator=emulator),
             Middleware(ScenarioMiddleware, emulator=emulator),  # inside the edge: the tenant is known
         ],

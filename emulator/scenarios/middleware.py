@@ -17,6 +17,7 @@ import random
 import re
 import socket
 import struct
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
@@ -30,13 +31,21 @@ from ..rendering import error_response
 from .dsl import CANNED_ERRORS, FAULTS, Dist, Fault, Respond, Rule, Scenario, ScenarioError, parse_scenario
 from .engine import Decision, RequestFacts
 
-__all__ = ["FAULT_HEADER", "SCENARIO_HEADER", "ConnectionDropped", "ScenarioMiddleware", "parse_fault_header"]
+__all__ = [
+    "FAULT_HEADER",
+    "SCENARIO_HEADER",
+    "ConnectionDropped",
+    "ConnectionFaults",
+    "ScenarioMiddleware",
+    "parse_fault_header",
+]
 
 SCENARIO_HEADER = "x-emulator-scenario"
 FAULT_HEADER = "x-emulator-fault"
 MAX_JSON_BODY = 16 * 1024 * 1024
 MAX_HOLD = 3600.0  # longest a stall or slow answer waits when the client never gives up
 _SERVER_ERROR = CANNED_ERRORS["server_error"].message
+DROP_KEY = "scenario_drop"
 
 
 class ConnectionDropped(Exception):
@@ -87,7 +96,7 @@ class ScenarioMiddleware:
                 await self.app(scope, replay, send)
                 return
             state["journal_rule"] = decision.label
-            run = _Run(self.app, scope, replay, send, _transport(receive), state, decision, facts)
+            run = _Run(self.app, scope, replay, send, state, decision, facts)
             await run.go()
 
     def _inband(self, headers: dict[str, str], organization: str) -> Any:
@@ -110,13 +119,51 @@ class ScenarioMiddleware:
         return None
 
 
+@dataclass(frozen=True)
+class _Drop:
+    kind: str
+    reset: bool  # RST (SO_LINGER 0) rather than a clean FIN
+    data: bytes = b""  # written raw before closing (random_data)
+
+
+class ConnectionFaults:
+    """Outermost middleware: performs the connection drops ScenarioMiddleware asked for.
+
+    It runs after OpenAIEdge has journaled the request, so by the time a client sees its connection
+    drop, the journal already holds the attempt.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+        drop = (scope.get("state") or {}).get(DROP_KEY) if scope["type"] == "http" else None
+        if drop is None:
+            return
+        transport = _transport(receive)
+        if transport is None:
+            raise ConnectionDropped(f"scenario fault {drop.kind}: the connection would be dropped here")
+        if drop.data:
+            transport.write(drop.data)
+        if drop.reset:
+            sock = transport.get_extra_info("socket")
+            with contextlib.suppress(OSError, AttributeError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            transport.abort()
+        else:
+            transport.close()
+        # Wait until uvicorn has noticed, so it doesn't try to answer (or complain about) a closed connection.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(_until_disconnect(receive), 2.0)
+
+
 class _Run:
     """One request that a rule fired for: applies its delay, then its response, fault or shaping."""
 
-    def __init__(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send, transport: Any,
-                 state: dict[str, Any], decision: Decision, facts: RequestFacts) -> None:
+    def __init__(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send, state: dict[str, Any],
+                 decision: Decision, facts: RequestFacts) -> None:
         self.app, self.scope, self.receive, self.send = app, scope, receive, send
-        self.transport = transport
         self.state = state
         self.rule: Rule = decision.rule
         self.delay = decision.delay
@@ -139,43 +186,24 @@ class _Run:
         if fault.kind in ("reset", "empty_response", "random_data"):
             self.state["journal_status"] = 0
             data = self.rng.randbytes(fault.size) if fault.kind == "random_data" else b""
-            await self._drop(reset=fault.kind == "reset", data=data)
+            self._drop(reset=fault.kind == "reset", data=data)
         elif fault.kind == "malformed_body":
             await self._malformed_body(fault)
         elif fault.kind in ("commit_then_drop", "slow_success"):
             await self._after_handler(fault)
         elif fault.kind == "truncate_body":
             await self.app(self.scope, self.receive, self._truncating(fault))
-            await self._settle()
         else:
             await self.app(self.scope, self.receive, self._shaped(self.send, fault))
-            await self._settle()
 
     # -- connection-level
 
-    async def _drop(self, *, reset: bool, data: bytes = b"") -> None:
-        """Close the connection under the client: RST when `reset`, else a clean FIN (after `data`)."""
+    def _drop(self, *, reset: bool, data: bytes = b"") -> None:
+        """Ask ConnectionFaults to close the connection once the edge has journaled the request; from
+        here on nothing more is sent."""
         self.dropped = True
-        transport = self.transport
-        if transport is None:
-            raise ConnectionDropped(f"scenario fault: {self.rule.fault.kind if self.rule.fault else 'drop'}")
-        if data:
-            transport.write(data)
-        if reset:
-            sock = transport.get_extra_info("socket")
-            with contextlib.suppress(OSError, AttributeError):
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            transport.abort()
-        else:
-            transport.close()
-        await self._settle()
-
-    async def _settle(self) -> None:
-        """After a drop, wait until the server has noticed, so it doesn't try to answer a closed connection."""
-        if not self.dropped:
-            return
-        with contextlib.suppress(asyncio.TimeoutError, Exception):
-            await asyncio.wait_for(_until_disconnect(self.receive), 2.0)
+        kind = self.rule.fault.kind if self.rule.fault else "drop"
+        self.state[DROP_KEY] = _Drop(kind, reset, data)
 
     async def _malformed_body(self, fault: Fault) -> None:
         self.state["journal_status"] = fault.status
@@ -194,7 +222,7 @@ class _Run:
         if fault.kind == "commit_then_drop":
             self.state["journal_status"] = 0
             self.state["journal_extra"] = {"fault": fault.kind, "handler_status": status}
-            await self._drop(reset=True)
+            self._drop(reset=True)
             return
         seconds = fault.duration.sample(self.rng) if fault.duration else _past_read_timeout(self.facts.headers)
         if await _sleep_or_disconnect(seconds, self.receive):
@@ -225,7 +253,7 @@ class _Run:
             keep = max(0, min(room, len(chunk) - 1 if final else len(chunk)))
             if keep:
                 await self.send({"type": "http.response.body", "body": chunk[:keep], "more_body": True})
-            await self._drop(reset=False)
+            self._drop(reset=False)
 
         return send
 
@@ -306,7 +334,7 @@ class _Shaper:
         fault, self.fault = self.fault, None
         assert fault is not None
         if fault.kind == "truncate_stream":
-            await self.run._drop(reset=False)
+            self.run._drop(reset=False)
         elif fault.kind == "stall_stream":
             seconds = fault.duration.sample(self.run.rng) if fault.duration else MAX_HOLD
             if await _sleep_or_disconnect(seconds, self.run.receive):
