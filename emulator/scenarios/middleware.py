@@ -525,10 +525,12 @@ def parse_fault_header(value: str) -> Scenario:
     """
     action, *parts = [p.strip() for p in value.split(";") if p.strip()] or [""]
     params: dict[str, Any] = {}
+    texts: dict[str, str] = {}
     for part in parts:
         key, sep, raw = part.partition("=")
         if not sep:
             raise ScenarioError(f"expected key=value, got {part!r}")
+        texts[key.strip().lower()] = raw.strip()
         params[key.strip().lower()] = _value(raw.strip())
     rule: dict[str, Any] = {"name": value}
     for key in _RULE_PARAMS:
@@ -542,7 +544,7 @@ def parse_fault_header(value: str) -> Scenario:
         rule["delay"] = params.pop("for")
     elif action in CANNED_ERRORS or action.isdigit():
         respond: dict[str, Any] = {"error": action} if action in CANNED_ERRORS else {"status": int(action)}
-        headers = {k: str(params.pop(k)) for k in _HEADER_PARAMS if k in params}
+        headers = {k: texts[k] for k in _HEADER_PARAMS if params.pop(k, None) is not None}
         respond.update({k: params.pop(k) for k in _RESPOND_PARAMS if k in params})
         if headers:
             respond["headers"] = headers
