@@ -1,4 +1,4 @@
-"""/_emulator/scenarios: load (YAML, JSON or a library name), list, check and clear scenarios, globally or per tenant."""
+"""/_emulator/scenarios: load (YAML, JSON or a library name), list, check and clear, per tenant or for all."""
 
 from __future__ import annotations
 
@@ -55,7 +55,9 @@ async def _read(request: Request) -> tuple[Scenario | None, dict[str, Any]]:
             raise InvalidRequestError("Expected a JSON object with 'yaml', 'scenario' or 'name'.")
         given = [k for k in ("yaml", "scenario", "name") if body.get(k) is not None]
         if len(given) > 1:
-            raise InvalidRequestError(f"Give only one of 'yaml', 'scenario' or 'name', not {' and '.join(given)}.")
+            raise InvalidRequestError(
+                f"Give only one of 'yaml', 'scenario' or 'name', not {' and '.join(given)}."
+            )
         if "yaml" in given:
             if not isinstance(body["yaml"], str):
                 raise InvalidRequestError("'yaml' must be a string of YAML text.", param="yaml")
@@ -74,7 +76,9 @@ async def _read(request: Request) -> tuple[Scenario | None, dict[str, Any]]:
 async def load(request: Request) -> Response:
     scenario, body = await _read(request)
     if scenario is None:
-        raise InvalidRequestError("Give the scenario as 'yaml', 'scenario' (an object) or 'name' (from the library).")
+        raise InvalidRequestError(
+            "Give the scenario as 'yaml', 'scenario' (an object) or 'name' (from the library)."
+        )
     summary = emulator(request).scenarios.load(scenario, _organization(request, body))
     return ok(summary)
 
@@ -94,7 +98,9 @@ async def list_active(request: Request) -> Response:
 
 async def library(request: Request) -> Response:
     directory = emulator(request).settings.scenario_dir or None
-    entries = [{"name": e.name, "description": e.description, "path": e.path} for e in list_library(directory)]
+    entries = [
+        {"name": e.name, "description": e.description, "path": e.path} for e in list_library(directory)
+    ]
     return ok({"object": "list", "data": entries})
 
 

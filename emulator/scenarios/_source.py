@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped,unused-ignore]
 
 __all__ = ["ScenarioError", "Source", "read_yaml"]
 
@@ -13,7 +13,9 @@ __all__ = ["ScenarioError", "Source", "read_yaml"]
 class ScenarioError(ValueError):
     """A scenario that can't be used, naming the file, the line and the key path of the mistake."""
 
-    def __init__(self, problem: str, *, path: str = "", source: str = "<scenario>", line: int | None = None) -> None:
+    def __init__(
+        self, problem: str, *, path: str = "", source: str = "<scenario>", line: int | None = None
+    ) -> None:
         self.problem = problem
         self.path = path
         self.source = source
@@ -55,7 +57,9 @@ def read_yaml(text: str, name: str) -> tuple[Any, Source]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(p for p in (exc.context, exc.problem) if p)
-        raise ScenarioError(f"not valid YAML: {problem}", source=name, line=mark.line + 1 if mark else None) from None
+        raise ScenarioError(
+            f"not valid YAML: {problem}", source=name, line=mark.line + 1 if mark else None
+        ) from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"not valid YAML: {exc}", source=name) from None
     finally:

@@ -1,15 +1,15 @@
 """A small Python builder for scenarios; it writes the same data as YAML and validates it the same way.
 
-    sc = (scenario("flaky-uploads", "The first two uploads fail with 503")
-          .on("POST", "/v1/files").times(2).respond(503, headers={"retry-after-ms": "10"})
-          .on(path="/v1/chat/completions", stream=True).probability(0.2).fault("truncate_stream", after_chunks=3)
-          .job(suffix="doomed").fail(phase="running", at_step=40)
-          .build())
+sc = (scenario("flaky-uploads", "The first two uploads fail with 503")
+      .on("POST", "/v1/files").times(2).respond(503, headers={"retry-after-ms": "10"})
+      .on(path="/v1/chat/completions", stream=True).probability(0.2).fault("truncate_stream", after_chunks=3)
+      .job(suffix="doomed").fail(phase="running", at_step=40)
+      .build())
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from .dsl import Scenario, parse_scenario
 
@@ -36,8 +36,10 @@ class ScenarioBuilder:
         self._rules: list[RuleBuilder] = []
         self._jobs: list[JobRuleBuilder] = []
 
-    def on(self, method: str | list[str] | None = None, path: str | list[str] | None = None, **match: Any) -> RuleBuilder:
-        """A new request rule matching `method`, `path` and any other match key (model, stream, headers...)."""
+    def on(
+        self, method: str | list[str] | None = None, path: str | list[str] | None = None, **match: Any
+    ) -> RuleBuilder:
+        """A new request rule matching `method`, `path` and any other match key (model, stream...)."""
         rule = RuleBuilder(self, _clean({"method": method, "path": path, **match}))
         self._rules.append(rule)
         return rule
@@ -61,7 +63,7 @@ class ScenarioBuilder:
         return doc
 
     def build(self) -> Scenario:
-        """The validated scenario; mistakes raise ScenarioError naming the key path (e.g. `rules[1].fault`)."""
+        """The validated scenario; mistakes raise ScenarioError naming the key path (`rules[1].fault`)."""
         return parse_scenario(self.to_dict(), source=f"<builder {self._doc['name']}>")
 
 
@@ -70,27 +72,29 @@ class _Child:
         self._parent = parent
         self._doc: dict[str, Any] = {"match": match} if match else {}
 
-    def _set(self, **values: Any) -> Any:
+    def _set(self, **values: Any) -> Self:
         self._doc.update(_clean(values))
         return self
 
-    def named(self, name: str) -> Any:
+    def named(self, name: str) -> Self:
         return self._set(name=name)
 
-    def times(self, n: int) -> Any:
+    def times(self, n: int) -> Self:
         return self._set(times=n)
 
-    def after(self, n: int) -> Any:
+    def after(self, n: int) -> Self:
         return self._set(after=n)
 
-    def probability(self, p: float) -> Any:
+    def probability(self, p: float) -> Self:
         return self._set(probability=p)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self._doc)
 
     # Chaining back to the scenario.
-    def on(self, method: str | list[str] | None = None, path: str | list[str] | None = None, **match: Any) -> RuleBuilder:
+    def on(
+        self, method: str | list[str] | None = None, path: str | list[str] | None = None, **match: Any
+    ) -> RuleBuilder:
         return self._parent.on(method, path, **match)
 
     def job(self, **match: Any) -> JobRuleBuilder:
@@ -105,69 +109,107 @@ class _Child:
 
 class RuleBuilder(_Child):
     def window(self, start: Duration | None = None, until: Duration | None = None) -> RuleBuilder:
-        return self._set(window=_clean({"from": start, "until": until}))  # type: ignore[no-any-return]
+        return self._set(window=_clean({"from": start, "until": until}))
 
     def when_state(self, state: str) -> RuleBuilder:
-        return self._set(when_state=state)  # type: ignore[no-any-return]
+        return self._set(when_state=state)
 
     def set_state(self, state: str) -> RuleBuilder:
-        return self._set(set_state=state)  # type: ignore[no-any-return]
+        return self._set(set_state=state)
 
-    def respond(self, status: int | None = None, *, error: str | None = None, message: str | None = None,
-                type: str | None = None, code: str | None = None, param: str | None = None,
-                headers: dict[str, str] | None = None, body: Any = None, content_type: str | None = None) -> RuleBuilder:
-        return self._set(respond=_clean({"status": status, "error": error, "message": message, "type": type,  # type: ignore[no-any-return]
-                                         "code": code, "param": param, "headers": headers, "body": body,
-                                         "content_type": content_type}))
+    def respond(
+        self,
+        status: int | None = None,
+        *,
+        error: str | None = None,
+        message: str | None = None,
+        type: str | None = None,
+        code: str | None = None,
+        param: str | None = None,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+        content_type: str | None = None,
+    ) -> RuleBuilder:
+        return self._set(
+            respond=_clean(
+                {
+                    "status": status,
+                    "error": error,
+                    "message": message,
+                    "type": type,
+                    "code": code,
+                    "param": param,
+                    "headers": headers,
+                    "body": body,
+                    "content_type": content_type,
+                }
+            )
+        )
 
     def error(self, name: str, **overrides: Any) -> RuleBuilder:
-        """Respond with a canned OpenAI error: server_error, overloaded, bad_gateway, rate_limit_exceeded..."""
+        """Respond with a canned OpenAI error: server_error, overloaded, bad_gateway, insufficient_quota..."""
         return self.respond(error=name, **overrides)
 
     def fault(self, kind: str, **params: Any) -> RuleBuilder:
         """A fault such as reset or truncate_stream; write `for_=` for the `for` parameter."""
         cleaned = _clean(params)
-        return self._set(fault={kind: cleaned} if cleaned else kind)  # type: ignore[no-any-return]
+        return self._set(fault={kind: cleaned} if cleaned else kind)
 
     def delay(self, value: Duration | dict[str, Any]) -> RuleBuilder:
-        return self._set(delay=value)  # type: ignore[no-any-return]
+        return self._set(delay=value)
 
     def chunk_delay(self, value: Duration | dict[str, Any]) -> RuleBuilder:
-        return self._set(chunk_delay=value)  # type: ignore[no-any-return]
+        return self._set(chunk_delay=value)
 
     def dribble(self, size: int, every: Duration | dict[str, Any]) -> RuleBuilder:
-        return self._set(dribble={"bytes": size, "every": every})  # type: ignore[no-any-return]
+        return self._set(dribble={"bytes": size, "every": every})
 
 
 class JobRuleBuilder(_Child):
     def validating(self, duration: Duration) -> JobRuleBuilder:
-        return self._set(validating=duration)  # type: ignore[no-any-return]
+        return self._set(validating=duration)
 
     def queued(self, duration: Duration) -> JobRuleBuilder:
         """How long the job waits in the queue; "forever" keeps it there."""
-        return self._set(queued=duration)  # type: ignore[no-any-return]
+        return self._set(queued=duration)
 
     def step(self, duration: Duration) -> JobRuleBuilder:
-        return self._set(step=duration)  # type: ignore[no-any-return]
+        return self._set(step=duration)
 
-    def fail(self, *, phase: str = "running", at_step: int | None = None, code: str | None = None,
-             message: str | None = None, param: str | None = None) -> JobRuleBuilder:
-        return self._set(fail=_clean({"phase": phase, "at_step": at_step, "code": code, "message": message,  # type: ignore[no-any-return]
-                                      "param": param}))
+    def fail(
+        self,
+        *,
+        phase: str = "running",
+        at_step: int | None = None,
+        code: str | None = None,
+        message: str | None = None,
+        param: str | None = None,
+    ) -> JobRuleBuilder:
+        return self._set(
+            fail=_clean(
+                {
+                    "phase": phase,
+                    "at_step": at_step,
+                    "code": code,
+                    "message": message,
+                    "param": param,
+                }
+            )
+        )
 
     def reject(self, reason: str) -> JobRuleBuilder:
         """Fail validation: "moderation" or "invalid_file"."""
-        return self._set(reject=reason)  # type: ignore[no-any-return]
+        return self._set(reject=reason)
 
     def cancel_delay(self, duration: Duration) -> JobRuleBuilder:
-        return self._set(cancel_delay=duration)  # type: ignore[no-any-return]
+        return self._set(cancel_delay=duration)
 
     def warn(self, message: str, *, phase: str = "running", after: Duration = 0) -> JobRuleBuilder:
         self._doc.setdefault("warn", []).append({"message": message, "phase": phase, "after": after})
         return self
 
     def stale_reads(self, n: int) -> JobRuleBuilder:
-        return self._set(stale_reads=n)  # type: ignore[no-any-return]
+        return self._set(stale_reads=n)
 
 
 def scenario(name: str, description: str = "", *, seed: int | None = None) -> ScenarioBuilder:

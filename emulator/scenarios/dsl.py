@@ -1,12 +1,12 @@
 """The scenario language: YAML text or plain dicts → frozen, strictly validated Scenario values.
 
-    Scenario ── rules: Rule ── match: Match          which requests (method, path glob, model, stream...)
-             │               ├─ respond: Respond      answer instead of the handler (status, error, headers)
-             │               ├─ fault: Fault          break the connection or the stream
-             │               └─ delay / chunk_delay: Dist, dribble: Dribble
-             ├─ jobs: JobRule ── match: JobMatch      which jobs (suffix, model, metadata)
-             │                 └─ script: JobScript   how their lifecycle bends
-             └─ rate_limits: RateLimits               per-tenant buckets and job caps
+Scenario ── rules: Rule ── match: Match          which requests (method, path glob, model, stream...)
+         │               ├─ respond: Respond      answer instead of the handler (status, error, headers)
+         │               ├─ fault: Fault          break the connection or the stream
+         │               └─ delay / chunk_delay: Dist, dribble: Dribble
+         ├─ jobs: JobRule ── match: JobMatch      which jobs (suffix, model, metadata)
+         │                 └─ script: JobScript   how their lifecycle bends
+         └─ rate_limits: RateLimits               per-tenant buckets and job caps
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ class CannedError:
 
 
 _CLOUDFLARE_502 = (
-    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>"
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>"
     "\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n"
 )
 
@@ -97,8 +98,8 @@ CANNED_ERRORS: Mapping[str, CannedError] = {
         429,
         "insufficient_quota",
         "insufficient_quota",
-        "You exceeded your current quota, please check your plan and billing details. For more information on "
-        "this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
+        "You exceeded your current quota, please check your plan and billing details. "
+        "For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
     ),
 }
 
@@ -112,7 +113,9 @@ FAULTS: Mapping[str, frozenset[str]] = {
     "truncate_stream": frozenset({"after_chunks"}),  # SSE cut after N events: no [DONE], connection dropped
     "stall_stream": frozenset({"after_chunks", "for"}),  # SSE goes silent after N events
     "malformed_chunk": frozenset({"after_chunks"}),  # event N+1 carries broken JSON
-    "error_event": frozenset({"after_chunks", "message", "type", "code"}),  # mid-stream error, as OpenAI sends it
+    "error_event": frozenset(
+        {"after_chunks", "message", "type", "code"}
+    ),  # mid-stream error, as OpenAI sends it
     "commit_then_drop": frozenset(),  # the handler runs and commits, then the connection drops
     "slow_success": frozenset({"for"}),  # the handler runs, the answer comes after the client's read timeout
 }
@@ -294,7 +297,9 @@ class _Parser:
 
     # -- primitives
 
-    def mapping(self, value: Any, path: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    def mapping(
+        self, value: Any, path: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
         if not isinstance(value, Mapping):
             raise self.fail(path, f"expected a mapping, got {_kind(value)}")
         for key in value:
@@ -344,14 +349,17 @@ class _Parser:
             return Dist("fixed", self.duration(value, path))
         if len(value) != 1:
             raise self.fail(path, "expected one of fixed, uniform or lognormal (e.g. {uniform: [100ms, 2s]})")
-        (kind, spec), = value.items()
+        ((kind, spec),) = value.items()
         inner = f"{path}.{kind}"
         if kind == "fixed":
             return Dist("fixed", self.duration(spec, inner))
         if kind == "uniform":
             if isinstance(spec, Mapping):
                 spec = self.mapping(spec, inner, ("min", "max"), ("min", "max"))
-                low, high = self.duration(spec["min"], f"{inner}.min"), self.duration(spec["max"], f"{inner}.max")
+                low, high = (
+                    self.duration(spec["min"], f"{inner}.min"),
+                    self.duration(spec["max"], f"{inner}.max"),
+                )
             elif isinstance(spec, list) and len(spec) == 2:
                 low, high = self.duration(spec[0], f"{inner}[0]"), self.duration(spec[1], f"{inner}[1]")
             else:
@@ -365,7 +373,9 @@ class _Parser:
             if isinstance(sigma, bool) or not isinstance(sigma, int | float) or sigma < 0:
                 raise self.fail(f"{inner}.sigma", f"expected a non-negative number, got {_kind(sigma)}")
             return Dist("lognormal", self.duration(spec["median"], f"{inner}.median"), float(sigma))
-        raise self.fail(f"{path}.{kind}", f"unknown distribution {kind!r} (expected fixed, uniform or lognormal)")
+        raise self.fail(
+            f"{path}.{kind}", f"unknown distribution {kind!r} (expected fixed, uniform or lognormal)"
+        )
 
     def str_map(self, value: Any, path: str, *, lower: bool = False) -> tuple[tuple[str, str], ...]:
         if not isinstance(value, Mapping):
@@ -377,7 +387,9 @@ class _Parser:
             out.append((key.lower() if lower else key, str(item)))
         return tuple(out)
 
-    def globs(self, value: Any, path: str, check: Callable[[str, str], None] | None = None) -> tuple[str, ...]:
+    def globs(
+        self, value: Any, path: str, check: Callable[[str, str], None] | None = None
+    ) -> tuple[str, ...]:
         items = value if isinstance(value, list) else [value]
         if not items:
             raise self.fail(path, "expected at least one value")
@@ -394,7 +406,9 @@ class _Parser:
     def scenario(self, data: Any) -> Scenario:
         if data is None:
             raise self.fail("", "the scenario is empty")
-        doc = self.mapping(data, "", ("name", "description", "seed", "rules", "jobs", "rate_limits"), ("name",))
+        doc = self.mapping(
+            data, "", ("name", "description", "seed", "rules", "jobs", "rate_limits"), ("name",)
+        )
         name = self.string(doc["name"], "name")
         if not _NAME.match(name):
             raise self.fail("name", f"{name!r} is not a valid name (letters, digits, '_', '-', '.')")
@@ -402,7 +416,9 @@ class _Parser:
         seed = None if doc.get("seed") is None else self.integer(doc["seed"], "seed")
         rules = tuple(self.rule(r, f"rules[{i}]", i) for i, r in enumerate(self.items(doc, "rules")))
         jobs = tuple(self.job_rule(r, f"jobs[{i}]", i) for i, r in enumerate(self.items(doc, "jobs")))
-        limits = None if doc.get("rate_limits") is None else self.rate_limits(doc["rate_limits"], "rate_limits")
+        limits = (
+            None if doc.get("rate_limits") is None else self.rate_limits(doc["rate_limits"], "rate_limits")
+        )
         self.check_labels([r.label for r in rules], "rules")
         self.check_labels([r.label for r in jobs], "jobs")
         self.check_states(rules)
@@ -436,18 +452,35 @@ class _Parser:
     # -- request rules
 
     def rule(self, value: Any, path: str, index: int) -> Rule:
-        keys = ("name", "match", "times", "after", "probability", "window", "when_state", "set_state",
-                "respond", "fault", "delay", "chunk_delay", "dribble")
+        keys = (
+            "name",
+            "match",
+            "times",
+            "after",
+            "probability",
+            "window",
+            "when_state",
+            "set_state",
+            "respond",
+            "fault",
+            "delay",
+            "chunk_delay",
+            "dribble",
+        )
         doc = self.mapping(value, path, keys)
         label = self.string(doc["name"], f"{path}.name") if "name" in doc else f"rules[{index}]"
         match = self.match(doc.get("match", {}), f"{path}.match")
         respond = self.respond(doc["respond"], f"{path}.respond") if doc.get("respond") is not None else None
         fault = self.fault(doc["fault"], f"{path}.fault") if doc.get("fault") is not None else None
         if respond is not None and fault is not None:
-            raise self.fail(f"{path}.fault", "a rule can't both respond and inject a fault: split it into two rules")
+            raise self.fail(
+                f"{path}.fault", "a rule can't both respond and inject a fault: split it into two rules"
+            )
         if fault is not None and fault.on_stream:
             if match.stream is False:
-                raise self.fail(f"{path}.fault", f"{fault.kind} needs a streamed response, but match.stream is false")
+                raise self.fail(
+                    f"{path}.fault", f"{fault.kind} needs a streamed response, but match.stream is false"
+                )
             match = dataclasses.replace(match, stream=True)
         if respond is not None and doc.get("chunk_delay") is not None:
             raise self.fail(f"{path}.chunk_delay", "chunk_delay shapes a streamed answer; respond sends none")
@@ -457,23 +490,35 @@ class _Parser:
             match=match,
             times=None if doc.get("times") is None else self.integer(doc["times"], f"{path}.times", 1),
             after=0 if doc.get("after") is None else self.integer(doc["after"], f"{path}.after"),
-            probability=1.0 if doc.get("probability") is None else self.probability(doc["probability"], f"{path}.probability"),
+            probability=1.0
+            if doc.get("probability") is None
+            else self.probability(doc["probability"], f"{path}.probability"),
             window=window,
             when_state=self.opt_string(doc.get("when_state"), f"{path}.when_state"),
             set_state=self.opt_string(doc.get("set_state"), f"{path}.set_state"),
             respond=respond,
             fault=fault,
             delay=None if doc.get("delay") is None else self.dist(doc["delay"], f"{path}.delay"),
-            chunk_delay=None if doc.get("chunk_delay") is None else self.dist(doc["chunk_delay"], f"{path}.chunk_delay"),
+            chunk_delay=None
+            if doc.get("chunk_delay") is None
+            else self.dist(doc["chunk_delay"], f"{path}.chunk_delay"),
             dribble=None if doc.get("dribble") is None else self.dribble(doc["dribble"], f"{path}.dribble"),
         )
-        if not (rule.respond or rule.fault or rule.delay or rule.chunk_delay or rule.dribble or rule.set_state):
-            raise self.fail(path, "the rule does nothing: give it respond, fault, delay, chunk_delay, dribble or set_state")
+        if not (
+            rule.respond or rule.fault or rule.delay or rule.chunk_delay or rule.dribble or rule.set_state
+        ):
+            raise self.fail(
+                path,
+                "the rule does nothing: give it respond, fault, delay, chunk_delay, dribble or set_state",
+            )
         return rule
 
     def match(self, value: Any, path: str) -> Match:
-        doc = self.mapping(value, path, ("method", "path", "model", "stream", "headers", "query", "body",
-                                         "api_key", "organization"))
+        doc = self.mapping(
+            value,
+            path,
+            ("method", "path", "model", "stream", "headers", "query", "body", "api_key", "organization"),
+        )
 
         def method(item: str, where: str) -> None:
             if item.upper() not in METHODS:
@@ -481,13 +526,17 @@ class _Parser:
 
         def route(item: str, where: str) -> None:
             if not item.startswith("/"):
-                raise self.fail(where, f"a path starts with '/', got {item!r} (globs: * within a segment, ** across)")
+                raise self.fail(
+                    where, f"a path starts with '/', got {item!r} (globs: * within a segment, ** across)"
+                )
 
         body = doc.get("body")
         if body is not None and not isinstance(body, Mapping):
             raise self.fail(f"{path}.body", f"expected a mapping of field → value, got {_kind(body)}")
         return Match(
-            methods=tuple(m.upper() for m in self.globs(doc["method"], f"{path}.method", method)) if "method" in doc else (),
+            methods=tuple(m.upper() for m in self.globs(doc["method"], f"{path}.method", method))
+            if "method" in doc
+            else (),
             paths=self.globs(doc["path"], f"{path}.path", route) if "path" in doc else (),
             model=self.opt_string(doc.get("model"), f"{path}.model"),
             stream=None if doc.get("stream") is None else self.boolean(doc["stream"], f"{path}.stream"),
@@ -509,32 +558,48 @@ class _Parser:
         return Window(start, end)
 
     def respond(self, value: Any, path: str) -> Respond:
-        doc = self.mapping(value, path, ("status", "error", "message", "type", "code", "param", "headers", "body",
-                                         "content_type"))
+        doc = self.mapping(
+            value,
+            path,
+            ("status", "error", "message", "type", "code", "param", "headers", "body", "content_type"),
+        )
         canned = None
         if doc.get("error") is not None:
             name = self.string(doc["error"], f"{path}.error")
             canned = CANNED_ERRORS.get(name)
             if canned is None:
-                raise self.fail(f"{path}.error", f"unknown error {name!r} (known: {', '.join(CANNED_ERRORS)})")
+                raise self.fail(
+                    f"{path}.error", f"unknown error {name!r} (known: {', '.join(CANNED_ERRORS)})"
+                )
         if "status" not in doc and canned is None:
             raise self.fail(path, "give 'status' or a canned 'error' (e.g. error: server_error)")
-        status = self.integer(doc["status"], f"{path}.status", 100) if "status" in doc else canned.status  # type: ignore[union-attr]
+        if "status" in doc:
+            status = self.integer(doc["status"], f"{path}.status", 100)
+        else:
+            assert canned is not None
+            status = canned.status
         if status > 599:
             raise self.fail(f"{path}.status", f"not an HTTP status: {status}")
         envelope = [k for k in ("error", "message", "type", "code", "param") if doc.get(k) is not None]
         if "body" in doc and envelope:
-            raise self.fail(f"{path}.body", f"'body' replaces the error envelope, so it can't go with {envelope[0]!r}")
+            raise self.fail(
+                f"{path}.body", f"'body' replaces the error envelope, so it can't go with {envelope[0]!r}"
+            )
         if status < 400 and envelope:
-            raise self.fail(f"{path}.status", f"an error ({envelope[0]!r}) needs a status of 400 or more, got {status}")
+            raise self.fail(
+                f"{path}.status", f"an error ({envelope[0]!r}) needs a status of 400 or more, got {status}"
+            )
         body = doc.get("body")
         if body is None and canned is not None and canned.raw_body is not None and not envelope[1:]:
             body = canned.raw_body
         return Respond(
             status=status,
             type=self.opt_string(doc.get("type"), f"{path}.type") or (canned.type if canned else None),
-            code=self.opt_string(doc.get("code"), f"{path}.code") if "code" in doc else (canned.code if canned else None),
-            message=self.opt_string(doc.get("message"), f"{path}.message") or (canned.message if canned else None),
+            code=self.opt_string(doc.get("code"), f"{path}.code")
+            if "code" in doc
+            else (canned.code if canned else None),
+            message=self.opt_string(doc.get("message"), f"{path}.message")
+            or (canned.message if canned else None),
             param=self.opt_string(doc.get("param"), f"{path}.param"),
             headers=self.str_map(doc["headers"], f"{path}.headers", lower=True) if doc.get("headers") else (),
             body=body,
@@ -543,10 +608,11 @@ class _Parser:
         )
 
     def fault(self, value: Any, path: str) -> Fault:
+        params: Any
         if isinstance(value, str):
             kind, params = value, {}
         elif isinstance(value, Mapping) and len(value) == 1:
-            (kind, params), = value.items()
+            ((kind, params),) = value.items()
             params = {} if params is None else params
         else:
             raise self.fail(path, f"expected a fault name or {{name: {{parameters}}}}, got {_kind(value)}")
@@ -573,16 +639,33 @@ class _Parser:
 
     def dribble(self, value: Any, path: str) -> Dribble:
         doc = self.mapping(value, path, ("bytes", "every"), ("bytes", "every"))
-        return Dribble(self.integer(doc["bytes"], f"{path}.bytes", 1), self.dist(doc["every"], f"{path}.every"))
+        return Dribble(
+            self.integer(doc["bytes"], f"{path}.bytes", 1), self.dist(doc["every"], f"{path}.every")
+        )
 
     # -- job rules
 
     def job_rule(self, value: Any, path: str, index: int) -> JobRule:
-        keys = ("name", "match", "times", "after", "probability", "validating", "queued", "step", "fail", "reject",
-                "cancel_delay", "warn", "stale_reads")
+        keys = (
+            "name",
+            "match",
+            "times",
+            "after",
+            "probability",
+            "validating",
+            "queued",
+            "step",
+            "fail",
+            "reject",
+            "cancel_delay",
+            "warn",
+            "stale_reads",
+        )
         doc = self.mapping(value, path, keys)
         label = self.string(doc["name"], f"{path}.name") if "name" in doc else f"jobs[{index}]"
-        m = self.mapping(doc.get("match", {}), f"{path}.match", ("suffix", "model", "metadata", "organization"))
+        m = self.mapping(
+            doc.get("match", {}), f"{path}.match", ("suffix", "model", "metadata", "organization")
+        )
         match = JobMatch(
             suffix=self.opt_string(m.get("suffix"), f"{path}.match.suffix"),
             model=self.opt_string(m.get("model"), f"{path}.match.model"),
@@ -598,35 +681,54 @@ class _Parser:
         if reject not in (None, "moderation", "invalid_file"):
             raise self.fail(f"{path}.reject", f"expected moderation or invalid_file, got {reject!r}")
         if reject and failure:
-            raise self.fail(f"{path}.fail", "a job rejected at validation can't also fail later: choose reject or fail")
+            raise self.fail(
+                f"{path}.fail", "a job rejected at validation can't also fail later: choose reject or fail"
+            )
         if reject:
             for later in ("queued", "step"):
                 if doc.get(later) is not None:
-                    raise self.fail(f"{path}.{later}", f"a job rejected at validation never reaches {later!r}")
+                    raise self.fail(
+                        f"{path}.{later}", f"a job rejected at validation never reaches {later!r}"
+                    )
         if failure and failure.phase != "validating_files" and queued_seconds == math.inf:
-            raise self.fail(f"{path}.fail.phase", f"the job is stuck in the queue forever, so it never fails in "
-                                                  f"{failure.phase!r}")
+            raise self.fail(
+                f"{path}.fail.phase",
+                f"the job is stuck in the queue forever, so it never fails in {failure.phase!r}",
+            )
         script = JobScript(
-            validating_seconds=None if doc.get("validating") is None else self.duration(doc["validating"], f"{path}.validating"),
+            validating_seconds=None
+            if doc.get("validating") is None
+            else self.duration(doc["validating"], f"{path}.validating"),
             queued_seconds=queued_seconds,
             seconds_per_step=None if doc.get("step") is None else self.duration(doc["step"], f"{path}.step"),
             failure=failure,
             reject_moderation=reject == "moderation",
             reject_invalid_file=reject == "invalid_file",
-            cancel_seconds=0.0 if doc.get("cancel_delay") is None else self.duration(doc["cancel_delay"], f"{path}.cancel_delay"),
-            warnings=tuple(self.warning(w, f"{path}.warn[{i}]") for i, w in enumerate(self.items(doc, "warn"))),
-            stale_reads=0 if doc.get("stale_reads") is None else self.integer(doc["stale_reads"], f"{path}.stale_reads"),
+            cancel_seconds=0.0
+            if doc.get("cancel_delay") is None
+            else self.duration(doc["cancel_delay"], f"{path}.cancel_delay"),
+            warnings=tuple(
+                self.warning(w, f"{path}.warn[{i}]") for i, w in enumerate(self.items(doc, "warn"))
+            ),
+            stale_reads=0
+            if doc.get("stale_reads") is None
+            else self.integer(doc["stale_reads"], f"{path}.stale_reads"),
         )
         if script == JobScript():
-            raise self.fail(path, "the job rule changes nothing: give it validating, queued, step, fail, reject, "
-                                  "cancel_delay, warn or stale_reads")
+            raise self.fail(
+                path,
+                "the job rule changes nothing: give it validating, queued, step, fail, reject, "
+                "cancel_delay, warn or stale_reads",
+            )
         return JobRule(
             label=label,
             match=match,
             script=script,
             times=None if doc.get("times") is None else self.integer(doc["times"], f"{path}.times", 1),
             after=0 if doc.get("after") is None else self.integer(doc["after"], f"{path}.after"),
-            probability=1.0 if doc.get("probability") is None else self.probability(doc["probability"], f"{path}.probability"),
+            probability=1.0
+            if doc.get("probability") is None
+            else self.probability(doc["probability"], f"{path}.probability"),
         )
 
     def failure(self, value: Any, path: str) -> JobFailure:
@@ -640,8 +742,9 @@ class _Parser:
         return JobFailure(
             phase=phase,
             code=self.string(doc.get("code", "server_error"), f"{path}.code"),
-            message=self.string(doc.get("message", "The fine-tuning job failed due to an internal error."),
-                                f"{path}.message"),
+            message=self.string(
+                doc.get("message", "The fine-tuning job failed due to an internal error."), f"{path}.message"
+            ),
             at_step=at_step,
             param=self.opt_string(doc.get("param"), f"{path}.param"),
         )

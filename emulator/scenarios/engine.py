@@ -118,13 +118,16 @@ def matches(match: Match, facts: RequestFacts) -> bool:
     if match.api_key is not None and (facts.api_key is None or not glob_match(match.api_key, facts.api_key)):
         return False
     if match.organization is not None and not (
-        glob_match(match.organization, facts.organization) or glob_match(match.organization, facts.organization_name)
+        glob_match(match.organization, facts.organization)
+        or glob_match(match.organization, facts.organization_name)
     ):
         return False
     return True
 
 
-def _job_matches(match: JobMatch, request: Mapping[str, Any], organization: str, organization_name: str) -> bool:
+def _job_matches(
+    match: JobMatch, request: Mapping[str, Any], organization: str, organization_name: str
+) -> bool:
     for pattern, value in ((match.suffix, request.get("suffix")), (match.model, request.get("model"))):
         if pattern is not None and (not isinstance(value, str) or not glob_match(pattern, value)):
             return False
@@ -178,7 +181,9 @@ class _Instance:
             return Decision(f"{self.scenario.name}:{rule.label}", rule, delay, self.rng.getrandbits(64))
         return None
 
-    def job_script(self, request: Mapping[str, Any], organization: str, organization_name: str) -> JobScript | None:
+    def job_script(
+        self, request: Mapping[str, Any], organization: str, organization_name: str
+    ) -> JobScript | None:
         for i, rule in enumerate(self.scenario.jobs):
             if rule.times is not None and self.job_fired[i] >= rule.times:
                 continue
@@ -203,9 +208,14 @@ class _Instance:
             "source": s.source,
             "state": self.state,
             "loaded_at": self.activated,
-            "rules": [{"name": r.label, "matched": m, "fired": f} for r, m, f in zip(s.rules, self.matched, self.fired)],
-            "jobs": [{"name": r.label, "matched": m, "fired": f}
-                     for r, m, f in zip(s.jobs, self.job_matched, self.job_fired)],
+            "rules": [
+                {"name": r.label, "matched": m, "fired": f}
+                for r, m, f in zip(s.rules, self.matched, self.fired, strict=True)
+            ],
+            "jobs": [
+                {"name": r.label, "matched": m, "fired": f}
+                for r, m, f in zip(s.jobs, self.job_matched, self.job_fired, strict=True)
+            ],
             "rate_limits": dataclasses.asdict(s.rate_limits) if s.rate_limits else None,
         }
 
@@ -220,8 +230,13 @@ class ScenarioEngine:
     sequence of requests give the same decisions.
     """
 
-    def __init__(self, seed: int, now: Callable[[], float], defaults: Limits,
-                 library: Callable[[str], Scenario] | None = None) -> None:
+    def __init__(
+        self,
+        seed: int,
+        now: Callable[[], float],
+        defaults: Limits,
+        library: Callable[[str], Scenario] | None = None,
+    ) -> None:
         self.seed = seed
         self._now = now
         self.defaults = defaults
@@ -308,7 +323,9 @@ class ScenarioEngine:
             slot = (organization, key or f"scenario:{scenario.name}")
             instance = self._inband.get(slot)
             if instance is None or instance.scenario != scenario:
-                instance = self._inband[slot] = _Instance(scenario, organization, self.seed, self._now(), "header")
+                instance = self._inband[slot] = _Instance(
+                    scenario, organization, self.seed, self._now(), "header"
+                )
             return instance
 
     @contextmanager
@@ -334,8 +351,12 @@ class ScenarioEngine:
     def limits(self, organization: str) -> Limits:
         """Settings' limits, overridden by global scenarios, overridden by the tenant's own."""
         values = dataclasses.asdict(self.defaults)
-        names = {"requests_per_minute": "requests", "tokens_per_minute": "tokens",
-                 "max_active_jobs": "max_active_jobs", "jobs_per_day": "jobs_per_day"}
+        names = {
+            "requests_per_minute": "requests",
+            "tokens_per_minute": "tokens",
+            "max_active_jobs": "max_active_jobs",
+            "jobs_per_day": "jobs_per_day",
+        }
         with self._lock:
             for instance in reversed(self._applicable(organization)):
                 limits = instance.scenario.rate_limits
@@ -351,12 +372,18 @@ class ScenarioEngine:
         """Charge one request to the tenant's buckets: its x-ratelimit-* headers, or RateLimitError."""
         return self.limiter.admit(organization, self.limits(organization), tokens, model, self._now())
 
-    def job_script(self, organization: str, organization_name: str, request: Mapping[str, Any],
-                   active_jobs: int = 0) -> JobScript | None:
+    def job_script(
+        self, organization: str, organization_name: str, request: Mapping[str, Any], active_jobs: int = 0
+    ) -> JobScript | None:
         """Enforce the job caps, then the first job rule that matches `request` (in-band scenario first)."""
         model = request.get("model")
-        self.caps.admit(organization, model if isinstance(model, str) else "", self.limits(organization),
-                        active_jobs, self._now())
+        self.caps.admit(
+            organization,
+            model if isinstance(model, str) else "",
+            self.limits(organization),
+            active_jobs,
+            self._now(),
+        )
         with self._lock:
             bound = _INBAND.get()
             candidates = [bound] if bound is not None else self._applicable(organization)

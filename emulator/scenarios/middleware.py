@@ -1,4 +1,4 @@
-"""Pure ASGI middleware that applies scenario decisions: rate limits, responses, delays, connection and stream faults.
+"""ASGI middleware applying scenario decisions: rate limits, responses, delays, connection and stream faults.
 
 It sits just inside OpenAIEdge (which has already authenticated the tenant). Delays are the only sleeps in the
 emulator and live here, at the async edge. Connection faults need the socket: uvicorn's receive callable is
@@ -17,6 +17,7 @@ import random
 import re
 import socket
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,7 +107,9 @@ class ScenarioMiddleware:
             try:
                 scenario = parse_fault_header(fault)
             except ScenarioError as exc:
-                raise InvalidRequestError(f"Invalid X-Emulator-Fault header {fault!r}: {exc.problem}") from None
+                raise InvalidRequestError(
+                    f"Invalid X-Emulator-Fault header {fault!r}: {exc.problem}"
+                ) from None
             return engine.inband(scenario, organization, key=f"fault:{fault}")
         name = headers.get(SCENARIO_HEADER)
         if name:
@@ -161,8 +164,16 @@ class ConnectionFaults:
 class _Run:
     """One request that a rule fired for: applies its delay, then its response, fault or shaping."""
 
-    def __init__(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send, state: dict[str, Any],
-                 decision: Decision, facts: RequestFacts) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        state: dict[str, Any],
+        decision: Decision,
+        facts: RequestFacts,
+    ) -> None:
         self.app, self.scope, self.receive, self.send = app, scope, receive, send
         self.state = state
         self.rule: Rule = decision.rule
@@ -208,7 +219,9 @@ class _Run:
     async def _malformed_body(self, fault: Fault) -> None:
         self.state["journal_status"] = fault.status
         token = "".join(self.rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(24))
-        body = ('{"id": "' + token + '", "object": "list", "data": [{"id": "obj_' + token[:8] + '", "crea').encode()
+        body = (
+            '{"id": "' + token + '", "object": "list", "data": [{"id": "obj_' + token[:8] + '", "crea'
+        ).encode()
         await Response(body, fault.status, media_type="application/json")(self.scope, self.receive, self.send)
 
     async def _after_handler(self, fault: Fault) -> None:
@@ -224,10 +237,16 @@ class _Run:
             self.state["journal_extra"] = {"fault": fault.kind, "handler_status": status}
             self._drop(reset=True)
             return
-        seconds = fault.duration.sample(self.rng) if fault.duration else _past_read_timeout(self.facts.headers)
+        seconds = (
+            fault.duration.sample(self.rng) if fault.duration else _past_read_timeout(self.facts.headers)
+        )
         if await _sleep_or_disconnect(seconds, self.receive):
             self.state["journal_status"] = 0
-            self.state["journal_extra"] = {"fault": fault.kind, "handler_status": status, "client_gave_up": True}
+            self.state["journal_extra"] = {
+                "fault": fault.kind,
+                "handler_status": status,
+                "client_gave_up": True,
+            }
             return
         send = self._shaped(self.send)
         for message in held:
@@ -263,15 +282,28 @@ class _Run:
         rule = self.rule
         if fault is None and rule.dribble is None and rule.chunk_delay is None:
             return send
-        return _Shaper(self, send, fault, rule.chunk_delay, rule.dribble.size if rule.dribble else 0,
-                       rule.dribble.every if rule.dribble else None)
+        return _Shaper(
+            self,
+            send,
+            fault,
+            rule.chunk_delay,
+            rule.dribble.size if rule.dribble else 0,
+            rule.dribble.every if rule.dribble else None,
+        )
 
 
 class _Shaper:
-    """A send wrapper that dribbles bodies and, for text/event-stream answers, delays and breaks SSE events."""
+    """A send wrapper that dribbles bodies and, for text/event-stream answers, delays and breaks events."""
 
-    def __init__(self, run: _Run, send: Send, fault: Fault | None, chunk_delay: Dist | None, size: int,
-                 every: Dist | None) -> None:
+    def __init__(
+        self,
+        run: _Run,
+        send: Send,
+        fault: Fault | None,
+        chunk_delay: Dist | None,
+        size: int,
+        every: Dist | None,
+    ) -> None:
         self.run, self.send, self.fault = run, send, fault
         self.chunk_delay, self.size, self.every = chunk_delay, size, every
         self.sse = False
@@ -302,7 +334,7 @@ class _Shaper:
             found = _EVENT_END.search(self.buffer)
             if found is None:
                 break
-            event, self.buffer = self.buffer[: found.end()], self.buffer[found.end():]
+            event, self.buffer = self.buffer[: found.end()], self.buffer[found.end() :]
             await self._event(event)
             if self.finished or self.run.dropped:
                 return
@@ -340,8 +372,12 @@ class _Shaper:
             if await _sleep_or_disconnect(seconds, self.run.receive):
                 self.finished = True
         elif fault.kind == "error_event":
-            error = {"message": fault.message or _SERVER_ERROR, "type": fault.type or "server_error",
-                     "param": None, "code": fault.code}
+            error = {
+                "message": fault.message or _SERVER_ERROR,
+                "type": fault.type or "server_error",
+                "param": None,
+                "code": fault.code,
+            }
             await self._write(b"data: " + json.dumps({"error": error}).encode() + b"\n\n", False)
             self.finished = True
         elif fault.kind == "malformed_chunk" and event:
@@ -356,7 +392,7 @@ class _Shaper:
                 await asyncio.sleep(self.every.sample(self.run.rng))
             return
         for start in range(0, len(body), self.size):
-            piece = body[start: start + self.size]
+            piece = body[start : start + self.size]
             last = start + self.size >= len(body)
             await self.send({"type": "http.response.body", "body": piece, "more_body": more or not last})
             if not (last and not more) and self.every is not None:
@@ -373,8 +409,12 @@ def _respond(respond: Respond, facts: RequestFacts, request_id: str) -> Response
     headers = dict(respond.headers)
     if respond.body is not None:
         if isinstance(respond.body, str):
-            return Response(_fill(respond.body, facts, request_id), respond.status, headers=headers,
-                            media_type=respond.content_type or "text/plain")
+            return Response(
+                _fill(respond.body, facts, request_id),
+                respond.status,
+                headers=headers,
+                media_type=respond.content_type or "text/plain",
+            )
         response = JSONResponse(respond.body, respond.status, headers=headers)
         if respond.content_type:
             response.headers["content-type"] = respond.content_type
@@ -382,11 +422,24 @@ def _respond(respond: Respond, facts: RequestFacts, request_id: str) -> Response
     if respond.status < 400:
         return Response(b"", respond.status, headers=headers)
     status = respond.status
-    kind = respond.type or ("server_error" if status >= 500 else "requests" if status == 429 else "invalid_request_error")
-    message = respond.message or (_SERVER_ERROR if status >= 500 else http.HTTPStatus(status).phrase
-                                  if status in http.HTTPStatus._value2member_map_ else f"HTTP {status}")
-    error = APIError(_fill(message, facts, request_id), param=respond.param, code=respond.code, type=kind,
-                     status_code=status, headers=headers)
+    kind = respond.type or (
+        "server_error" if status >= 500 else "requests" if status == 429 else "invalid_request_error"
+    )
+    message = respond.message or (
+        _SERVER_ERROR
+        if status >= 500
+        else http.HTTPStatus(status).phrase
+        if status in http.HTTPStatus._value2member_map_
+        else f"HTTP {status}"
+    )
+    error = APIError(
+        _fill(message, facts, request_id),
+        param=respond.param,
+        code=respond.code,
+        type=kind,
+        status_code=status,
+        headers=headers,
+    )
     return error_response(error)
 
 
@@ -394,8 +447,13 @@ _PLACEHOLDER = re.compile(r"\{(request_id|model|organization|method|path)\}")
 
 
 def _fill(text: str, facts: RequestFacts, request_id: str) -> str:
-    values = {"request_id": request_id, "model": facts.model or "default", "organization": facts.organization,
-              "method": facts.method, "path": facts.path}
+    values = {
+        "request_id": request_id,
+        "model": facts.model or "default",
+        "organization": facts.organization,
+        "method": facts.method,
+        "path": facts.path,
+    }
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
 
 
@@ -422,7 +480,7 @@ async def _sleep_or_disconnect(seconds: float, receive: Receive) -> bool:
     return watcher in done and not watcher.cancelled() and watcher.exception() is None
 
 
-def _past_read_timeout(headers: dict[str, str]) -> float:
+def _past_read_timeout(headers: Mapping[str, str]) -> float:
     """Longer than the client will wait: the SDK announces its read timeout in x-stainless-read-timeout."""
     try:
         return float(headers["x-stainless-read-timeout"]) + 1.0
@@ -461,7 +519,10 @@ async def _read_json_body(scope: Scope, receive: Receive, headers: dict[str, str
             break
     raw = b"".join(chunks)
     complete = not tail and size <= MAX_JSON_BODY
-    pending: list[Message] = [{"type": "http.request", "body": raw, "more_body": not complete and not tail}, *tail]
+    pending: list[Message] = [
+        {"type": "http.request", "body": raw, "more_body": not complete and not tail},
+        *tail,
+    ]
 
     async def replay() -> Message:
         if pending:
@@ -518,7 +579,9 @@ def _value(text: str) -> Any:
 
 @functools.lru_cache(maxsize=256)
 def parse_fault_header(value: str) -> Scenario:
-    """`<fault>[;k=v]...`, `<canned error>[;k=v]...`, `<status>[;k=v]...` or `delay;for=2s` → a one-rule scenario.
+    """The X-Emulator-Fault header as a one-rule scenario.
+
+    `<fault>[;k=v]...`, `<canned error>[;k=v]...`, `<status>[;k=v]...` or `delay;for=2s`.
 
     Examples: `reset;times=2`, `truncate_stream;after_chunks=3`, `overloaded;retry-after-ms=10`,
     `503;x-should-retry=false`, `slow_success;for=2s`, `delay;for=250ms;times=1`.
@@ -559,4 +622,3 @@ def parse_fault_header(value: str) -> Scenario:
     except ScenarioError as exc:
         key = exc.path.rsplit(".", 1)[-1]
         raise ScenarioError(f"{key}: {exc.problem}" if exc.path else exc.problem) from None
-

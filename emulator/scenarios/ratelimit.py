@@ -55,13 +55,15 @@ class Bucket:
 
 
 class RateLimiter:
-    """Every tenant's buckets. `admit` charges one request (and its estimated tokens) or raises OpenAI's 429."""
+    """Every tenant's buckets. `admit` charges a request (and its estimated tokens) or raises a 429."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._buckets: dict[tuple[str, str], Bucket] = {}
 
-    def admit(self, organization: str, limits: Limits, tokens: int, model: str | None, now: float) -> dict[str, str]:
+    def admit(
+        self, organization: str, limits: Limits, tokens: int, model: str | None, now: float
+    ) -> dict[str, str]:
         """The x-ratelimit-* headers after charging this request; RateLimitError when a bucket is short."""
         if limits.requests <= 0 and limits.tokens <= 0:
             return {}
@@ -73,7 +75,8 @@ class RateLimiter:
             if token_bucket is not None and tokens > 0:
                 if tokens > token_bucket.limit:
                     raise RateLimitError(
-                        f"Request too large for {model or 'this model'} in organization {organization} on tokens "
+                        f"Request too large for {model or 'this model'} in organization {organization} "
+                        "on tokens "
                         f"per min (TPM): Limit {token_bucket.limit}, Requested {tokens}. The input or output "
                         f"tokens must be reduced in order to run successfully. {_VISIT}",
                         type="tokens",
@@ -105,15 +108,22 @@ class RateLimiter:
         return bucket
 
     def _exceeded(
-        self, organization: str, model: str | None, bucket: Bucket, amount: int, kind: str, unit: str,
+        self,
+        organization: str,
+        model: str | None,
+        bucket: Bucket,
+        amount: int,
+        kind: str,
+        unit: str,
         other: Bucket | None,
     ) -> RateLimitError:
         wait = bucket.wait_for(amount)
         target = f" for {model}" if model else ""
         per = "requests per min" if kind == "requests" else "tokens per min"
         message = (
-            f"Rate limit reached{target} in organization {organization} on {per} ({unit}): Limit {bucket.limit}, "
-            f"Used {bucket.used()}, Requested {amount}. Please try again in {format_go_duration(wait)}. {_VISIT}"
+            f"Rate limit reached{target} in organization {organization} on {per} ({unit}): "
+            f"Limit {bucket.limit}, Used {bucket.used()}, Requested {amount}. "
+            f"Please try again in {format_go_duration(wait)}. {_VISIT}"
         )
         pair = (bucket, other) if kind == "requests" else (other, bucket)
         headers = _headers(*pair)
@@ -145,7 +155,8 @@ class JobCaps:
             if limits.max_active_jobs > 0 and active >= limits.max_active_jobs:
                 # [INFER] worded like the real daily-limit error below; the real text is not captured.
                 raise RateLimitError(
-                    "This fine-tune request has been rate-limited. Your organization has reached the maximum of "
+                    "This fine-tune request has been rate-limited. "
+                    "Your organization has reached the maximum of "
                     f"{limits.max_active_jobs} active fine-tuning jobs (validating_files, queued, running or "
                     "paused). Wait for a job to finish or cancel one, then try again.",
                     type="invalid_request_error",
@@ -157,7 +168,8 @@ class JobCaps:
             if limits.jobs_per_day > 0 and len(created) >= limits.jobs_per_day:
                 # Real (2026): johny-b/llmcomp#58.
                 raise RateLimitError(
-                    "This fine-tune request has been rate-limited. Your organization has reached the maximum of "
+                    "This fine-tune request has been rate-limited. "
+                    "Your organization has reached the maximum of "
                     f"{limits.jobs_per_day} fine-tuning requests per day for the model '{model}'.",
                     type="invalid_request_error",
                     code="daily_rate_limit_exceeded",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -13,17 +14,19 @@ from emulator.scenarios import ScenarioError
 
 from ..conftest import API_KEY
 
-FLAKY = "name: flaky\nrules:\n  - match: {path: /v1/models}\n    times: 1\n    respond: {error: server_error}\n"
+FLAKY = (
+    "name: flaky\nrules:\n  - match: {path: /v1/models}\n    times: 1\n    respond: {error: server_error}\n"
+)
 
 
 @pytest.fixture
-def control(server: EmulatorServer, emulator: Emulator) -> httpx.Client:
+def control(server: EmulatorServer, emulator: Emulator) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url + "/_emulator") as raw:
         yield raw
 
 
 @pytest.fixture
-def api(server: EmulatorServer, emulator: Emulator) -> httpx.Client:
+def api(server: EmulatorServer, emulator: Emulator) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {API_KEY}"}) as raw:
         yield raw
 
@@ -38,15 +41,28 @@ def test_load_yaml_text_then_list_and_fire(control: httpx.Client, api: httpx.Cli
 
 
 def test_load_json_object_or_library_name(control: httpx.Client, emulator: Emulator) -> None:
-    assert control.post("/scenarios", json={"scenario": {"name": "j", "rules": [{"fault": "reset"}]}}).status_code == 200
-    assert control.post("/scenarios", json={"name": "rate_limited"}).json()["rate_limits"]["requests_per_minute"] == 3
+    assert (
+        control.post(
+            "/scenarios", json={"scenario": {"name": "j", "rules": [{"fault": "reset"}]}}
+        ).status_code
+        == 200
+    )
+    assert (
+        control.post("/scenarios", json={"name": "rate_limited"}).json()["rate_limits"]["requests_per_minute"]
+        == 3
+    )
     assert control.post("/scenarios", json={"yaml": FLAKY}).status_code == 200
     assert sorted(d["name"] for d in emulator.scenarios.describe()) == ["flaky", "j", "rate_limited"]
 
 
-def test_per_tenant_scenarios_leave_other_tenants_alone(control: httpx.Client, api: httpx.Client,
-                                                        server: EmulatorServer) -> None:
-    assert control.post("/scenarios", json={"yaml": FLAKY, "api_key": "sk-someone-else"}).json()["scope"].startswith("org-")
+def test_per_tenant_scenarios_leave_other_tenants_alone(
+    control: httpx.Client, api: httpx.Client, server: EmulatorServer
+) -> None:
+    assert (
+        control.post("/scenarios", json={"yaml": FLAKY, "api_key": "sk-someone-else"})
+        .json()["scope"]
+        .startswith("org-")
+    )
     assert api.get("/models").status_code == 200
     with httpx.Client(base_url=server.base_url, headers={"Authorization": "Bearer sk-someone-else"}) as other:
         assert other.get("/models").status_code == 500
@@ -55,11 +71,15 @@ def test_per_tenant_scenarios_leave_other_tenants_alone(control: httpx.Client, a
 
 
 def test_invalid_scenarios_are_400_with_the_key_path(control: httpx.Client) -> None:
-    bad = control.post("/scenarios", json={"yaml": "name: b\nrules:\n  - fault: {truncate_stream: {after_chunk: 2}}\n"})
+    bad = control.post(
+        "/scenarios", json={"yaml": "name: b\nrules:\n  - fault: {truncate_stream: {after_chunk: 2}}\n"}
+    )
     assert bad.status_code == 400
     error = bad.json()["error"]
     assert (error["code"], error["param"], error["type"]) == (
-        "invalid_scenario", "rules[0].fault.truncate_stream.after_chunk", "invalid_request_error"
+        "invalid_scenario",
+        "rules[0].fault.truncate_stream.after_chunk",
+        "invalid_request_error",
     )
     assert error["message"].startswith("<yaml>:3: rules[0].fault.truncate_stream.after_chunk: unknown key")
     assert control.post("/scenarios", json={"name": "nope"}).status_code == 400
@@ -103,5 +123,7 @@ def test_settings_scenarios_load_at_startup_and_survive_reset(tmp_path: Path) ->
 
 
 def test_settings_scenarios_from_the_environment() -> None:
-    settings = Settings.from_env(environ={"EMULATOR_SCENARIOS": "flaky_network,outage", "EMULATOR_MAX_ACTIVE_JOBS": "3"})
+    settings = Settings.from_env(
+        environ={"EMULATOR_SCENARIOS": "flaky_network,outage", "EMULATOR_MAX_ACTIVE_JOBS": "3"}
+    )
     assert settings.scenarios == ("flaky_network", "outage") and settings.max_active_jobs == 3

@@ -21,8 +21,17 @@ from emulator.scenarios.middleware import parse_fault_header
 
 LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"
 REQUIRED = {
-    "happy_path", "flaky_network", "rate_limited", "quota_exhausted", "outage", "slow_queue", "job_fails_midway",
-    "moderation_rejected", "invalid_training_file", "truncated_streams", "commit_then_drop",
+    "happy_path",
+    "flaky_network",
+    "rate_limited",
+    "quota_exhausted",
+    "outage",
+    "slow_queue",
+    "job_fails_midway",
+    "moderation_rejected",
+    "invalid_training_file",
+    "truncated_streams",
+    "commit_then_drop",
 }
 
 
@@ -77,27 +86,68 @@ def test_unknown_key_names_file_line_and_key_path(tmp_path: Path) -> None:
         ("rules:\n  - fault: {reset: {after_chunks: 1}}\n", 3, "rules[0].fault.reset", "takes no parameters"),
         ("rules:\n  - respond: {error: teapot}\n", 3, "rules[0].respond.error", "unknown error 'teapot'"),
         ("rules:\n  - respond: {status: 503}\n    fault: reset\n", 4, "rules[0].fault", "both respond and"),
-        ("rules:\n  - match: {stream: false}\n    fault: truncate_stream\n", 4, "rules[0].fault",
-         "needs a streamed response"),
+        (
+            "rules:\n  - match: {stream: false}\n    fault: truncate_stream\n",
+            4,
+            "rules[0].fault",
+            "needs a streamed response",
+        ),
         ("rules:\n  - respond: {status: 200, message: hi}\n", 3, "rules[0].respond.status", "400 or more"),
         ("rules:\n  - respond: {status: 500, body: oops, code: x}\n", 3, "rules[0].respond.body", "replaces"),
-        ("rules:\n  - match: {path: v1/files}\n    fault: reset\n", 3, "rules[0].match.path", "starts with '/'"),
-        ("rules:\n  - match: {method: FETCH}\n    fault: reset\n", 3, "rules[0].match.method", "unknown HTTP method"),
+        (
+            "rules:\n  - match: {path: v1/files}\n    fault: reset\n",
+            3,
+            "rules[0].match.path",
+            "starts with '/'",
+        ),
+        (
+            "rules:\n  - match: {method: FETCH}\n    fault: reset\n",
+            3,
+            "rules[0].match.method",
+            "unknown HTTP method",
+        ),
         ("rules:\n  - match: {path: /v1/files}\n", 3, "rules[0]", "does nothing"),
-        ("rules:\n  - when_state: broken\n    fault: reset\n", 3, "rules[0].when_state", "no rule sets state"),
-        ("rules:\n  - window: {from: 5m, until: 1m}\n    fault: reset\n", 3, "rules[0].window", "before 'until'"),
+        (
+            "rules:\n  - when_state: broken\n    fault: reset\n",
+            3,
+            "rules[0].when_state",
+            "no rule sets state",
+        ),
+        (
+            "rules:\n  - window: {from: 5m, until: 1m}\n    fault: reset\n",
+            3,
+            "rules[0].window",
+            "before 'until'",
+        ),
         ("rules:\n  - delay: {uniform: [2s, 1s]}\n", 3, "rules[0].delay.uniform", "larger than the maximum"),
         ("jobs:\n  - fail: {phase: queued, at_step: 3}\n", 3, "jobs[0].fail.at_step", "only a running job"),
-        ("jobs:\n  - reject: moderation\n    fail: {phase: running}\n", 4, "jobs[0].fail", "choose reject or fail"),
-        ("jobs:\n  - queued: forever\n    fail: {phase: running}\n", 4, "jobs[0].fail.phase", "stuck in the queue"),
+        (
+            "jobs:\n  - reject: moderation\n    fail: {phase: running}\n",
+            4,
+            "jobs[0].fail",
+            "choose reject or fail",
+        ),
+        (
+            "jobs:\n  - queued: forever\n    fail: {phase: running}\n",
+            4,
+            "jobs[0].fail.phase",
+            "stuck in the queue",
+        ),
         ("jobs:\n  - reject: spam\n", 3, "jobs[0].reject", "moderation or invalid_file"),
         ("jobs:\n  - match: {suffix: x}\n", 3, "jobs[0]", "changes nothing"),
         ("rate_limits: {requests_per_minute: 0}\n", 2, "rate_limits.requests_per_minute", "at least 1"),
-        ("rules:\n  - name: a\n    fault: reset\n  - name: a\n    fault: reset\n", 5, "rules[1].name", "two rules"),
+        (
+            "rules:\n  - name: a\n    fault: reset\n  - name: a\n    fault: reset\n",
+            5,
+            "rules[1].name",
+            "two rules",
+        ),
         ("rules: {fault: reset}\n", 2, "rules", "expected a list"),
     ],
 )
-def test_mistakes_point_at_line_and_key_path(tmp_path: Path, body: str, line: int, path: str, words: str) -> None:
+def test_mistakes_point_at_line_and_key_path(
+    tmp_path: Path, body: str, line: int, path: str, words: str
+) -> None:
     err = error_for("name: x\n" + body, tmp_path)
     assert (err.line, err.path) == (line, path), str(err)
     assert words in err.problem
@@ -168,7 +218,8 @@ def test_job_rules_become_job_scripts() -> None:
     assert script.validating_seconds == 30 and script.queued_seconds == math.inf
     assert script.failure == JobFailure("validating_files", "invalid_n_examples", "too few")
     assert [(w.phase, w.message, w.after_seconds) for w in script.warnings] == [
-        ("running", "careful", 0.0), ("queued", "slow", 60.0)
+        ("running", "careful", 0.0),
+        ("queued", "slow", 60.0),
     ]
     assert script.stale_reads == 2
 
@@ -176,10 +227,17 @@ def test_job_rules_become_job_scripts() -> None:
 def test_builder_writes_what_yaml_writes() -> None:
     built = (
         scenario("flaky-uploads", "first two uploads fail")
-        .on("POST", "/v1/files").times(2).respond(503, headers={"retry-after-ms": "20"})
-        .on(path="/v1/chat/completions", stream=True).probability(0.2).fault("truncate_stream", after_chunks=3)
-        .on(path="/v1/**").delay(uniform("10ms", "20ms")).named("jitter")
-        .job(suffix="doomed").fail(phase="running", at_step=40, code="server_error", message="boom")
+        .on("POST", "/v1/files")
+        .times(2)
+        .respond(503, headers={"retry-after-ms": "20"})
+        .on(path="/v1/chat/completions", stream=True)
+        .probability(0.2)
+        .fault("truncate_stream", after_chunks=3)
+        .on(path="/v1/**")
+        .delay(uniform("10ms", "20ms"))
+        .named("jitter")
+        .job(suffix="doomed")
+        .fail(phase="running", at_step=40, code="server_error", message="boom")
         .rate_limits(requests_per_minute=3)
         .build()
     )
@@ -201,12 +259,16 @@ def test_builder_writes_what_yaml_writes() -> None:
     )
     assert (built.rules, built.jobs, built.rate_limits) == (written.rules, written.jobs, written.rate_limits)
     assert parse_scenario(built.to_dict()).rules == built.rules
-    assert built.jobs[0].script == JobScript(failure=JobFailure("running", "server_error", "boom", at_step=40))
+    assert built.jobs[0].script == JobScript(
+        failure=JobFailure("running", "server_error", "boom", at_step=40)
+    )
 
 
 def test_builder_mistakes_name_the_key_path() -> None:
     with pytest.raises(ScenarioError) as info:
-        scenario("x").on("POST", "/v1/files").respond(200).on("GET").fault("truncate_stream", after_chunks=-1).build()
+        scenario("x").on("POST", "/v1/files").respond(200).on("GET").fault(
+            "truncate_stream", after_chunks=-1
+        ).build()
     assert info.value.path == "rules[1].fault.truncate_stream.after_chunks"
     assert info.value.source == "<builder x>"
 
@@ -239,8 +301,12 @@ def test_fault_header_grammar(header: str, expected: dict[str, object]) -> None:
 
 @pytest.mark.parametrize(
     ("header", "words"),
-    [("explode", "unknown fault 'explode'"), ("reset;after_chunks=2", "takes no parameters"),
-     ("truncate_stream;after_chunks", "expected key=value"), ("delay", "needs for=")],
+    [
+        ("explode", "unknown fault 'explode'"),
+        ("reset;after_chunks=2", "takes no parameters"),
+        ("truncate_stream;after_chunks", "expected key=value"),
+        ("delay", "needs for="),
+    ],
 )
 def test_fault_header_mistakes(header: str, words: str) -> None:
     with pytest.raises(ScenarioError) as info:

@@ -22,13 +22,22 @@ class Clock:
 
 
 def engine(seed: int = 0, clock: Clock | None = None, **limits: int) -> ScenarioEngine:
-    defaults = Limits(limits.get("requests", 0), limits.get("tokens", 0), limits.get("max_active_jobs", 0),
-                      limits.get("jobs_per_day", 0))
+    defaults = Limits(
+        limits.get("requests", 0),
+        limits.get("tokens", 0),
+        limits.get("max_active_jobs", 0),
+        limits.get("jobs_per_day", 0),
+    )
     return ScenarioEngine(seed, clock or Clock(), defaults, library=find_scenario)
 
 
-def facts(method: str = "POST", path: str = "/v1/files", body: object = None, org: str = ORG,
-          headers: dict[str, str] | None = None) -> RequestFacts:
+def facts(
+    method: str = "POST",
+    path: str = "/v1/files",
+    body: object = None,
+    org: str = ORG,
+    headers: dict[str, str] | None = None,
+) -> RequestFacts:
     return RequestFacts(method, path, {}, headers or {}, body, org, "acme", "sk-key")
 
 
@@ -56,8 +65,17 @@ def test_times_and_after_count_matching_requests() -> None:
 
 def test_first_matching_rule_wins_and_exhausted_rules_fall_through() -> None:
     eng = engine()
-    eng.load(scenario("s").on(path="/v1/**").times(1).fault("reset").named("once")
-             .on(path="/v1/**").respond(500).named("always").build())
+    eng.load(
+        scenario("s")
+        .on(path="/v1/**")
+        .times(1)
+        .fault("reset")
+        .named("once")
+        .on(path="/v1/**")
+        .respond(500)
+        .named("always")
+        .build()
+    )
     assert fired(eng, 3) == ["s:once", "s:always", "s:always"]
 
 
@@ -105,8 +123,19 @@ def test_window_is_measured_on_the_emulator_clock_from_loading() -> None:
 
 def test_matching_on_body_model_stream_and_headers() -> None:
     eng = engine()
-    eng.load(scenario("m").on("POST", "/v1/chat/completions", model="ft:*", stream=True,
-                               headers={"x-team": "ml*"}, body={"metadata.run": "nightly"}).respond(500).build())
+    eng.load(
+        scenario("m")
+        .on(
+            "POST",
+            "/v1/chat/completions",
+            model="ft:*",
+            stream=True,
+            headers={"x-team": "ml*"},
+            body={"metadata.run": "nightly"},
+        )
+        .respond(500)
+        .build()
+    )
     body = {"model": "ft:gpt-4o-mini:acme::x", "stream": True, "metadata": {"run": "nightly"}}
     hit = dict(method="POST", path="/v1/chat/completions", headers={"x-team": "ml-infra"})
     assert fired(eng, 1, body=body, **hit) == ["m:rules[0]"]
@@ -147,8 +176,18 @@ def test_inband_instances_keep_counting_across_requests() -> None:
     ("name", "check"),
     [
         ("slow_queue", lambda s: (s.validating_seconds, s.queued_seconds) == (120, 7200)),
-        ("job_fails_midway", lambda s: s.failure == JobFailure(
-            "running", "server_error", "The fine-tuning job failed due to an internal error.", at_step=10)),
+        (
+            "job_fails_midway",
+            lambda s: (
+                s.failure
+                == JobFailure(
+                    "running",
+                    "server_error",
+                    "The fine-tuning job failed due to an internal error.",
+                    at_step=10,
+                )
+            ),
+        ),
         ("moderation_rejected", lambda s: s.reject_moderation and not s.reject_invalid_file),
         ("invalid_training_file", lambda s: s.reject_invalid_file and not s.reject_moderation),
         ("eventual_consistency", lambda s: (s.stale_reads, s.cancel_seconds) == (1, 30)),
@@ -164,8 +203,12 @@ def test_library_lifecycle_scenarios_script_every_job(name: str, check: object) 
 
 def test_job_rules_match_suffix_model_and_metadata() -> None:
     eng = engine()
-    eng.load(scenario("j").job(suffix="doomed*", model="gpt-4o-mini*", metadata={"team": "ml"}).queued("forever")
-             .build())
+    eng.load(
+        scenario("j")
+        .job(suffix="doomed*", model="gpt-4o-mini*", metadata={"team": "ml"})
+        .queued("forever")
+        .build()
+    )
     base = {"model": "gpt-4o-mini-2024-07-18", "suffix": "doomed-1", "metadata": {"team": "ml"}}
     script = eng.job_script(ORG, "acme", base)
     assert script is not None and script.queued_seconds == math.inf and script.rule == "j:jobs[0]"
@@ -195,8 +238,10 @@ def test_active_job_cap_and_daily_cap() -> None:
     with pytest.raises(RateLimitError) as info:
         eng.job_script(ORG, "acme", {"model": "m"})
     assert info.value.code == "daily_rate_limit_exceeded" and info.value.type == "invalid_request_error"
-    assert info.value.message == ("This fine-tune request has been rate-limited. Your organization has reached "
-                                  "the maximum of 2 fine-tuning requests per day for the model 'm'.")
+    assert info.value.message == (
+        "This fine-tune request has been rate-limited. Your organization has reached "
+        "the maximum of 2 fine-tuning requests per day for the model 'm'."
+    )
     eng.job_script(ORG, "acme", {"model": "other"})  # the daily cap is per model
     clock.now += 86_400
     eng.job_script(ORG, "acme", {"model": "m"})
@@ -211,10 +256,15 @@ def test_request_bucket_counts_down_and_refills_on_the_clock() -> None:
     with pytest.raises(RateLimitError) as info:
         limiter.admit(ORG, limits, 0, "gpt-4o-mini", 0.0)
     assert info.value.message == (
-        f"Rate limit reached for gpt-4o-mini in organization {ORG} on requests per min (RPM): Limit 3, Used 3, "
-        "Requested 1. Please try again in 20s. Visit https://platform.openai.com/account/rate-limits to learn more."
+        f"Rate limit reached for gpt-4o-mini in organization {ORG} on requests per min (RPM): "
+        "Limit 3, Used 3, Requested 1. Please try again in 20s. "
+        "Visit https://platform.openai.com/account/rate-limits to learn more."
     )
-    assert (info.value.type, info.value.code, info.value.headers["retry-after"]) == ("requests", "rate_limit_exceeded", "20")
+    assert (info.value.type, info.value.code, info.value.headers["retry-after"]) == (
+        "requests",
+        "rate_limit_exceeded",
+        "20",
+    )
     assert limiter.admit(ORG, limits, 0, None, 20.0)["x-ratelimit-remaining-requests"] == "0"
     assert limiter.admit(OTHER, limits, 0, None, 0.0)["x-ratelimit-remaining-requests"] == "2"
 
@@ -226,10 +276,15 @@ def test_token_bucket_charges_estimates_and_rejects_oversized_requests() -> None
     with pytest.raises(RateLimitError) as info:
         limiter.admit(ORG, limits, 500, "gpt-4", 0.0)
     assert info.value.type == "tokens"
-    assert "on tokens per min (TPM): Limit 1000, Used 600, Requested 500. Please try again in 6s." in info.value.message
+    assert (
+        "on tokens per min (TPM): Limit 1000, Used 600, Requested 500. Please try again in 6s."
+        in info.value.message
+    )
     with pytest.raises(RateLimitError) as info:
         limiter.admit(ORG, limits, 5000, "gpt-4", 0.0)
-    assert info.value.message.startswith(f"Request too large for gpt-4 in organization {ORG} on tokens per min")
+    assert info.value.message.startswith(
+        f"Request too large for gpt-4 in organization {ORG} on tokens per min"
+    )
     # a rejected request costs nothing
     assert limiter.admit(ORG, limits, 0, "gpt-4", 0.0)["x-ratelimit-remaining-requests"] == "98"
 

@@ -17,12 +17,14 @@ from .conftest import MESSAGES, SDK, files_of, journal, upload
 pytestmark = pytest.mark.usefixtures("fast_retries")
 
 
-def fault(value: str) -> dict[str, object]:
-    return {"extra_headers": {"X-Emulator-Fault": value}}
+def fault(value: str) -> dict[str, str]:
+    return {"X-Emulator-Fault": value}
 
 
 def pieces(client: openai.OpenAI, header: str) -> Iterator[str]:
-    chunks = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True, **fault(header))
+    chunks = client.chat.completions.create(
+        model="gpt-4o-mini", messages=MESSAGES, stream=True, extra_headers=fault(header)
+    )
     for chunk in chunks:
         if chunk.choices:
             yield chunk.choices[0].delta.content or ""
@@ -32,17 +34,22 @@ def stream(client: openai.OpenAI, header: str) -> list[str]:
     return list(pieces(client, header))
 
 
-@pytest.mark.parametrize(("kind", "cause"), [
-    ("reset", httpx.ReadError), ("empty_response", httpx.RemoteProtocolError),
-    ("random_data", httpx.RemoteProtocolError), ("truncate_body;after_bytes=20", httpx.RemoteProtocolError),
-])
+@pytest.mark.parametrize(
+    ("kind", "cause"),
+    [
+        ("reset", httpx.ReadError),
+        ("empty_response", httpx.RemoteProtocolError),
+        ("random_data", httpx.RemoteProtocolError),
+        ("truncate_body;after_bytes=20", httpx.RemoteProtocolError),
+    ],
+)
 def test_connection_faults_are_retried_then_raise_connection_error(
     sdk: SDK, emulator: Emulator, kind: str, cause: type[Exception]
 ) -> None:
     import httpx2
 
     with pytest.raises(openai.APIConnectionError) as info:
-        sdk().models.list(**fault(kind))
+        sdk().models.list(extra_headers=fault(kind))
     assert type(info.value.__cause__).__name__ == cause.__name__
     assert isinstance(info.value.__cause__, httpx2.TransportError)
     entries = emulator.journal.find()
@@ -52,49 +59,49 @@ def test_connection_faults_are_retried_then_raise_connection_error(
 
 
 def test_fault_with_times_lets_the_third_attempt_through(sdk: SDK, emulator: Emulator) -> None:
-    assert upload(sdk(), **fault("reset;times=2")).id.startswith("file-")
+    assert upload(sdk(), extra_headers=fault("reset;times=2")).id.startswith("file-")
     assert [e.status for e in emulator.journal.find()] == [0, 0, 200]
 
 
 def test_malformed_body_raises_a_decode_error_without_retrying(sdk: SDK, emulator: Emulator) -> None:
     with pytest.raises(json.JSONDecodeError):
-        sdk().models.list(**fault("malformed_body"))
+        sdk().models.list(extra_headers=fault("malformed_body"))
     assert [e.status for e in emulator.journal.find()] == [200]
 
 
 def test_commit_then_drop_commits_every_attempt(sdk: SDK, emulator: Emulator) -> None:
     with pytest.raises(openai.APIConnectionError):
-        upload(sdk(max_retries=1), **fault("commit_then_drop"))
+        upload(sdk(max_retries=1), extra_headers=fault("commit_then_drop"))
     assert files_of(emulator) == 2
 
 
 def test_slow_success_answers_after_the_read_timeout(sdk: SDK, emulator: Emulator) -> None:
     with pytest.raises(openai.APITimeoutError):
-        upload(sdk(max_retries=1, timeout=0.2), **fault("slow_success"))
+        upload(sdk(max_retries=1, timeout=0.2), extra_headers=fault("slow_success"))
     entries = journal(emulator, 2)
     assert files_of(emulator) == 2  # both attempts committed; neither answer arrived in time
     assert [e.extra.get("client_gave_up") for e in entries] == [True, True]
 
 
 def test_slow_success_within_the_timeout_is_just_slow(sdk: SDK, emulator: Emulator) -> None:
-    assert upload(sdk(max_retries=0, timeout=2.0), **fault("slow_success;for=20ms")).id
+    assert upload(sdk(max_retries=0, timeout=2.0), extra_headers=fault("slow_success;for=20ms")).id
 
 
 def test_respond_headers_steer_sdk_retries(sdk: SDK, emulator: Emulator) -> None:
     with pytest.raises(openai.InternalServerError):
-        sdk().models.list(**fault("503;x-should-retry=false"))
+        sdk().models.list(extra_headers=fault("503;x-should-retry=false"))
     assert len(emulator.journal.find()) == 1
     emulator.journal.clear()
     with pytest.raises(openai.APIStatusError) as info:
-        sdk().models.list(**fault("400;x-should-retry=true;message=nope;code=bad"))
+        sdk().models.list(extra_headers=fault("400;x-should-retry=true;message=nope;code=bad"))
     assert (info.value.status_code, info.value.code, info.value.body["message"]) == (400, "bad", "nope")  # type: ignore[index]
     assert len(emulator.journal.find()) == 3
 
 
 def test_delay_header_slows_one_request(sdk: SDK, emulator: Emulator) -> None:
-    sdk(max_retries=0).models.list(**fault("delay;for=10ms"))
+    sdk(max_retries=0).models.list(extra_headers=fault("delay;for=10ms"))
     with pytest.raises(openai.APITimeoutError):
-        sdk(max_retries=0, timeout=0.05).models.list(**fault("delay;for=300ms"))
+        sdk(max_retries=0, timeout=0.05).models.list(extra_headers=fault("delay;for=300ms"))
 
 
 def test_truncated_stream_raises_while_iterating(sdk: SDK, emulator: Emulator) -> None:
@@ -110,7 +117,8 @@ def test_stall_stream_times_out_the_reader(sdk: SDK, emulator: Emulator) -> None
     with pytest.raises(openai.APITimeoutError):
         stream(sdk(max_retries=0, timeout=0.2), "stall_stream;after_chunks=1")
     assert stream(sdk(max_retries=0, timeout=2.0), "stall_stream;after_chunks=1;for=20ms") == stream(
-        sdk(max_retries=0), "delay;for=1ms")
+        sdk(max_retries=0), "delay;for=1ms"
+    )
 
 
 def test_malformed_chunk_breaks_json_decoding(sdk: SDK, emulator: Emulator) -> None:
@@ -125,35 +133,58 @@ def test_error_event_raises_openai_api_error_mid_stream(sdk: SDK, emulator: Emul
             got.append(piece)
     assert len(got) == 2
     assert info.value.message == "The server had an error while processing your request. Sorry about that!"
-    assert info.value.body == {"message": info.value.message, "type": "server_error", "param": None, "code": None}
+    assert info.value.body == {
+        "message": info.value.message,
+        "type": "server_error",
+        "param": None,
+        "code": None,
+    }
 
 
 def test_chunk_delay_and_dribble_keep_the_content_intact(sdk: SDK, emulator: Emulator) -> None:
     emulator.scenarios.load(
-        scenario("shape").on(path="/v1/chat/completions").chunk_delay("1ms").dribble(7, "0ms")
-        .on(path="/v1/models").dribble(5, "1ms").build()
+        scenario("shape")
+        .on(path="/v1/chat/completions")
+        .chunk_delay("1ms")
+        .dribble(7, "0ms")
+        .on(path="/v1/models")
+        .dribble(5, "1ms")
+        .build()
     )
     client = sdk(max_retries=0)
     plain = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES).choices[0].message.content
-    assert "".join(c.choices[0].delta.content or "" for c in client.chat.completions.create(
-        model="gpt-4o-mini", messages=MESSAGES, stream=True) if c.choices) == plain
+    assert (
+        "".join(
+            c.choices[0].delta.content or ""
+            for c in client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
+            if c.choices
+        )
+        == plain
+    )
     assert client.models.list().data
 
 
-def test_scenario_header_applies_a_library_scenario_to_those_requests_only(sdk: SDK, emulator: Emulator) -> None:
+def test_scenario_header_applies_a_library_scenario_to_those_requests_only(
+    sdk: SDK, emulator: Emulator
+) -> None:
     client = sdk()
     upload(client, extra_headers={"X-Emulator-Scenario": "flaky_network"})
     upload(client)
     assert [(e.status, e.rule) for e in emulator.journal.find()] == [
-        (0, "flaky_network:reset"), (503, "flaky_network:overloaded"), (200, "flaky_network:success"), (200, None)
+        (0, "flaky_network:reset"),
+        (503, "flaky_network:overloaded"),
+        (200, "flaky_network:success"),
+        (200, None),
     ]
 
 
 def test_bad_inband_headers_are_400s(sdk: SDK, emulator: Emulator) -> None:
     client = sdk(max_retries=0)
     with pytest.raises(openai.BadRequestError) as info:
-        client.models.list(**fault("explode"))
-    assert info.value.message.startswith("Error code: 400 - Invalid X-Emulator-Fault header 'explode': unknown fault")
+        client.models.list(extra_headers=fault("explode"))
+    assert info.value.message.startswith(
+        "Error code: 400 - Invalid X-Emulator-Fault header 'explode': unknown fault"
+    )
     with pytest.raises(openai.BadRequestError) as info:
         client.models.list(extra_headers={"X-Emulator-Scenario": "no_such_thing"})
     assert "no scenario named 'no_such_thing'" in info.value.message
@@ -169,7 +200,12 @@ def test_default_rate_limit_headers_count_down_truthfully(sdk: SDK, emulator: Em
 
 
 def test_probabilistic_faults_repeat_with_the_same_seed(sdk: SDK, emulator: Emulator) -> None:
-    coin = scenario("coin").on(path="/v1/models").probability(0.5).respond(503, headers={"x-should-retry": "false"})
+    coin = (
+        scenario("coin")
+        .on(path="/v1/models")
+        .probability(0.5)
+        .respond(503, headers={"x-should-retry": "false"})
+    )
     client = sdk(max_retries=0)
 
     def run() -> list[bool]:

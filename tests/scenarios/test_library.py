@@ -25,7 +25,9 @@ def test_flaky_network_sdk_succeeds_on_its_third_attempt(sdk: SDK, emulator: Emu
     created = upload(sdk())  # default: two retries
     entries = emulator.journal.find(path="/v1/files")
     assert [(e.status, e.rule) for e in entries] == [
-        (0, "flaky_network:reset"), (503, "flaky_network:overloaded"), (200, "flaky_network:success")
+        (0, "flaky_network:reset"),
+        (503, "flaky_network:overloaded"),
+        (200, "flaky_network:success"),
     ]
     assert files_of(emulator) == 1 and created.id.startswith("file-")
 
@@ -46,7 +48,9 @@ def test_flaky_network_without_retries_shows_both_failures(sdk: SDK, emulator: E
 def test_rate_limited_headers_count_down_then_429(sdk: SDK, emulator: Emulator) -> None:
     use(emulator, "rate_limited")
     client = sdk(max_retries=0)
-    remaining = [client.models.with_raw_response.list().headers["x-ratelimit-remaining-requests"] for _ in range(3)]
+    remaining = [
+        client.models.with_raw_response.list().headers["x-ratelimit-remaining-requests"] for _ in range(3)
+    ]
     assert remaining == ["2", "1", "0"]
     with pytest.raises(openai.RateLimitError) as info:
         client.models.list()
@@ -66,7 +70,9 @@ def test_rate_limited_headers_count_down_then_429(sdk: SDK, emulator: Emulator) 
 def test_rate_limited_token_bucket_names_the_model(sdk: SDK, emulator: Emulator) -> None:
     use(emulator, "rate_limited")
     client = sdk(max_retries=0)
-    raw = client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=1500)
+    raw = client.chat.completions.with_raw_response.create(
+        model="gpt-4o-mini", messages=MESSAGES, max_tokens=1500
+    )
     left = int(raw.headers["x-ratelimit-remaining-tokens"])
     assert 2000 - 1500 - 30 < left < 2000 - 1500
     with pytest.raises(openai.RateLimitError) as info:
@@ -76,7 +82,9 @@ def test_rate_limited_token_bucket_names_the_model(sdk: SDK, emulator: Emulator)
     assert "on tokens per min (TPM): Limit 2000" in info.value.message
 
 
-def test_quota_exhausted_is_429_insufficient_quota_after_the_sdk_retries(sdk: SDK, emulator: Emulator) -> None:
+def test_quota_exhausted_is_429_insufficient_quota_after_the_sdk_retries(
+    sdk: SDK, emulator: Emulator
+) -> None:
     use(emulator, "quota_exhausted")
     with pytest.raises(openai.RateLimitError) as info:
         upload(sdk())
@@ -104,7 +112,9 @@ def test_truncated_streams_raise_in_the_client(sdk: SDK, emulator: Emulator) -> 
         for chunk in client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True):
             got.append(chunk)
     assert len(got) == 2
-    assert client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES).choices  # not streamed: fine
+    assert client.chat.completions.create(
+        model="gpt-4o-mini", messages=MESSAGES
+    ).choices  # not streamed: fine
 
 
 def test_commit_then_drop_leaves_two_files_after_the_sdk_retry(sdk: SDK, emulator: Emulator) -> None:
@@ -112,7 +122,10 @@ def test_commit_then_drop_leaves_two_files_after_the_sdk_retry(sdk: SDK, emulato
     created = upload(sdk())
     assert files_of(emulator) == 2
     entries = emulator.journal.find(path="/v1/files")
-    assert [(e.status, e.rule) for e in entries] == [(0, "commit_then_drop:drop"), (200, "commit_then_drop:deliver")]
+    assert [(e.status, e.rule) for e in entries] == [
+        (0, "commit_then_drop:drop"),
+        (200, "commit_then_drop:deliver"),
+    ]
     assert entries[0].extra == {"fault": "commit_then_drop", "handler_status": 200}
     assert created.id in {f.id for t in emulator.tenants() for f in t.files}
 
@@ -121,11 +134,18 @@ def test_slow_network_delays_but_never_fails(sdk: SDK, emulator: Emulator) -> No
     from emulator.scenarios import parse_yaml
 
     fast = parse_yaml(
-        "name: slow_network\nrules:\n  - match: {path: /v1/**}\n    delay: {lognormal: {median: 5ms, sigma: 0.3}}\n"
+        "name: slow_network\nrules:\n  - match: {path: /v1/**}\n"
+        "    delay: {lognormal: {median: 5ms, sigma: 0.3}}\n"
         "    chunk_delay: {uniform: [1ms, 2ms]}\n"
     )
     emulator.scenarios.load(fast)
     client = sdk(max_retries=0)
-    text = "".join(c.choices[0].delta.content or "" for c in client.chat.completions.create(
-        model="gpt-4o-mini", messages=MESSAGES, stream=True) if c.choices)
-    assert text == client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES).choices[0].message.content
+    text = "".join(
+        c.choices[0].delta.content or ""
+        for c in client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
+        if c.choices
+    )
+    assert (
+        text
+        == client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES).choices[0].message.content
+    )
