@@ -221,6 +221,7 @@ class _Instance:
 
 
 _INBAND: ContextVar[_Instance | None] = ContextVar("emulator_inband_scenario", default=None)
+_JOB_RULES: ContextVar[list[str] | None] = ContextVar("emulator_job_rules", default=None)
 
 
 class ScenarioEngine:
@@ -329,12 +330,16 @@ class ScenarioEngine:
             return instance
 
     @contextmanager
-    def bound(self, instance: _Instance | None) -> Iterator[None]:
-        """Make `instance` the only scenario for this request (and for the job it may create)."""
+    def bound(self, instance: _Instance | None) -> Iterator[list[str]]:
+        """Make `instance` the only scenario for this request (and for the job it may create); yields the
+        labels of the job rules that fire while handling it, for the journal."""
         token = _INBAND.set(instance)
+        fired: list[str] = []
+        rules_token = _JOB_RULES.set(fired)
         try:
-            yield
+            yield fired
         finally:
+            _JOB_RULES.reset(rules_token)
             _INBAND.reset(token)
 
     def decide(self, facts: RequestFacts, instance: _Instance | None = None) -> Decision | None:
@@ -390,5 +395,8 @@ class ScenarioEngine:
             for instance in candidates:
                 script = instance.job_script(request, organization, organization_name)
                 if script is not None:
+                    fired = _JOB_RULES.get()
+                    if fired is not None and script.rule is not None:
+                        fired.append(script.rule)
                     return script
         return None

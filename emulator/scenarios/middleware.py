@@ -92,13 +92,15 @@ class ScenarioMiddleware:
         if limit_headers:
             state["rate_limit_headers"] = limit_headers
         decision = engine.decide(facts, instance)
-        with engine.bound(instance):
+        with engine.bound(instance) as job_rules:
             if decision is None:
                 await self.app(scope, replay, send)
-                return
-            state["journal_rule"] = decision.label
-            run = _Run(self.app, scope, replay, send, state, decision, facts)
-            await run.go()
+            else:
+                state["journal_rule"] = decision.label
+                await _Run(self.app, scope, replay, send, state, decision, facts).go()
+        if job_rules:
+            labels = [state["journal_rule"]] if state.get("journal_rule") else []
+            state["journal_rule"] = ", ".join(labels + job_rules)
 
     def _inband(self, headers: dict[str, str], organization: str) -> Any:
         engine = self.emulator.scenarios
