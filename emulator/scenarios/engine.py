@@ -18,7 +18,7 @@ from ..ids import derive_seed
 from .dsl import INITIAL_STATE, JobMatch, Match, Rule, Scenario
 from .ratelimit import JobCaps, Limits, RateLimiter
 
-__all__ = ["Decision", "RequestFacts", "ScenarioEngine", "glob_match"]
+__all__ = ["Decision", "RequestFacts", "ScenarioEngine", "ScenarioInstance", "glob_match"]
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ def _job_matches(
     return True
 
 
-class _Instance:
+class ScenarioInstance:
     """One active scenario: its counters, its named state, its random stream and when it was loaded."""
 
     def __init__(self, scenario: Scenario, scope: str | None, seed: int, now: float, origin: str) -> None:
@@ -220,7 +220,7 @@ class _Instance:
         }
 
 
-_INBAND: ContextVar[_Instance | None] = ContextVar("emulator_inband_scenario", default=None)
+_INBAND: ContextVar[ScenarioInstance | None] = ContextVar("emulator_inband_scenario", default=None)
 _JOB_RULES: ContextVar[list[str] | None] = ContextVar("emulator_job_rules", default=None)
 
 
@@ -244,9 +244,9 @@ class ScenarioEngine:
         self._library = library
         self._lock = threading.RLock()
         self._startup: list[Scenario] = []
-        self._global: dict[str, _Instance] = {}
-        self._tenants: dict[str, dict[str, _Instance]] = {}
-        self._inband: dict[tuple[str, str], _Instance] = {}
+        self._global: dict[str, ScenarioInstance] = {}
+        self._tenants: dict[str, dict[str, ScenarioInstance]] = {}
+        self._inband: dict[tuple[str, str], ScenarioInstance] = {}
         self.limiter = RateLimiter()
         self.caps = JobCaps()
 
@@ -256,12 +256,12 @@ class ScenarioEngine:
         """A scenario that survives resets (from Settings.scenarios / `serve --scenario`)."""
         with self._lock:
             self._startup.append(scenario)
-            self._global[scenario.name] = _Instance(scenario, None, self.seed, self._now(), "settings")
+            self._global[scenario.name] = ScenarioInstance(scenario, None, self.seed, self._now(), "settings")
 
     def load(self, scenario: Scenario, organization: str | None = None) -> dict[str, Any]:
         """Activate `scenario` for every tenant or one; a scenario of the same name there is replaced."""
         with self._lock:
-            instance = _Instance(scenario, organization, self.seed, self._now(), "api")
+            instance = ScenarioInstance(scenario, organization, self.seed, self._now(), "api")
             scope = self._global if organization is None else self._tenants.setdefault(organization, {})
             scope.pop(scenario.name, None)
             scope[scenario.name] = instance
@@ -293,7 +293,7 @@ class ScenarioEngine:
             if organization is None:
                 now = self._now()
                 for scenario in self._startup:
-                    self._global[scenario.name] = _Instance(scenario, None, self.seed, now, "settings")
+                    self._global[scenario.name] = ScenarioInstance(scenario, None, self.seed, now, "settings")
 
     def describe(self, organization: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
@@ -312,25 +312,25 @@ class ScenarioEngine:
             return self._library(name)
         raise KeyError(name)
 
-    def _applicable(self, organization: str | None) -> list[_Instance]:
+    def _applicable(self, organization: str | None) -> list[ScenarioInstance]:
         tenant = list(self._tenants.get(organization, {}).values()) if organization else []
         return [*tenant, *self._global.values()]
 
     # -- decisions
 
-    def inband(self, scenario: Scenario, organization: str, key: str | None = None) -> _Instance:
+    def inband(self, scenario: Scenario, organization: str, key: str | None = None) -> ScenarioInstance:
         """The per-tenant instance a request header refers to, kept across requests (so `times` counts)."""
         with self._lock:
             slot = (organization, key or f"scenario:{scenario.name}")
             instance = self._inband.get(slot)
             if instance is None or instance.scenario != scenario:
-                instance = self._inband[slot] = _Instance(
+                instance = self._inband[slot] = ScenarioInstance(
                     scenario, organization, self.seed, self._now(), "header"
                 )
             return instance
 
     @contextmanager
-    def bound(self, instance: _Instance | None) -> Iterator[list[str]]:
+    def bound(self, instance: ScenarioInstance | None) -> Iterator[list[str]]:
         """Make `instance` the only scenario for this request (and for the job it may create); yields the
         labels of the job rules that fire while handling it, for the journal."""
         token = _INBAND.set(instance)
@@ -342,7 +342,7 @@ class ScenarioEngine:
             _JOB_RULES.reset(rules_token)
             _INBAND.reset(token)
 
-    def decide(self, facts: RequestFacts, instance: _Instance | None = None) -> Decision | None:
+    def decide(self, facts: RequestFacts, instance: ScenarioInstance | None = None) -> Decision | None:
         now = self._now()
         with self._lock:
             if instance is not None:

@@ -20,6 +20,7 @@ import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,7 +31,7 @@ from ..domain.tokens import count_chat_example, count_tokens, encoding_for_model
 from ..errors import APIError, InvalidRequestError, RateLimitError
 from ..rendering import error_response
 from .dsl import CANNED_ERRORS, FAULTS, Dist, Fault, Respond, Rule, Scenario, ScenarioError, parse_scenario
-from .engine import Decision, RequestFacts
+from .engine import Decision, RequestFacts, ScenarioInstance
 
 __all__ = [
     "FAULT_HEADER",
@@ -102,7 +103,7 @@ class ScenarioMiddleware:
             labels = [state["journal_rule"]] if state.get("journal_rule") else []
             state["journal_rule"] = ", ".join(labels + job_rules)
 
-    def _inband(self, headers: dict[str, str], organization: str) -> Any:
+    def _inband(self, headers: dict[str, str], organization: str) -> ScenarioInstance | None:
         engine = self.emulator.scenarios
         fault = headers.get(FAULT_HEADER)
         if fault:
@@ -491,8 +492,6 @@ def _past_read_timeout(headers: Mapping[str, str]) -> float:
 
 
 def _query(scope: Scope) -> dict[str, str]:
-    from urllib.parse import parse_qsl
-
     return dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
 
 
