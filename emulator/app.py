@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from .api import chat, completions, control, files, legacy_fine_tunes, models, moderations, uploads
+from .api import chat, completions, control, files, fine_tuning, legacy_fine_tunes, models, moderations, uploads
 from .api import scenarios as scenario_api
 from .clock import Clock
 from .domain.state import Emulator
@@ -25,7 +25,8 @@ __all__ = ["create_app"]
 
 def _routes() -> list[BaseRoute]:
     return [*files.routes(), *uploads.routes(), *models.routes(), *chat.routes(), *completions.routes(),
-            *legacy_fine_tunes.routes(), *moderations.routes(), *control.routes(), *scenario_api.routes()]
+            *fine_tuning.routes(), *legacy_fine_tunes.routes(), *moderations.routes(), *control.routes(),
+            *scenario_api.routes()]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:

@@ -44,6 +44,9 @@ class Settings:
     # Caps on fine-tuning jobs per tenant (active at once, created per day and model); 0: no cap.
     max_active_jobs: int = 0
     jobs_per_day: int = 0
+    # How fine-tuning jobs progress by default: "time" (on the clock), "manual" (only when the clock is
+    # advanced or a control call runs them) or "step-per-read" (each retrieve moves a job to its next status).
+    job_progression: str = "time"
     # Scenario files (YAML, or library names such as "flaky_network") active for every tenant from startup;
     # they survive resets.
     scenarios: tuple[str, ...] = ()
@@ -81,6 +84,10 @@ class Settings:
             raise ValueError(f"clock must be 'virtual' or 'real', not {self.clock!r}")
         if self.speed <= 0:
             raise ValueError("speed must be positive")
+        if self.job_progression not in ("time", "manual", "step-per-read"):
+            raise ValueError(
+                f"job_progression must be 'time', 'manual' or 'step-per-read', not {self.job_progression!r}"
+            )
 
 
 def _decode(raw: str) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["BASE_MODELS", "BaseModel", "ModelRecord", "base_model", "resolve_alias"]
+__all__ = ["BASE_MODELS", "BaseModel", "ModelRecord", "base_model", "find_model", "resolve_alias"]
 
 
 @dataclass(frozen=True)
@@ -101,3 +101,15 @@ class ModelRecord:
 
 def base_to_dict(model: BaseModel) -> dict[str, Any]:
     return {"id": model.id, "object": "model", "created": model.created, "owned_by": model.owned_by}
+
+
+def find_model(tenant: Any, model_id: str) -> ModelRecord | None:
+    """A tenant's fine-tuned model (not deleted) or one of its jobs' checkpoint models, by name.
+
+    Checkpoint models (`ft:...:ckpt-step-N`) are usable for inference but not listed in `/v1/models`.
+    """
+    record: ModelRecord | None = tenant.models.get(model_id)
+    if record is not None and not record.deleted:
+        return record
+    jobs = getattr(tenant, "jobs", None)
+    return jobs.find_checkpoint_model(model_id) if jobs is not None else None

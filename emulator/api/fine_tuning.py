@@ -1,0 +1,77 @@
+"""/v1/fine_tuning/jobs: create, list, retrieve, cancel, pause, resume, events and checkpoints."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ..domain import jobs
+from ..domain.jobs.records import Checkpoint, Event
+from .common import emulator, ok, page_params, read_json, tenant
+
+__all__ = ["routes"]
+
+MAX_LIMIT = 1000  # the real maxima are undocumented; limit=300 is known to work for events
+
+
+async def create_job(request: Request) -> Response:
+    owner = tenant(request)
+    body = await read_json(request)
+    em = emulator(request)
+    job = jobs.create_job(em, owner, body)
+    return ok(job.to_dict(em.now()))
+
+
+async def list_jobs(request: Request) -> Response:
+    owner = tenant(request)
+    params = page_params(request, default_limit=20, max_limit=MAX_LIMIT)
+    return ok(jobs.list_jobs(emulator(request), owner, query=dict(request.query_params), **params))
+
+
+async def retrieve_job(request: Request) -> Response:
+    owner = tenant(request)
+    return ok(jobs.retrieve_job(emulator(request), owner, request.path_params["job_id"]))
+
+
+async def cancel_job(request: Request) -> Response:
+    em, owner = emulator(request), tenant(request)
+    return ok(jobs.cancel_job(em, owner, request.path_params["job_id"]).to_dict(em.now()))
+
+
+async def pause_job(request: Request) -> Response:
+    em, owner = emulator(request), tenant(request)
+    return ok(jobs.pause_job(em, owner, request.path_params["job_id"]).to_dict(em.now()))
+
+
+async def resume_job(request: Request) -> Response:
+    em, owner = emulator(request), tenant(request)
+    return ok(jobs.resume_job(em, owner, request.path_params["job_id"]).to_dict(em.now()))
+
+
+async def list_events(request: Request) -> Response:
+    owner = tenant(request)
+    params = page_params(request, default_limit=20, max_limit=MAX_LIMIT)
+    page = jobs.list_events(emulator(request), owner, request.path_params["job_id"], **params)
+    return ok(page.to_dict(Event.to_dict))
+
+
+async def list_checkpoints(request: Request) -> Response:
+    owner = tenant(request)
+    params = page_params(request, default_limit=10, max_limit=MAX_LIMIT)
+    page = jobs.list_checkpoints(emulator(request), owner, request.path_params["job_id"], **params)
+    return ok(page.to_dict(Checkpoint.to_dict, cursors=True, empty_cursor=None))
+
+
+def routes() -> list[BaseRoute]:
+    base = "/v1/fine_tuning/jobs"
+    return [
+        Route(base, create_job, methods=["POST"]),
+        Route(base, list_jobs, methods=["GET"]),
+        Route(base + "/{job_id}", retrieve_job, methods=["GET"]),
+        Route(base + "/{job_id}/cancel", cancel_job, methods=["POST"]),
+        Route(base + "/{job_id}/pause", pause_job, methods=["POST"]),
+        Route(base + "/{job_id}/resume", resume_job, methods=["POST"]),
+        Route(base + "/{job_id}/events", list_events, methods=["GET"]),
+        Route(base + "/{job_id}/checkpoints", list_checkpoints, methods=["GET"]),
+    ]

@@ -1,0 +1,182 @@
+"""Hyperparameters: the request's method/hyperparameters, and how OpenAI resolves "auto" values."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...errors import InvalidRequestError
+from ...params import Param, check_value
+
+__all__ = [
+    "MethodSpec",
+    "Resolved",
+    "auto_batch_size",
+    "auto_learning_rate_multiplier",
+    "auto_n_epochs",
+    "parse_method",
+    "resolve",
+]
+
+# The cookbook's rule (reference §7.2).
+TARGET_EPOCHS = 3
+MIN_TARGET_EXAMPLES = 100
+MAX_TARGET_EXAMPLES = 25_000
+MIN_DEFAULT_EPOCHS = 1
+MAX_DEFAULT_EPOCHS = 25
+
+_AUTO = ("auto",)
+_COMMON = {
+    "batch_size": Param("integer", literals=_AUTO, minimum=1, maximum=256),
+    "learning_rate_multiplier": Param("number", literals=_AUTO, exclusive_minimum=0),
+    "n_epochs": Param("integer", literals=_AUTO, minimum=1, maximum=50),
+}
+_SCHEMAS: dict[str, dict[str, Param]] = {
+    "supervised": dict(_COMMON),
+    "dpo": {**_COMMON, "beta": Param("number", literals=_AUTO, exclusive_minimum=0, maximum=2)},
+    "reinforcement": {
+        **_COMMON,
+        "reasoning_effort": Param("string", enum=("default", "low", "medium", "high")),
+        "compute_multiplier": Param("number", literals=_AUTO, exclusive_minimum=0.00001, maximum=10),
+        "eval_interval": Param("integer", literals=_AUTO, minimum=1),
+        "eval_samples": Param("integer", literals=_AUTO, minimum=1),
+    },
+}
+_GRADER_FIELDS = {
+    "string_check": ("type", "name", "input", "reference", "operation"),
+    "text_similarity": ("type", "name", "input", "reference", "evaluation_metric"),
+    "python": ("type", "name", "source"),
+    "score_model": ("type", "name", "input", "model"),
+    "multi": ("type", "name", "graders", "calculate_output"),
+}
+
+
+def auto_n_epochs(n_examples: int) -> int:
+    """3 epochs, raised so small files see ~100 examples (max 25), lowered for huge files (min 1)."""
+    n = max(1, n_examples)
+    if n * TARGET_EPOCHS < MIN_TARGET_EXAMPLES:
+        return min(MAX_DEFAULT_EPOCHS, MIN_TARGET_EXAMPLES // n)
+    if n * TARGET_EPOCHS > MAX_TARGET_EXAMPLES:
+        return max(MIN_DEFAULT_EPOCHS, MAX_TARGET_EXAMPLES // n)
+    return TARGET_EPOCHS
+
+
+def auto_batch_size(n_examples: int) -> int:
+    """~0.2% of the examples, at least 1 and at most 256 (the legacy API's documented rule; the new API
+    resolves small files to 1, which this matches)."""
+    return max(1, min(256, round(n_examples * 0.002)))
+
+
+def auto_learning_rate_multiplier(base_model: str) -> float:
+    """Observed values: 2 for gpt-3.5-turbo (and the completion models), 1.8 for the gpt-4o/4.1 family."""
+    if base_model.startswith(("gpt-3.5", "babbage", "davinci", "gpt-4-")):
+        return 2.0
+    return 1.8
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """What the request asked for: the method and its hyperparameters, with "auto" where not given."""
+
+    type: str = "supervised"
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    grader: dict[str, Any] | None = None
+    response_format: Any = None
+
+    def requested(self) -> dict[str, Any]:
+        """All of the method's hyperparameters, "auto" where the request did not give one."""
+        defaults: dict[str, Any] = {name: "auto" for name in _SCHEMAS[self.type]}
+        if "reasoning_effort" in defaults:
+            defaults["reasoning_effort"] = "default"
+        return {**defaults, **self.hyperparameters}
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The values training uses once validation has counted the examples."""
+
+    values: dict[str, Any]
+
+    @property
+    def n_epochs(self) -> int:
+        return int(self.values["n_epochs"])
+
+    @property
+    def batch_size(self) -> int:
+        return int(self.values["batch_size"])
+
+
+def resolve(spec: MethodSpec, n_examples: int, base_model: str) -> Resolved:
+    values = spec.requested()
+    auto = {
+        "n_epochs": auto_n_epochs(n_examples),
+        "batch_size": auto_batch_size(n_examples),
+        "learning_rate_multiplier": auto_learning_rate_multiplier(base_model),
+        "beta": 0.1,
+        "compute_multiplier": 1.0,
+        "eval_interval": 1,
+        "eval_samples": 1,
+    }
+    return Resolved({k: auto[k] if v == "auto" and k in auto else v for k, v in values.items()})
+
+
+def parse_method(method: dict[str, Any] | None, hyperparameters: dict[str, Any] | None) -> MethodSpec:
+    """Combine `method` and the deprecated top-level `hyperparameters` into one MethodSpec."""
+    legacy = check_value(hyperparameters, Param("object", fields=_COMMON), "hyperparameters") or {}
+    if method is None:
+        return MethodSpec("supervised", legacy)
+    kind = method.get("type")
+    if kind is None:
+        raise InvalidRequestError(
+            "Missing required parameter: 'method.type'.", param="method.type", code="missing_required_parameter"
+        )
+    check_value(kind, Param("string", enum=tuple(_SCHEMAS)), "method.type")
+    allowed = {"type": Param("string"), kind: Param("object")}
+    for key in method:
+        if key not in allowed:
+            raise InvalidRequestError(
+                f"Invalid 'method.{key}': the method type is '{kind}', so only 'method.{kind}' may be given.",
+                param=f"method.{key}",
+                code="invalid_value",
+            )
+    body = method.get(kind) or {}
+    if not isinstance(body, dict):
+        check_value(body, Param("object"), f"method.{kind}")
+    fields: dict[str, Param] = {"hyperparameters": Param("object", fields=_SCHEMAS[kind])}
+    if kind == "reinforcement":
+        fields["grader"] = Param("object", required=True, nullable=False, check=_check_grader)
+        fields["response_format"] = Param("any")
+    checked = check_value(body, Param("object", fields=fields), f"method.{kind}") or {}
+    values = dict(checked.get("hyperparameters") or {})
+    if legacy:
+        if kind != "supervised" or values:
+            raise InvalidRequestError(
+                "The deprecated 'hyperparameters' parameter can only be used with the supervised method and "
+                "without 'method.supervised.hyperparameters'; put the hyperparameters under 'method'.",
+                param="hyperparameters",
+            )
+        values = legacy
+    return MethodSpec(kind, values, checked.get("grader"), checked.get("response_format"))
+
+
+def _check_grader(grader: dict[str, Any], path: str) -> dict[str, Any]:
+    kind = grader.get("type")
+    if kind not in _GRADER_FIELDS:
+        check_value(kind, Param("string", required=True, nullable=False, enum=tuple(_GRADER_FIELDS)), path + ".type")
+    for name in _GRADER_FIELDS[str(kind)]:
+        if name not in grader:
+            raise InvalidRequestError(
+                f"Missing required parameter: '{path}.{name}'.",
+                param=f"{path}.{name}",
+                code="missing_required_parameter",
+            )
+    return grader
+
+
+def total_steps(n_examples: int, batch_size: int, n_epochs: int) -> int:
+    return steps_per_epoch(n_examples, batch_size) * n_epochs
+
+
+def steps_per_epoch(n_examples: int, batch_size: int) -> int:
+    return max(1, math.ceil(n_examples / batch_size))

@@ -1,0 +1,77 @@
+"""Names a job derives from its key instead of storing: event ids (reversible, for `after` cursors),
+checkpoint ids and the 8-character ids in fine-tuned model names.
+
+An event id is `ftevent-` + 24 alphanumerics: 6 characters carry the event's index through a keyed 4-round
+Feistel permutation of 32 bits (so consecutive events look unrelated), 18 more are a keyed hash of the
+index. `decode` inverts the permutation and checks the hash, so a cursor costs O(1) and an id from another
+job (or a made-up one) is recognised as unknown.
+"""
+
+from __future__ import annotations
+
+from ...ids import ALPHANUMERIC, derive_seed
+
+__all__ = ["EventIds", "token"]
+
+_BASE = len(ALPHANUMERIC)
+_INDEX_CHARS = 6  # 62**6 > 2**32
+_TAIL_CHARS = 18
+_ROUNDS = 4
+
+
+def token(length: int, *labels: object) -> str:
+    """`length` alphanumerics fixed by `labels`."""
+    value = derive_seed(*labels, "hi") << 64 | derive_seed(*labels, "lo")
+    chars = []
+    for n in range(length):
+        if value < _BASE:
+            value = derive_seed(*labels, "more", n) << 64 | derive_seed(*labels, "more-lo", n)
+        value, index = divmod(value, _BASE)
+        chars.append(ALPHANUMERIC[index])
+    return "".join(chars)
+
+
+class EventIds:
+    prefix = "ftevent-"
+
+    def __init__(self, key: int) -> None:
+        self.key = key
+
+    def _f(self, round_: int, half: int) -> int:
+        return derive_seed(self.key, "feistel", round_, half) & 0xFFFF
+
+    def _permute(self, value: int) -> int:
+        left, right = value >> 16, value & 0xFFFF
+        for r in range(_ROUNDS):
+            left, right = right, left ^ self._f(r, right)
+        return left << 16 | right
+
+    def _unpermute(self, value: int) -> int:
+        left, right = value >> 16, value & 0xFFFF
+        for r in reversed(range(_ROUNDS)):
+            left, right = right ^ self._f(r, left), left
+        return left << 16 | right
+
+    def encode(self, index: int) -> str:
+        value = self._permute(index)
+        head = []
+        for _ in range(_INDEX_CHARS):
+            value, digit = divmod(value, _BASE)
+            head.append(ALPHANUMERIC[digit])
+        return self.prefix + "".join(head) + token(_TAIL_CHARS, self.key, "event", index)
+
+    def decode(self, event_id: str) -> int | None:
+        """The index of an id this job issued, or None."""
+        body = event_id[len(self.prefix) :]
+        if not event_id.startswith(self.prefix) or len(body) != _INDEX_CHARS + _TAIL_CHARS:
+            return None
+        value = 0
+        for char in reversed(body[:_INDEX_CHARS]):
+            digit = ALPHANUMERIC.find(char)
+            if digit < 0:
+                return None
+            value = value * _BASE + digit
+        if value >= 2**32:
+            return None
+        index = self._unpermute(value)
+        return index if self.encode(index) == event_id else None
