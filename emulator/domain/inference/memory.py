@@ -254,7 +254,8 @@ def remember(tenant: Any, model_id: str, blob: Any, kind: str) -> Memory:
 
 def _training_blob(tenant: Any, record: Any) -> Any:
     job_id = getattr(record, "job_id", None)
-    jobs = getattr(tenant, "jobs", None)
+    store = getattr(tenant, "jobs", None)
+    jobs = getattr(store, "jobs", store)  # the JobStore keeps its jobs in a Collection
     if not job_id or jobs is None:
         return None
     job = jobs.get(job_id)
