@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import openai
 import pytest
@@ -12,7 +14,7 @@ from .helpers import sse, streamed_text, upload
 from .test_chat import CL100K, MISSPELLED, TRAINING, ask, prompt_tokens_by_hand
 
 
-def train(client: openai.OpenAI, emulator: Emulator, lines: list[dict[str, object]], model: str) -> str:
+def train(client: openai.OpenAI, emulator: Emulator, lines: Any, model: str) -> str:
     file_id = upload(client, lines)
     job = client.fine_tuning.jobs.create(model=model, training_file=file_id, suffix="speller")
     for _ in range(200):
