@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute, Route
 
 from .. import __version__
 from ..clock import make_clock
+from ..domain import jobs
 from ..domain.state import Tenant
 from ..domain.tenancy import authenticate
 from ..durations import parse_duration
@@ -118,6 +119,68 @@ async def clear_requests(request: Request) -> Response:
     return ok({"cleared": True})
 
 
+
+# -- fine-tuning jobs: drive them without waiting --------------------------------------------------------
+
+_SCOPE = {"api_key": Param("string"), "organization": Param("string")}
+
+
+def _job_owner(request: Request, body: dict[str, Any], job_id: str) -> Tenant:
+    """The tenant owning `job_id`: the scoped one, or whichever tenant has it."""
+    target = _scope(request, body)
+    candidates = [target] if target is not None else emulator(request).tenants()
+    for candidate in candidates:
+        if job_id in candidate.jobs.jobs:
+            return candidate
+    raise NotFoundError(f"No such fine-tuning job: {job_id}", param="fine_tuning_job_id")
+
+
+async def run_job(request: Request) -> Response:
+    """Fast-forward one job (its own timeline; the clock and other jobs stay put) until `until`."""
+    body = await read_json(request, {**_SCOPE, "until": Param("string")})
+    em, job_id = emulator(request), request.path_params["job_id"]
+    owner = _job_owner(request, body, job_id)
+    owner.settle(em.now())
+    job = jobs.run_until(em, owner, job_id, body.get("until") or "completed")
+    owner.settle(em.now())
+    return ok(job.to_dict(em.now()))
+
+
+async def run_jobs(request: Request) -> Response:
+    """Run every unfinished job (of the scoped tenant, or of all tenants) to completion."""
+    body = await read_json(request, _SCOPE)
+    em, target = emulator(request), _scope(request, body)
+    tenants = [target] if target is not None else em.tenants()
+    results = jobs.run_all(em, tenants)
+    for tenant in tenants:
+        tenant.settle(em.now())
+    return ok({"object": "list", "data": results})
+
+
+async def set_job_progression(request: Request) -> Response:
+    """Choose `time`, `manual` or `step-per-read` for one job (`job_id`) or a tenant's jobs (null: default)."""
+    body = await read_json(request, {**_SCOPE, "policy": Param("string"), "job_id": Param("string")})
+    if "policy" not in body:
+        raise InvalidRequestError(
+            "Missing required parameter: 'policy'.", param="policy", code="missing_required_parameter"
+        )
+    em = emulator(request)
+    job_id = body.get("job_id")
+    owner = _job_owner(request, body, job_id) if job_id else _scope(request, body)
+    if owner is None:
+        raise InvalidRequestError(
+            "Say whose jobs: give 'job_id', 'api_key' or 'organization', or send the tenant's bearer key.",
+            param="api_key",
+        )
+    owner.settle(em.now())
+    jobs.set_progression(em, owner, body["policy"], job_id)
+    return ok({
+        "policy": body["policy"],
+        "organization": owner.organization.id,
+        "job_id": job_id,
+        "default": owner.jobs.default_policy(),
+    })
+
 def routes() -> list[BaseRoute]:
     return [
         Route(f"{PREFIX}/health", health, methods=["GET"]),
@@ -130,4 +193,7 @@ def routes() -> list[BaseRoute]:
         Route(f"{PREFIX}/requests", list_requests, methods=["GET"]),
         Route(f"{PREFIX}/requests", clear_requests, methods=["DELETE"]),
         Route(f"{PREFIX}/requests/count", count_requests, methods=["GET"]),
+        Route(f"{PREFIX}/jobs/run", run_jobs, methods=["POST"]),
+        Route(f"{PREFIX}/jobs/progression", set_job_progression, methods=["POST"]),
+        Route(f"{PREFIX}/jobs/{{job_id}}/run", run_job, methods=["POST"]),
     ]

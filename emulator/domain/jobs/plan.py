@@ -4,7 +4,7 @@ and cancel.
 Durations at speed 1, calibrated on real jobs (reference §5.7: 100 examples x 3 epochs, ~243 tokens each,
 validated after 22 s, finished ~14 min after creation):
 
-* validating_files: 15 s + 0.05 s per example + 2 s per MB of training/validation data (at most 600 s),
+* validating_files: 18 s + 0.05 s per example + 2 s per MB of training/validation data (at most 600 s),
   times a seeded jitter in [0.85, 1.15];
 * queued: 20–40 s (seeded); after a resume: 10–20 s;
 * running: `(1.2 s + 0.006 s x tokens per step) x model factor` per step (x2 for the large gpt-4o,
@@ -56,7 +56,7 @@ def pace(
     script: JobScript | None,
 ) -> tuple[float, float, float, float]:
     """(validating, queued, requeue, seconds per step) for one job, honouring the script's overrides."""
-    validating = min(600.0, 15.0 + 0.05 * n_examples + 2.0 * data_bytes / 1e6) * rng.uniform(0.85, 1.15)
+    validating = min(600.0, 18.0 + 0.05 * n_examples + 2.0 * data_bytes / 1e6) * rng.uniform(0.85, 1.15)
     queued = rng.uniform(20.0, 40.0)
     requeue = rng.uniform(10.0, 20.0)
     factor = 3.0 if snapshot.startswith("o4") else 2.0 if _large(snapshot) else 1.0
