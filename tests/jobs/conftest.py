@@ -81,10 +81,13 @@ def job_of(emulator: Emulator, job_id: str) -> Any:
 
 
 def advance_to(emulator: Emulator, job_id: str, status: str) -> None:
-    """Move the clock to the moment the job enters `status` (its timeline says when)."""
-    when = job_of(emulator, job_id).timeline.when(status)
-    assert when is not None, f"{job_id} never becomes {status}"
-    emulator.clock.advance(max(0.0, when - emulator.now()) + 0.001)
+    """Move the clock to the next moment the job enters `status` (its timeline says when)."""
+    timeline, now = job_of(emulator, job_id).timeline, emulator.now()
+    times = [s.start for s in timeline.segments if s.phase == status and s.start > now]
+    if timeline.terminal is not None and timeline.terminal.status == status:
+        times.append(timeline.terminal.at)
+    assert times, f"{job_id} never becomes {status}"
+    emulator.clock.advance(max(0.0, min(times) - now) + 0.001)
 
 
 def all_events(client: openai.OpenAI, job_id: str) -> list[Any]:

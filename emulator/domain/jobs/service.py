@@ -272,7 +272,7 @@ def cancel_job(em: Any, tenant: Any, job_id: str) -> Job:
 def pause_job(em: Any, tenant: Any, job_id: str) -> Job:
     job, now = get_job(em, tenant, job_id), em.now()
     status = job.status(now)
-    _check_not_cancelling(job, "pause")
+    _check_not_cancelling(job, "pause", status)
     if status != "running":
         raise InvalidRequestError(f"Cannot pause job {job_id}: only running jobs can be paused (status: {status}).")
     pause(job.timeline, now, job.plan)
@@ -283,7 +283,7 @@ def pause_job(em: Any, tenant: Any, job_id: str) -> Job:
 def resume_job(em: Any, tenant: Any, job_id: str) -> Job:
     job, now = get_job(em, tenant, job_id), em.now()
     status = job.status(now)
-    _check_not_cancelling(job, "resume")
+    _check_not_cancelling(job, "resume", status)
     if status != "paused":
         raise InvalidRequestError(f"Cannot resume job {job_id}: only paused jobs can be resumed (status: {status}).")
     resume(job.timeline, now, job.plan)
@@ -291,8 +291,8 @@ def resume_job(em: Any, tenant: Any, job_id: str) -> Job:
     return job
 
 
-def _check_not_cancelling(job: Job, verb: str) -> None:
-    if job.cancel_requested:
+def _check_not_cancelling(job: Job, verb: str, status: str) -> None:
+    if job.cancel_requested and status not in TERMINAL:
         raise InvalidRequestError(f"Cannot {verb} job {job.id}: it is being cancelled.")
 
 
