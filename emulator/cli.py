@@ -129,6 +129,12 @@ def _add_validate(commands: Any) -> None:
         help="base model, for its tokenizer and token limit (default gpt-3.5-turbo)",
     )
     validate.add_argument("--epochs", type=int, help="n_epochs to price (default: the auto rule)")
+    validate.add_argument(
+        "--method",
+        choices=["supervised", "dpo", "reinforcement"],
+        default="supervised",
+        help="the fine-tuning method, which decides the expected format (default supervised)",
+    )
     validate.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
@@ -297,8 +303,86 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    print("emulator validate: the training-data analysis is not available in this build yet", file=sys.stderr)
-    return 2
+    from .domain.jobs.validation import TRAINING_PRICE_PER_1K, analyze
+
+    try:
+        with open(args.file, "rb") as data:
+            report = analyze(data, args.model, method=args.method, n_epochs=args.epochs or "auto")
+    except OSError as exc:
+        print(f"emulator validate: {exc.strerror or exc}: {args.file}", file=sys.stderr)
+        return 2
+    verdict = report.job_error("file-" + os.path.basename(args.file), "training")
+    if args.json:
+        body = report.to_dict()
+        body["file"] = args.file
+        body["price_per_1k_tokens_usd"] = TRAINING_PRICE_PER_1K
+        body["valid"] = verdict is None
+        body["job_error"] = None if verdict is None else {"code": verdict.code, "message": verdict.message}
+        print(json.dumps(body, indent=2))
+    else:
+        print(_readable(args.file, report, verdict, TRAINING_PRICE_PER_1K))
+    return 0 if verdict is None else 1
+
+
+def _readable(path: str, report: Any, verdict: Any, price: float) -> str:
+    """The validate report for people: errors with line numbers, warnings, token statistics, cost."""
+    lines = [
+        f"{path}: {report.n_examples:,} example(s) on {report.n_lines:,} line(s), {report.bytes:,} bytes",
+        f"Model {report.model}, method {report.method}: expects the {report.expected_format} format"
+        + (f", {report.token_limit:,} tokens per example" if report.token_limit else ""),
+    ]
+    errors = []
+    if report.format_mismatch:
+        errors.append("  " + report.format_mismatch.format(file=path).strip())
+    errors += [f"  line {p.line}: {p.detail}" for p in report.problems]
+    if report.n_problems > len(report.problems):
+        errors.append(f"  ... and {report.n_problems - len(report.problems):,} more")
+    if report.n_examples < 10:
+        errors.append(
+            f"  too few examples: {report.n_examples}, a job needs at least 10 (50-100 recommended)"
+        )
+    if errors:
+        lines += ["", f"Errors ({len(errors)}):", *errors]
+    warnings = []
+    if report.n_truncated:
+        shown = ", ".join(f"example {n} ({tokens:,} tokens)" for n, tokens in report.truncated)
+        more = (
+            f" and {report.n_truncated - len(report.truncated):,} more"
+            if report.n_truncated > len(report.truncated)
+            else ""
+        )
+        warnings.append(
+            f"  {report.n_truncated:,} example(s) over the {report.token_limit:,}-token limit "
+            f"will be truncated: {shown}{more}"
+        )
+    if report.n_flagged:
+        where = ", ".join(str(line) for line, _ in report.flagged)
+        outcome = "enough to fail the job" if report.moderation_rejected else "not enough to fail the job"
+        warnings.append(
+            f"  {report.n_flagged:,} example(s) flagged by the safety screening "
+            f"({', '.join(report.flagged_categories)}; lines {where}): {outcome}"
+        )
+    if 10 <= report.n_examples < 50:
+        warnings.append(f"  {report.n_examples} examples: OpenAI recommends 50-100 to see clear improvements")
+    if warnings:
+        lines += ["", "Warnings:", *warnings]
+    stats = report.token_stats()
+    epochs = "auto" if report.requested_epochs == "auto" else "given"
+    lines += [
+        "",
+        f"Tokens per example: min {stats['min']:,}, max {stats['max']:,}, mean {stats['mean']:,}, "
+        f"median {stats['median']:,}, p5 {stats['p5']:,}, p95 {stats['p95']:,}",
+        f"Tokens in the file: {report.total_tokens:,} ({report.billable_tokens:,} billed per epoch)",
+        f"Epochs: {report.n_epochs} ({epochs})",
+        f"Trained tokens: {report.trained_tokens:,} = {report.billable_tokens:,} x {report.n_epochs}",
+        f"Estimated training cost: ${report.estimated_cost:,.2f} at ${price} / 1K tokens",
+        "",
+    ]
+    if verdict is None:
+        lines.append("OK: a fine-tuning job would accept this file.")
+    else:
+        lines.append(f"INVALID: a fine-tuning job would fail with {verdict.code}: {verdict.message}")
+    return "\n".join(lines)
 
 
 # -- scenarios -------------------------------------------------------------------------------------------

@@ -41,14 +41,14 @@ if TYPE_CHECKING:
     from .domain.state import Emulator
     from .scenarios import Scenario
 
-__all__ = ["DEFAULT_API_KEY", "INPROCESS_URL", "MODES", "EmulatorHandle", "parse_clock"]
+__all__ = ["DEFAULT_API_KEY", "INPROCESS_URL", "MODES", "ControlError", "EmulatorHandle", "parse_clock"]
 
 MODES = ("inprocess", "live")
 DEFAULT_API_KEY = "sk-emulator-test-0123456789abcdefghijklmnop"
 # Where in-process requests "go": a reserved TLD, so a request that escapes the transport fails loudly.
 INPROCESS_URL = "http://openai-emulator.test"
 # Settings a handle can change between tests without a new app (they are read at request time).
-PER_TEST_FIELDS = ("seed", "clock", "speed", "start_time", "api_keys", "organizations")
+PER_TEST_FIELDS = ("seed", "clock", "speed", "start_time", "api_keys", "organizations", "job_progression")
 
 
 def parse_clock(value: object) -> dict[str, Any]:
@@ -74,6 +74,16 @@ def structural_key(settings: Settings) -> Settings:
     """The part of `settings` that needs its own app: everything but the per-test fields."""
     defaults = Settings()
     return dataclasses.replace(settings, **{name: getattr(defaults, name) for name in PER_TEST_FIELDS})
+
+
+class ControlError(AssertionError):
+    """A control call the emulator refused, e.g. running a job to a status it can no longer reach."""
+
+    def __init__(self, status: int, error: Mapping[str, Any]) -> None:
+        self.status = status
+        self.code = error.get("code")
+        self.message = str(error.get("message", ""))
+        super().__init__(f"{self.message} (HTTP {status}, code {self.code})")
 
 
 class EmulatorHandle:
@@ -107,6 +117,7 @@ class EmulatorHandle:
         self._trap: ErrorTrap | None = None
         self._transport: httpx2.BaseTransport | None = None
         self._clients: list[weakref.ref[httpx2.Client]] = []
+        self._control_client: httpx2.Client | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -133,6 +144,9 @@ class EmulatorHandle:
 
     def close(self) -> None:
         self.close_clients()
+        if self._control_client is not None:
+            self._control_client.close()
+            self._control_client = None
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -332,6 +346,54 @@ class EmulatorHandle:
         """What the control API's `GET /_emulator/scenarios` lists: each active scenario and its rules."""
         return self.state.scenarios.describe()
 
+    # -- fine-tuning jobs -------------------------------------------------------------------------------
+
+    def run_job(self, job_id: str, until: str = "completed", *, api_key: str | None = None) -> Any:
+        """Fast-forward one job until `until` ("queued", "running", "succeeded", "failed", "cancelled" or
+        "completed": any end). Only that job's timeline moves, not the clock. Returns the job as the SDK's
+        `FineTuningJob`; raises `ControlError` when the job can't get there (it ended otherwise, is
+        paused, or is stuck in the queue)."""
+        body = self._control(
+            "POST", f"/_emulator/jobs/{job_id}/run", {"until": until, **self._scope(api_key)}
+        )
+        return _as_job(body)
+
+    def run_all_jobs(self, *, api_key: str | None = None) -> list[dict[str, Any]]:
+        """Run every unfinished job (of every tenant, or `api_key`'s) to completion; returns each job's
+        `{"id", "status", "completed"}` (completed is False for a job that can't finish, e.g. paused)."""
+        data: list[dict[str, Any]] = self._control("POST", "/_emulator/jobs/run", self._scope(api_key))[
+            "data"
+        ]
+        return data
+
+    def set_job_progression(
+        self, policy: str | None, *, job_id: str | None = None, api_key: str | None = None
+    ) -> None:
+        """How jobs progress: "time" (on the clock), "manual" (only when advanced or run) or
+        "step-per-read" (each retrieve moves a job to its next status); None restores the default.
+        For one job (`job_id`) or for all of a tenant's jobs (the handle's key unless `api_key`)."""
+        body: dict[str, Any] = {"policy": policy}
+        if job_id is not None:
+            body["job_id"] = job_id
+        if api_key is not None or job_id is None:
+            body.update({"api_key": api_key or self.api_key})
+        self._control("POST", "/_emulator/jobs/progression", body)
+
+    def _scope(self, api_key: str | None) -> dict[str, str]:
+        return {"api_key": api_key} if api_key else {}
+
+    def _control(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A call to the control API, through the same app and transport the tests use (so it runs on the
+        app's event loop, serialised with the requests it controls)."""
+        if self._control_client is None:
+            transport = self._inprocess_transport() if self.mode == "inprocess" else None
+            self._control_client = httpx2.Client(base_url=self.url, timeout=self.timeout, transport=transport)
+        response = self._control_client.request(method, path, json=body)
+        payload: dict[str, Any] = response.json()
+        if response.status_code >= 400:
+            raise ControlError(response.status_code, payload.get("error") or {})
+        return payload
+
     # -- the clock -------------------------------------------------------------------------------------
 
     def now(self) -> float:
@@ -418,6 +480,15 @@ class EmulatorHandle:
     def take_errors(self) -> list[BaseException]:
         """The exceptions the app raised since the last check, forgotten (for tests that expect one)."""
         return [exc for _, exc, _ in self._trap.take()] if self._trap is not None else []
+
+
+def _as_job(body: dict[str, Any]) -> Any:
+    """The SDK's FineTuningJob when the SDK is installed, else the JSON body."""
+    try:
+        from openai.types.fine_tuning import FineTuningJob
+    except ImportError:  # pragma: no cover - openai is only a test extra
+        return body
+    return FineTuningJob.model_validate(body)
 
 
 def _routed(base: type[Any], make_transport: Callable[[], object]) -> type[Any]:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -262,3 +263,86 @@ def test_serve_refuses_a_bad_scenario_file(tmp_path: Path, capsys: pytest.Captur
     bad.write_text("name: bad\nrules: [{fault: sparks}]\n")
     assert main(["serve", "--port", "0", "--scenario", str(bad)]) == 2
     assert str(bad) in capsys.readouterr().err
+
+
+def _jsonl(path: Path, examples: Sequence[object]) -> Path:
+    path.write_text("".join((e if isinstance(e, str) else json.dumps(e)) + "\n" for e in examples))
+    return path
+
+
+def _chat(user: str, assistant: str) -> dict[str, object]:
+    return {"messages": [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]}
+
+
+def test_validate_prices_the_seeds_example_at_2_40(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 12 + 988 tokens per example (the cookbook count: 3 per message + role + content, +3 to prime the
+    # reply) = 1,000; 100 examples = a 100,000-token file, which the auto rule trains for 3 epochs.
+    data = _jsonl(tmp_path / "train.jsonl", [_chat("hi", "a" + " a" * 987)] * 100)
+    assert main(["validate", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert "Tokens in the file: 100,000" in out
+    assert "Epochs: 3 (auto)" in out
+    assert "Trained tokens: 300,000 = 100,000 x 3" in out
+    assert "Estimated training cost: $2.40 at $0.008 / 1K tokens" in out
+    assert out.rstrip().endswith("OK: a fine-tuning job would accept this file.")
+
+
+def test_validate_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _jsonl(tmp_path / "train.jsonl", [_chat("hi", "a" + " a" * 987)] * 100)
+    assert main(["validate", str(data), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["examples"], report["n_epochs"], report["trained_tokens"]) == (100, 3, 300_000)
+    assert report["estimated_cost_usd"] == 2.4
+    assert report["valid"] is True and report["job_error"] is None
+    assert report["tokens"]["total"] == 100_000
+
+
+def test_validate_reports_errors_with_line_numbers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = _chat("Tell me a story.", "One day a student went to schoool.")
+    data = _jsonl(
+        tmp_path / "bad.jsonl",
+        [good] * 10
+        + ["not json", {"messages": [{"role": "user", "content": "hi"}]}, {"messages": [{"content": "x"}]}],
+    )
+    assert main(["validate", str(data)]) == 1
+    out = capsys.readouterr().out
+    assert "Errors (3):" in out
+    assert "line 11: Invalid file format. Expected file to have JSONL format" in out
+    assert (
+        "line 12: Invalid file format. Example 12 must have at least one message with role 'assistant'."
+        in out
+    )
+    assert (
+        "line 13: Invalid file format. Example 13, message 1 Discriminator 'role' is missing in value" in out
+    )
+    assert "INVALID: a fine-tuning job would fail with invalid_file_format" in out
+
+
+def test_validate_too_few_examples(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _jsonl(tmp_path / "small.jsonl", [_chat("hi", "hello")] * 7)
+    assert main(["validate", str(data), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["job_error"] == {
+        "code": "invalid_n_examples",
+        "message": "Training file has 7 example(s), but must have at least 10 examples",
+    }
+    assert report["n_epochs"] == 14  # 100 // 7
+
+
+def test_validate_warns_about_examples_over_the_token_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _jsonl(tmp_path / "long.jsonl", [_chat("hi", "a" + " a" * 5000)] + [_chat("hi", "hello")] * 11)
+    assert main(["validate", str(data), "--model", "gpt-3.5-turbo-0613"]) == 0
+    out = capsys.readouterr().out
+    assert "1 example(s) over the 4,096-token limit will be truncated: example 1 (5,013 tokens)" in out
+    assert "Tokens in the file: 5,156 (4,239 billed per epoch)" in out  # 5,013 + 11 x 13; 4,096 + 11 x 13
+
+
+def test_validate_a_missing_file_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "/no/such/file.jsonl"]) == 2
+    assert "No such file or directory" in capsys.readouterr().err

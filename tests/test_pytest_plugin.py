@@ -23,18 +23,25 @@ filterwarnings = error
 """
 
 TRAINING = (
-    '{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}\\n' * 12
-)
+    '{"messages": [{"role": "user", "content": "Capital of France?"}, '
+    '{"role": "assistant", "content": "Paris, obviously."}]}\\n'
+) * 12
 
+# The issue's "done when": upload, create a job, advance the clock, the fine-tuned model answers; the
+# second client is built from OPENAI_BASE_URL / OPENAI_API_KEY, as code under test would build it.
 USER_TEST = f"""
 import openai
 
-def test_upload_and_list(openai_client, openai_emulator):
-    uploaded = openai_client.files.create(file=("train.jsonl", b'{TRAINING}'), purpose="fine-tune")
-    assert [f.id for f in openai_client.files.list()] == [uploaded.id]
-    assert openai.OpenAI().files.retrieve(uploaded.id).bytes == uploaded.bytes  # built from the environment
-    openai_emulator.assert_called("POST", "/v1/files", times=1)
-    openai_emulator.assert_called("GET", "/v1/files/*", times=1)
+def test_fine_tuned_model_answers(openai_client, openai_emulator):
+    training = openai_client.files.create(file=("train.jsonl", b'{TRAINING}'), purpose="fine-tune")
+    job = openai_client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=training.id)
+    openai_emulator.advance("1h")
+    job = openai_client.fine_tuning.jobs.retrieve(job.id)
+    assert job.status == "succeeded"
+    question = [{{"role": "user", "content": "Capital of France?"}}]
+    reply = openai.OpenAI().chat.completions.create(model=job.fine_tuned_model, messages=question)
+    assert reply.choices[0].message.content == "Paris, obviously."
+    openai_emulator.assert_called("POST", "/v1/fine_tuning/jobs", times=1)
 """
 
 
@@ -55,7 +62,7 @@ def test_mode_both_runs_each_test_once_per_mode(inner: pytest.Pytester) -> None:
     result = inner.runpytest("--emulator-mode=both", "-v")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(
-        ["*test_upload_and_list?inprocess? PASSED*", "*test_upload_and_list?live? PASSED*"]
+        ["*test_fine_tuned_model_answers?inprocess? PASSED*", "*test_fine_tuned_model_answers?live? PASSED*"]
     )
 
 
@@ -262,6 +269,45 @@ def test_a_swallowed_server_exception_still_fails_the_test(inner: pytest.Pyteste
         """
     )
     inner.runpytest().assert_outcomes(failed=1, passed=1)
+
+
+def test_job_controls(inner: pytest.Pytester) -> None:
+    inner.makepyfile(
+        f"""
+        import pytest
+        from emulator.testing import ControlError
+
+        @pytest.fixture
+        def training(openai_client):
+            return openai_client.files.create(file=("train.jsonl", b'{TRAINING}'), purpose="fine-tune").id
+
+        def test_run_job_until_a_status(openai_client, openai_emulator, training):
+            job = openai_client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=training)
+            assert openai_emulator.run_job(job.id, until="running").status == "running"
+            done = openai_emulator.run_job(job.id)
+            assert done.status == "succeeded" and done.fine_tuned_model.startswith("ft:gpt-4o-mini")
+            assert openai_client.models.retrieve(done.fine_tuned_model).id == done.fine_tuned_model
+            with pytest.raises(ControlError, match="cannot reach"):
+                openai_emulator.run_job(job.id, until="failed")
+
+        def test_run_all_jobs(openai_client, openai_emulator, training):
+            ids = {{openai_client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=training).id
+                    for _ in range(3)}}
+            results = openai_emulator.run_all_jobs()
+            assert {{r["id"] for r in results}} == ids
+            assert {{r["status"] for r in results}} == {{"succeeded"}}
+
+        @pytest.mark.emulator(job_progression="step-per-read")
+        def test_an_unmodified_polling_loop_finishes(openai_client, training):
+            job = openai_client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=training)
+            seen = [job.status]
+            while job.status not in ("succeeded", "failed", "cancelled"):
+                job = openai_client.fine_tuning.jobs.retrieve(job.id)
+                seen.append(job.status)
+            assert seen == ["validating_files", "queued", "running", "succeeded"]
+        """
+    )
+    inner.runpytest("--emulator-mode=both").assert_outcomes(passed=6)
 
 
 def test_scenarios_by_name_path_and_builder(inner: pytest.Pytester) -> None:
