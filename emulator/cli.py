@@ -70,8 +70,18 @@ def _add_serve(commands: Any) -> None:
         help="real: follows the wall clock times --speed (default); virtual: moves only when "
         "advanced through POST /_emulator/clock/advance",
     )
-    serve.add_argument("--speed", type=float, help="how many times faster than the wall clock jobs progress")
+    serve.add_argument(
+        "--speed",
+        type=float,
+        help=f"how many times faster than the wall clock a real clock runs (default {Settings().speed:g})",
+    )
     serve.add_argument("--start-time", type=float, help="Unix time a virtual clock starts at")
+    serve.add_argument(
+        "--job-progression",
+        choices=["time", "manual", "step-per-read"],
+        help="how fine-tuning jobs progress: on the clock (default), only when advanced or run through the "
+        "control API, or one status per retrieve",
+    )
     serve.add_argument(
         "--scenario",
         action="append",
@@ -172,6 +182,7 @@ def serve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None =
         "clock": args.clock,
         "speed": args.speed,
         "start_time": args.start_time,
+        "job_progression": args.job_progression,
         "api_keys": args.api_keys,
         "log_level": args.log_level,
     }

@@ -68,6 +68,8 @@ def test_serve_flags_set_every_setting() -> None:
         "30",
         "--start-time",
         "1700000000",
+        "--job-progression",
+        "step-per-read",
         "--api-key",
         "sk-a",
         "--api-key",
@@ -90,6 +92,7 @@ def test_serve_flags_set_every_setting() -> None:
         30.0,
     )
     assert settings.start_time == 1_700_000_000.0
+    assert settings.job_progression == "step-per-read"
     assert settings.api_keys == ("sk-a", "sk-b")
     assert settings.organizations == {"sk-a": "acme", "sk-b": "acme"}
     assert settings.max_file_bytes == 1024
@@ -150,6 +153,15 @@ def test_access_log_prints_method_path_status_and_ms(caplog: pytest.LogCaptureFi
     lines = [r.getMessage() for r in caplog.records if r.name == "emulator.access"]
     assert lines[0].startswith("GET /v1/models 200 ") and lines[0].endswith("ms")
     assert lines[1].startswith("GET /v1/nowhere?limit=2 404 ")
+
+
+def test_access_log_names_the_rule_a_scenario_fired(caplog: pytest.LogCaptureFixture) -> None:
+    app = AccessLog(create_app(Settings(scenarios=("quota_exhausted",))))
+    with caplog.at_level(logging.INFO, logger="emulator.access"), TestClient(app) as http:
+        http.get("/v1/models", headers={"Authorization": "Bearer sk-test"})
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "emulator.access"]
+    assert line.startswith("GET /v1/models 429 ")
+    assert line.endswith(" [rule quota_exhausted:no_credit]")
 
 
 def test_access_log_names_the_fired_rule(caplog: pytest.LogCaptureFixture) -> None:
