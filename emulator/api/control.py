@@ -139,21 +139,21 @@ async def run_job(request: Request) -> Response:
     """Fast-forward one job (its own timeline; the clock and other jobs stay put) until `until`."""
     body = await read_json(request, {**_SCOPE, "until": Param("string")})
     em, job_id = emulator(request), request.path_params["job_id"]
-    owner = _job_owner(request, body, job_id)
-    owner.settle(em.now())
-    job = jobs.run_until(em, owner, job_id, body.get("until") or "completed")
-    owner.settle(em.now())
-    return ok(job.to_dict(em.now()))
+    owner, now = _job_owner(request, body, job_id), em.now()
+    owner.settle(now)
+    job = jobs.run_until(em, owner, job_id, body.get("until") or "completed", now)
+    owner.settle(now)
+    return ok(job.to_dict(now))
 
 
 async def run_jobs(request: Request) -> Response:
     """Run every unfinished job (of the scoped tenant, or of all tenants) to completion."""
     body = await read_json(request, _SCOPE)
     em, target = emulator(request), _scope(request, body)
-    tenants = [target] if target is not None else em.tenants()
-    results = jobs.run_all(em, tenants)
+    tenants, now = [target] if target is not None else em.tenants(), em.now()
+    results = jobs.run_all(em, tenants, now)
     for tenant in tenants:
-        tenant.settle(em.now())
+        tenant.settle(now)
     return ok({"object": "list", "data": results})
 
 
@@ -172,8 +172,9 @@ async def set_job_progression(request: Request) -> Response:
             "Say whose jobs: give 'job_id', 'api_key' or 'organization', or send the tenant's bearer key.",
             param="api_key",
         )
-    owner.settle(em.now())
-    jobs.set_progression(em, owner, body["policy"], job_id)
+    now = em.now()
+    owner.settle(now)
+    jobs.set_progression(em, owner, body["policy"], job_id, now)
     return ok({
         "policy": body["policy"],
         "organization": owner.organization.id,

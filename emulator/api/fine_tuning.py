@@ -18,48 +18,47 @@ MAX_LIMIT = 1000  # the real maxima are undocumented; limit=300 is known to work
 async def create_job(request: Request) -> Response:
     owner = tenant(request)
     body = await read_json(request)
-    em = emulator(request)
-    job = jobs.create_job(em, owner, body)
-    return ok(job.to_dict(em.now()))
+    now = emulator(request).now()
+    return ok(jobs.create_job(emulator(request), owner, body, now).to_dict(now))
 
 
 async def list_jobs(request: Request) -> Response:
-    owner = tenant(request)
+    owner, now = tenant(request), emulator(request).now()
     params = page_params(request, default_limit=20, max_limit=MAX_LIMIT)
-    return ok(jobs.list_jobs(emulator(request), owner, query=dict(request.query_params), **params))
+    return ok(jobs.list_jobs(emulator(request), owner, query=dict(request.query_params), now=now, **params))
 
 
 async def retrieve_job(request: Request) -> Response:
-    owner = tenant(request)
-    return ok(jobs.retrieve_job(emulator(request), owner, request.path_params["job_id"]))
+    owner, now = tenant(request), emulator(request).now()
+    return ok(jobs.retrieve_job(emulator(request), owner, request.path_params["job_id"], now))
 
 
 async def cancel_job(request: Request) -> Response:
-    em, owner = emulator(request), tenant(request)
-    return ok(jobs.cancel_job(em, owner, request.path_params["job_id"]).to_dict(em.now()))
+    owner, now = tenant(request), emulator(request).now()
+    return ok(jobs.cancel_job(emulator(request), owner, request.path_params["job_id"], now).to_dict(now))
 
 
 async def pause_job(request: Request) -> Response:
-    em, owner = emulator(request), tenant(request)
-    return ok(jobs.pause_job(em, owner, request.path_params["job_id"]).to_dict(em.now()))
+    owner, now = tenant(request), emulator(request).now()
+    return ok(jobs.pause_job(emulator(request), owner, request.path_params["job_id"], now).to_dict(now))
 
 
 async def resume_job(request: Request) -> Response:
-    em, owner = emulator(request), tenant(request)
-    return ok(jobs.resume_job(em, owner, request.path_params["job_id"]).to_dict(em.now()))
+    owner, now = tenant(request), emulator(request).now()
+    return ok(jobs.resume_job(emulator(request), owner, request.path_params["job_id"], now).to_dict(now))
 
 
 async def list_events(request: Request) -> Response:
-    owner = tenant(request)
+    owner, now = tenant(request), emulator(request).now()
     params = page_params(request, default_limit=20, max_limit=MAX_LIMIT)
-    page = jobs.list_events(emulator(request), owner, request.path_params["job_id"], **params)
+    page = jobs.list_events(emulator(request), owner, request.path_params["job_id"], now=now, **params)
     return ok(page.to_dict(Event.to_dict))
 
 
 async def list_checkpoints(request: Request) -> Response:
-    owner = tenant(request)
+    owner, now = tenant(request), emulator(request).now()
     params = page_params(request, default_limit=10, max_limit=MAX_LIMIT)
-    page = jobs.list_checkpoints(emulator(request), owner, request.path_params["job_id"], **params)
+    page = jobs.list_checkpoints(emulator(request), owner, request.path_params["job_id"], now=now, **params)
     return ok(page.to_dict(Checkpoint.to_dict, cursors=True, empty_cursor=None))
 
 

@@ -48,10 +48,10 @@ def _store(tenant: Any) -> JobStore:
 # -- create ------------------------------------------------------------------------------------------
 
 
-def create_job(em: Any, tenant: Any, body: dict[str, Any]) -> Job:
+def create_job(em: Any, tenant: Any, body: dict[str, Any], now: float | None = None) -> Job:
     """Check the request (400s for request-level problems), analyse the files and plan the whole life."""
     request = validate(body, CREATE_SCHEMA)
-    now = em.now()
+    now = em.now() if now is None else now
     store = _store(tenant)
     spec = parse_method(request.get("method"), request.get("hyperparameters"))
     model, snapshot = _target(tenant, request["model"])
@@ -205,17 +205,17 @@ def _success_notes(job: Job) -> tuple[Note, ...]:
 # -- reads -------------------------------------------------------------------------------------------
 
 
-def get_job(em: Any, tenant: Any, job_id: str) -> Job:
+def get_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> Job:
     job = _store(tenant).jobs.get(job_id)
     if job is None:
         raise NotFoundError(f"No such fine-tuning job: {job_id}", param="fine_tuning_job_id")
-    return _store(tenant).refresh(job, em.now())
+    return _store(tenant).refresh(job, em.now() if now is None else now)
 
 
-def retrieve_job(em: Any, tenant: Any, job_id: str) -> dict[str, Any]:
+def retrieve_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> dict[str, Any]:
     """GET a job: step-per-read jobs first move to their next status; scripted stale reads hide the model."""
-    job = get_job(em, tenant, job_id)
-    store, now = _store(tenant), em.now()
+    now = em.now() if now is None else now
+    job, store = get_job(em, tenant, job_id, now), _store(tenant)
     if store.policy_of(job) == "step-per-read":
         milestone = job.timeline.next_milestone(now)
         if milestone is not None and milestone < INF:
@@ -229,8 +229,10 @@ def retrieve_job(em: Any, tenant: Any, job_id: str) -> dict[str, Any]:
     return job.to_dict(now, stale=stale)
 
 
-def list_jobs(em: Any, tenant: Any, *, limit: int, after: str | None, query: dict[str, str]) -> dict[str, Any]:
-    store, now = _store(tenant), em.now()
+def list_jobs(
+    em: Any, tenant: Any, *, limit: int, after: str | None, query: dict[str, str], now: float | None = None
+) -> dict[str, Any]:
+    store, now = _store(tenant), em.now() if now is None else now
     no_metadata, pairs = metadata_filter(query)
 
     def wanted(job: Job) -> bool:
@@ -242,20 +244,27 @@ def list_jobs(em: Any, tenant: Any, *, limit: int, after: str | None, query: dic
     return page.to_dict(lambda job: store.refresh(job, now).to_dict(now))
 
 
-def list_events(em: Any, tenant: Any, job_id: str, *, limit: int, after: str | None) -> Page[Event]:
-    return get_job(em, tenant, job_id).events_page(em.now(), limit=limit, after=after)
+def list_events(
+    em: Any, tenant: Any, job_id: str, *, limit: int, after: str | None, now: float | None = None
+) -> Page[Event]:
+    now = em.now() if now is None else now
+    return get_job(em, tenant, job_id, now).events_page(now, limit=limit, after=after)
 
 
-def list_checkpoints(em: Any, tenant: Any, job_id: str, *, limit: int, after: str | None) -> Page[Checkpoint]:
-    return get_job(em, tenant, job_id).checkpoints_page(em.now(), limit=limit, after=after)
+def list_checkpoints(
+    em: Any, tenant: Any, job_id: str, *, limit: int, after: str | None, now: float | None = None
+) -> Page[Checkpoint]:
+    now = em.now() if now is None else now
+    return get_job(em, tenant, job_id, now).checkpoints_page(now, limit=limit, after=after)
 
 
 # -- transitions -------------------------------------------------------------------------------------
 
 
-def cancel_job(em: Any, tenant: Any, job_id: str) -> Job:
+def cancel_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> Job:
     """Cancel from validating_files, queued, running or paused; a scripted slow cancel lands later."""
-    job, now = get_job(em, tenant, job_id), em.now()
+    now = em.now() if now is None else now
+    job = get_job(em, tenant, job_id, now)
     status = job.status(now)
     if status in TERMINAL:
         raise InvalidRequestError(
@@ -269,8 +278,9 @@ def cancel_job(em: Any, tenant: Any, job_id: str) -> Job:
     return _store(tenant).refresh(job, now)
 
 
-def pause_job(em: Any, tenant: Any, job_id: str) -> Job:
-    job, now = get_job(em, tenant, job_id), em.now()
+def pause_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> Job:
+    now = em.now() if now is None else now
+    job = get_job(em, tenant, job_id, now)
     status = job.status(now)
     _check_not_cancelling(job, "pause", status)
     if status != "running":
@@ -280,8 +290,9 @@ def pause_job(em: Any, tenant: Any, job_id: str) -> Job:
     return job
 
 
-def resume_job(em: Any, tenant: Any, job_id: str) -> Job:
-    job, now = get_job(em, tenant, job_id), em.now()
+def resume_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> Job:
+    now = em.now() if now is None else now
+    job = get_job(em, tenant, job_id, now)
     status = job.status(now)
     _check_not_cancelling(job, "resume", status)
     if status != "paused":
@@ -299,7 +310,7 @@ def _check_not_cancelling(job: Job, verb: str, status: str) -> None:
 # -- control plane -----------------------------------------------------------------------------------
 
 
-def run_until(em: Any, tenant: Any, job_id: str, status: str = "completed") -> Job:
+def run_until(em: Any, tenant: Any, job_id: str, status: str = "completed", now: float | None = None) -> Job:
     """Fast-forward one job (its own timeline, not the clock) until it reaches `status`.
 
     `completed` means any of succeeded/failed/cancelled. Raises ConflictError when the job cannot get
@@ -311,7 +322,8 @@ def run_until(em: Any, tenant: Any, job_id: str, status: str = "completed") -> J
             param="until",
             code="invalid_value",
         )
-    job, now, store = get_job(em, tenant, job_id), em.now(), _store(tenant)
+    now = em.now() if now is None else now
+    job, store = get_job(em, tenant, job_id, now), _store(tenant)
     for _ in range(len(job.timeline.segments) + 2):
         current = job.status(now)
         if current == status or status == "completed" and current in TERMINAL:
@@ -326,24 +338,28 @@ def run_until(em: Any, tenant: Any, job_id: str, status: str = "completed") -> J
     return store.refresh(job, now)
 
 
-def run_all(em: Any, tenants: list[Any]) -> list[dict[str, Any]]:
+def run_all(em: Any, tenants: list[Any], now: float | None = None) -> list[dict[str, Any]]:
     """Run every unfinished job of `tenants` to completion; jobs that cannot finish are reported as is."""
+    now = em.now() if now is None else now
     out = []
     for tenant in tenants:
         for job in list(_store(tenant).jobs):
             try:
-                run_until(em, tenant, job.id)
+                run_until(em, tenant, job.id, now=now)
                 completed = True
             except APIError:
                 completed = False
-            out.append({"id": job.id, "status": job.status(em.now()), "completed": completed})
+            out.append({"id": job.id, "status": job.status(now), "completed": completed})
     return out
 
 
-def set_progression(em: Any, tenant: Any, policy: str | None, job_id: str | None = None) -> None:
+def set_progression(
+    em: Any, tenant: Any, policy: str | None, job_id: str | None = None, now: float | None = None
+) -> None:
     """Choose how a job (or, without `job_id`, all of the tenant's jobs by default) progresses."""
     if policy is not None:
         check_policy(policy)
     store = _store(tenant)
-    job = get_job(em, tenant, job_id) if job_id is not None else None
-    store.set_policy(policy, em.now(), job)
+    now = em.now() if now is None else now
+    job = get_job(em, tenant, job_id, now) if job_id is not None else None
+    store.set_policy(policy, now, job)

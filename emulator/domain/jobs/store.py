@@ -36,11 +36,13 @@ def check_policy(policy: Any, param: str = "policy") -> str:
     return str(policy)
 
 
-def _drift(clock: Any) -> float:
-    """How far the clock has moved by itself (wall time x speed), leaving out explicit advances."""
+def _drift(clock: Any, now: float) -> float:
+    """How far the clock had moved by itself at `now` (wall time x speed), leaving out explicit advances.
+
+    A real clock's `now()` is wall-derived time plus `_offset`, the sum of its advances."""
     if getattr(clock, "mode", "virtual") == "virtual":
         return 0.0
-    return float(clock.now()) - float(getattr(clock, "_offset", 0.0))
+    return now - float(getattr(clock, "_offset", 0.0))
 
 
 class JobStore:
@@ -103,9 +105,11 @@ class JobStore:
         if self.policy_of(job) == "time" or clock is None:
             job.drift_mark = None
             return
-        drift = _drift(clock)
+        drift = _drift(clock, now)
         if job.drift_mark is None or job.drift_clock != id(clock):
             job.drift_mark, job.drift_clock, job.synced_at = drift, id(clock), now
+            return
+        if now < job.synced_at:  # an older reading (a concurrent request): nothing new to account for
             return
         held = drift - job.drift_mark
         if held > 0 and not job.timeline.finished(job.synced_at):
