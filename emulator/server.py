@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import time
 import traceback
 from types import TracebackType
 
+import anyio
 import uvicorn
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -39,11 +42,36 @@ class ErrorTrap:
         self.app = app
         self.errors: list[tuple[str, BaseException, str]] = []  # (request line, exception, traceback)
         self._lock = threading.Lock()
+        self._inflight: set[anyio.CancelScope] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        self._loop = asyncio.get_running_loop()
+        with anyio.CancelScope() as cancel:
+            self._inflight.add(cancel)
+            try:
+                await self._handle(scope, receive, send)
+            finally:
+                self._inflight.discard(cancel)
+
+    def abort_requests(self, timeout: float = 5.0) -> None:
+        """Cancel the requests still running in the app (call from outside its event loop), e.g. one held
+        by a stall or slow-success fault after its client gave up, so it ends (and is journaled) now."""
+        loop = self._loop
+        if not self._inflight or loop is None or loop.is_closed():
+            return
+
+        async def cancel_all() -> None:
+            for cancel in list(self._inflight):
+                cancel.cancel()
+
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(cancel_all(), loop).result(timeout)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         held: list[Message] = []
 
         async def holding_send(message: Message) -> None:
@@ -134,6 +162,7 @@ class EmulatorServer:
             log_level="warning",
             access_log=False,
             lifespan="on",
+            timeout_graceful_shutdown=1,  # a request held by a stall fault must not hold up stop()
         )
         self._error = None
         self._server = uvicorn.Server(config)

@@ -19,7 +19,9 @@ import datetime as dt
 import difflib
 import fnmatch
 import weakref
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -115,7 +117,7 @@ class EmulatorHandle:
         self._server: EmulatorServer | None = None
         self._test_client: TestClient | None = None
         self._trap: ErrorTrap | None = None
-        self._transport: httpx2.BaseTransport | None = None
+        self._transport: _SharedTransport | None = None
         self._clients: list[weakref.ref[httpx2.Client]] = []
         self._control_client: httpx2.Client | None = None
 
@@ -151,6 +153,8 @@ class EmulatorHandle:
             self._server.stop()
             self._server = None
         if self._test_client is not None:
+            if self._transport is not None:
+                self._transport.shutdown()
             self._test_client.__exit__(None, None, None)
             self._test_client = None
             self._transport = None
@@ -216,6 +220,13 @@ class EmulatorHandle:
             client = ref()
             if client is not None:
                 client.close()
+        self.abort_requests()
+
+    def abort_requests(self) -> None:
+        """Cancel requests the app is still working on, e.g. one a client timed out on that a stall or
+        slow-success fault still holds, so it can't end (and be journaled) during the next test."""
+        if self._trap is not None:
+            self._trap.abort_requests()
 
     def async_http_client(self, **kwargs: Any) -> httpx2.AsyncClient:
         """A plain `httpx2.AsyncClient`. It keeps no idle connections, so it needs no `aclose()`."""
@@ -505,16 +516,64 @@ def _routed(base: type[Any], make_transport: Callable[[], object]) -> type[Any]:
 
 
 class _SharedTransport(httpx2.BaseTransport):
-    """Many clients share the app's test transport; closing one client must not close it."""
+    """Many clients share the app's test transport; closing one client must not close it.
+
+    It also gives in-process requests what a socket would: the client's read timeout (the response and
+    each body chunk are awaited on a worker thread, so a stalled app raises `httpx2.ReadTimeout`), and a
+    scenario's simulated drop becomes the connection error a client sees.
+    """
 
     def __init__(self, inner: httpx2.BaseTransport) -> None:
         self._inner = inner
+        self._pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="emulator-inprocess")
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        read_timeout = (request.extensions.get("timeout") or {}).get("read")
         try:
-            return self._inner.handle_request(request)
+            if read_timeout is None:
+                return self._inner.handle_request(request)
+            response = _wait(self._pool.submit(self._inner.handle_request, request), read_timeout, request)
         except ConnectionDropped as exc:  # what a client sees when a scenario drops the connection
             raise httpx2.RemoteProtocolError("Server disconnected without sending a response.") from exc
+        stream = response.stream
+        assert isinstance(stream, httpx2.SyncByteStream)
+        return httpx2.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=_TimedStream(stream, self._pool, read_timeout, request),
+            extensions=response.extensions,
+            request=request,
+        )
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _wait(future: Future[Any], timeout: float, request: httpx2.Request) -> Any:
+    try:
+        return future.result(timeout)
+    except FutureTimeout:
+        raise httpx2.ReadTimeout(
+            f"the emulator did not answer within {timeout:g} s", request=request
+        ) from None
+
+
+class _TimedStream(httpx2.SyncByteStream):
+    def __init__(
+        self, inner: httpx2.SyncByteStream, pool: ThreadPoolExecutor, timeout: float, request: httpx2.Request
+    ) -> None:
+        self._inner, self._pool, self._timeout, self._request = inner, pool, timeout, request
+
+    def __iter__(self) -> Iterator[bytes]:
+        chunks = iter(self._inner)
+        while True:
+            chunk = _wait(self._pool.submit(next, chunks, None), self._timeout, self._request)
+            if chunk is None:
+                return
+            yield chunk
+
+    def close(self) -> None:
+        self._inner.close()
 
 
 class _ThreadedAsyncTransport(httpx2.AsyncBaseTransport):

@@ -356,6 +356,30 @@ def test_scenarios_by_name_path_and_builder(inner: pytest.Pytester) -> None:
     inner.runpytest("--emulator-mode=both").assert_outcomes(passed=8)
 
 
+def test_client_timeouts_work_in_process_too(inner: pytest.Pytester) -> None:
+    inner.makepyfile(
+        """
+        import time, openai, pytest
+        from emulator.scenarios import scenario
+
+        @pytest.mark.parametrize("fault", ["delay", "slow_success"])
+        def test_times_out(openai_client, openai_emulator, fault):
+            rule = scenario("slow").on("GET", "/v1/models")
+            openai_emulator.use_scenario(rule.delay("5s") if fault == "delay" else rule.fault("slow_success"))
+            started = time.monotonic()
+            with pytest.raises(openai.APITimeoutError):
+                openai_client.with_options(timeout=0.2, max_retries=0).models.list()
+            assert time.monotonic() - started < 2
+
+        def test_the_abandoned_request_stayed_in_its_own_test(openai_emulator):
+            assert openai_emulator.requests() == []
+        """
+    )
+    started = time.monotonic()
+    inner.runpytest("--emulator-mode=both").assert_outcomes(passed=6)
+    assert time.monotonic() - started < 5  # nothing waited for the held requests
+
+
 def test_a_bad_scenario_points_at_the_mistake(inner: pytest.Pytester) -> None:
     inner.makefile(".yaml", bad="name: bad\nrules:\n  - match: {pathh: /v1/files}\n")
     inner.makepyfile(
