@@ -158,7 +158,7 @@ async def run_jobs(request: Request) -> Response:
 
 
 async def set_job_progression(request: Request) -> Response:
-    """Choose `time`, `manual` or `step-per-read` for one job (`job_id`) or a tenant's jobs (null: default)."""
+    """Choose `time`, `manual` or `step-per-read` for one job (`job_id`) or a tenant (null: the default)."""
     body = await read_json(request, {**_SCOPE, "policy": Param("string"), "job_id": Param("string")})
     if "policy" not in body:
         raise InvalidRequestError(

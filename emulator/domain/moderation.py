@@ -162,7 +162,18 @@ _LEXICON: dict[str, dict[str, float]] = {
     },
 }
 
-_MINOR_TERMS = ("child", "children", "kid", "kids", "minor", "minors", "underage", "teenager", "schoolgirl", "schoolboy")
+_MINOR_TERMS = (
+    "child",
+    "children",
+    "kid",
+    "kids",
+    "minor",
+    "minors",
+    "underage",
+    "teenager",
+    "schoolgirl",
+    "schoolboy",
+)
 _MARKER = re.compile(r"\[moderation:([a-z/\-]+)\]")
 
 

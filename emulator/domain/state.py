@@ -14,8 +14,8 @@ from ..settings import Settings
 from .blobs import BlobStore
 from .collection import Collection
 from .files import FileRecord
-from .jobscript import JobScript
 from .jobs.store import JobStore
+from .jobscript import JobScript
 from .journal import Journal
 from .models import ModelRecord
 from .tenancy import Organization, organization_for

@@ -37,7 +37,9 @@ def contract_log() -> Iterator[ContractLog]:
 
 
 @pytest.fixture
-def loose_client(server: EmulatorServer, emulator: Emulator, contract_log: ContractLog) -> Iterator[openai.OpenAI]:
+def loose_client(
+    server: EmulatorServer, emulator: Emulator, contract_log: ContractLog
+) -> Iterator[openai.OpenAI]:
     """An SDK client without strict validation: the SDK's status Literal has no `paused` either, and real
     (non-strict) clients pass it through."""
     http = httpx2.Client(event_hooks={"response": [contract_log.sync_hook]})
@@ -67,7 +69,9 @@ def upload(client: openai.OpenAI, data: bytes, name: str = "train.jsonl", purpos
     return client.files.create(file=(name, io.BytesIO(data)), purpose=purpose).id  # type: ignore[arg-type]
 
 
-def create(client: openai.OpenAI, data: bytes | None = None, *, model: str = "gpt-4o-mini", **kwargs: Any) -> Any:
+def create(
+    client: openai.OpenAI, data: bytes | None = None, *, model: str = "gpt-4o-mini", **kwargs: Any
+) -> Any:
     file_id = upload(client, data if data is not None else chat_file(12))
     return client.fine_tuning.jobs.create(model=model, training_file=file_id, **kwargs)
 

@@ -17,8 +17,9 @@ from emulator.domain.state import Emulator
 from .conftest import FOREVER, chat_file, create, example, job_of, jsonl
 
 
-@pytest.mark.parametrize(("n", "epochs"), [(5, 20), (12, 8), (33, 3), (34, 3), (100, 3), (8_333, 3), (8_334, 2),
-                                          (30_000, 1)])
+@pytest.mark.parametrize(
+    ("n", "epochs"), [(5, 20), (12, 8), (33, 3), (34, 3), (100, 3), (8_333, 3), (8_334, 2), (30_000, 1)]
+)
 def test_auto_epochs_follow_the_cookbook_rule(n: int, epochs: int) -> None:
     assert auto_n_epochs(n) == epochs
 
@@ -38,8 +39,9 @@ def test_jobs_resolve_auto_epochs(client: openai.OpenAI, emulator: Emulator, n: 
     assert job.hyperparameters.batch_size == auto_batch_size(n)
 
 
-def test_five_examples_resolve_to_twenty_epochs_but_fail_validation(client: openai.OpenAI,
-                                                                    emulator: Emulator) -> None:
+def test_five_examples_resolve_to_twenty_epochs_but_fail_validation(
+    client: openai.OpenAI, emulator: Emulator
+) -> None:
     report = analyze(chat_file(5).splitlines(keepends=True), "gpt-4o-mini")
     assert report.n_epochs == 20
     job = create(client, chat_file(5))
@@ -64,14 +66,27 @@ def test_report_counts_tokens_and_estimates_the_cost() -> None:
 
 
 def test_the_seed_worked_example_costs_two_dollars_forty() -> None:
-    report = FileAnalysis("gpt-3.5-turbo-0613", "supervised", "fine-tune-chat", 4096, n_examples=500,
-                          billable_tokens=100_000, requested_epochs=3)
+    report = FileAnalysis(
+        "gpt-3.5-turbo-0613",
+        "supervised",
+        "fine-tune-chat",
+        4096,
+        n_examples=500,
+        billable_tokens=100_000,
+        requested_epochs=3,
+    )
     assert report.trained_tokens == 300_000
     assert report.estimated_cost == pytest.approx(2.40)
 
 
 def test_errors_carry_line_numbers() -> None:
-    lines = [json.dumps(example(0)), "", "[1, 2]", json.dumps({"messages": [{"content": "x"}]}), json.dumps(example(1))]
+    lines = [
+        json.dumps(example(0)),
+        "",
+        "[1, 2]",
+        json.dumps({"messages": [{"content": "x"}]}),
+        json.dumps(example(1)),
+    ]
     report = analyze([line + "\n" for line in lines], "gpt-4o-mini")
     assert [(p.line, p.example, p.code) for p in report.problems] == [
         (3, 2, "invalid_file_format"),

@@ -15,8 +15,9 @@ def _work(emulator: Emulator, job_id: str) -> tuple[int, int]:
     return job.work.events_built, job.curve.computed
 
 
-def test_a_25000_step_job_pages_as_cheaply_as_a_10_step_one(client: openai.OpenAI, http: httpx.Client,
-                                                            emulator: Emulator) -> None:
+def test_a_25000_step_job_pages_as_cheaply_as_a_10_step_one(
+    client: openai.OpenAI, http: httpx.Client, emulator: Emulator
+) -> None:
     big = create(client, chat_file(2500), hyperparameters={"n_epochs": 10, "batch_size": 1})
     small = create(client, chat_file(10), hyperparameters={"n_epochs": 5, "batch_size": 5})
     emulator.clock.advance(FOREVER * 10)
@@ -37,8 +38,9 @@ def test_a_25000_step_job_pages_as_cheaply_as_a_10_step_one(client: openai.OpenA
     assert costs[0] == costs[1] == (10, 6)  # 10 events built; 6 of them metrics (4 completion notes)
 
 
-def test_a_deep_cursor_is_as_cheap_as_the_first_page(client: openai.OpenAI, http: httpx.Client,
-                                                      emulator: Emulator) -> None:
+def test_a_deep_cursor_is_as_cheap_as_the_first_page(
+    client: openai.OpenAI, http: httpx.Client, emulator: Emulator
+) -> None:
     job = create(client, chat_file(2500), hyperparameters={"n_epochs": 10, "batch_size": 1})
     emulator.clock.advance(FOREVER * 10)
     record = job_of(emulator, job.id)

@@ -30,23 +30,39 @@ def test_other_tenant_cannot_train_on_my_file(client: openai.OpenAI, other_clien
     assert info.value.body["message"] == f"invalid training_file: {file_id}"  # type: ignore[index]
 
 
-def test_other_tenant_does_not_get_my_model(client: openai.OpenAI, other_client: openai.OpenAI,
-                                            emulator: Any) -> None:
+def test_other_tenant_does_not_get_my_model(
+    client: openai.OpenAI, other_client: openai.OpenAI, emulator: Any
+) -> None:
     job = create(client)
     emulator.clock.advance(FOREVER)
     name = client.fine_tuning.jobs.retrieve(job.id).fine_tuned_model
     assert name not in {m.id for m in other_client.models.list()}
     with pytest.raises(openai.BadRequestError) as info:
-        other_client.fine_tuning.jobs.create(model=name or "", training_file=upload(other_client, chat_file(12)))
+        other_client.fine_tuning.jobs.create(
+            model=name or "", training_file=upload(other_client, chat_file(12))
+        )
     assert info.value.code == "model_not_available"
 
 
 @pytest.mark.parametrize(("alias", "snapshot"), sorted(FINE_TUNING_ALIASES.items()))
 def test_aliases_resolve_to_snapshots(client: openai.OpenAI, alias: str, snapshot: str) -> None:
     data = jsonl([example(i) for i in range(12)])
-    method = {"type": "reinforcement", "reinforcement": {"grader": {
-        "type": "string_check", "name": "g", "input": "{{sample.output_text}}", "reference": "x", "operation": "eq",
-    }}} if alias == "o4-mini" else None
+    method = (
+        {
+            "type": "reinforcement",
+            "reinforcement": {
+                "grader": {
+                    "type": "string_check",
+                    "name": "g",
+                    "input": "{{sample.output_text}}",
+                    "reference": "x",
+                    "operation": "eq",
+                }
+            },
+        }
+        if alias == "o4-mini"
+        else None
+    )
     job = create(client, data, model=alias, **({"method": method} if method else {}))
     assert job.model == snapshot
 
@@ -60,17 +76,36 @@ def _drive(seed: int) -> list[Any]:
     bodies: list[Any] = []
     headers = {"Authorization": "Bearer sk-determinism"}
     with TestClient(create_app(Settings(seed=seed))) as http:
+
         def call(method: str, path: str, **kwargs: Any) -> Any:
             response = http.request(method, path, headers=headers, **kwargs)
-            body = response.json() if response.headers["content-type"].startswith("application/json") else response.content
+            body = (
+                response.json()
+                if response.headers["content-type"].startswith("application/json")
+                else response.content
+            )
             bodies.append(body)
             return body
 
-        train = call("POST", "/v1/files", data={"purpose": "fine-tune"}, files={"file": ("t.jsonl", chat_file(14))})
-        valid = call("POST", "/v1/files", data={"purpose": "fine-tune"}, files={"file": ("v.jsonl", chat_file(3))})
-        job = call("POST", "/v1/fine_tuning/jobs", json={
-            "model": "gpt-4o-mini", "training_file": train["id"], "validation_file": valid["id"], "suffix": "d"})
-        plain = call("POST", "/v1/fine_tuning/jobs", json={"model": "gpt-3.5-turbo", "training_file": train["id"]})
+        train = call(
+            "POST", "/v1/files", data={"purpose": "fine-tune"}, files={"file": ("t.jsonl", chat_file(14))}
+        )
+        valid = call(
+            "POST", "/v1/files", data={"purpose": "fine-tune"}, files={"file": ("v.jsonl", chat_file(3))}
+        )
+        job = call(
+            "POST",
+            "/v1/fine_tuning/jobs",
+            json={
+                "model": "gpt-4o-mini",
+                "training_file": train["id"],
+                "validation_file": valid["id"],
+                "suffix": "d",
+            },
+        )
+        plain = call(
+            "POST", "/v1/fine_tuning/jobs", json={"model": "gpt-3.5-turbo", "training_file": train["id"]}
+        )
         for seconds in (10, 30, 60, 600, 86400):
             http.post("/_emulator/clock/advance", json={"seconds": seconds})
             call("GET", f"/v1/fine_tuning/jobs/{job['id']}")

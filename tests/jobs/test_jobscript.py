@@ -32,7 +32,9 @@ def test_phase_durations(client: openai.OpenAI, emulator: Emulator, script: Any)
     assert timeline.when("succeeded") == job.created_at + 12 + 96 * 2 + 15
 
 
-def test_stuck_in_the_queue(client: openai.OpenAI, emulator: Emulator, http: httpx.Client, script: Any) -> None:
+def test_stuck_in_the_queue(
+    client: openai.OpenAI, emulator: Emulator, http: httpx.Client, script: Any
+) -> None:
     script(JobScript(queued_seconds=math.inf))
     job = create(client)
     emulator.clock.advance(FOREVER * 100)
@@ -44,13 +46,19 @@ def test_stuck_in_the_queue(client: openai.OpenAI, emulator: Emulator, http: htt
 
 
 @pytest.mark.parametrize("phase", ["validating_files", "queued"])
-def test_failure_in_an_early_phase(client: openai.OpenAI, emulator: Emulator, script: Any, phase: str) -> None:
+def test_failure_in_an_early_phase(
+    client: openai.OpenAI, emulator: Emulator, script: Any, phase: str
+) -> None:
     script(JobScript(failure=JobFailure(phase, "server_error", "Something broke.")))
     job = create(client)
     emulator.clock.advance(FOREVER)
     job = client.fine_tuning.jobs.retrieve(job.id)
     assert job.status == "failed" and job.error is not None
-    assert (job.error.code, job.error.message, job.error.param) == ("server_error", "Something broke.", "training_file")
+    assert (job.error.code, job.error.message, job.error.param) == (
+        "server_error",
+        "Something broke.",
+        "training_file",
+    )
     statuses = {e.message for e in all_events(client, job.id)}
     assert ("Files validated, moving job to queued state" in statuses) == (phase == "queued")
     assert "Fine-tuning job started" not in statuses
@@ -64,7 +72,7 @@ def test_failure_at_a_step(client: openai.OpenAI, emulator: Emulator, script: An
     assert job.status == "failed" and job.error is not None
     assert (job.error.code, job.error.param) == ("out_of_memory", None)
     events = all_events(client, job.id)
-    assert [e.data["step"] for e in events if e.type == "metrics"][-1] == 39  # type: ignore[index]
+    assert [e.data["step"] for e in events if e.type == "metrics"][-1] == 39
     assert (events[-1].level, events[-1].message) == ("error", "Ran out of memory.")
     assert client.fine_tuning.jobs.checkpoints.list(job.id).data == []
 
@@ -85,18 +93,22 @@ def test_invalid_file_rejection(client: openai.OpenAI, emulator: Emulator, scrip
     emulator.clock.advance(FOREVER)
     job = client.fine_tuning.jobs.retrieve(job.id)
     assert job.error is not None and job.error.code == "invalid_training_file"
-    assert job.error.message.endswith("Unexpected file format, expected either prompt/completion pairs or chat messages.")
+    assert job.error.message.endswith(
+        "Unexpected file format, expected either prompt/completion pairs or chat messages."
+    )
 
 
 def test_warnings_appear_in_their_phase(client: openai.OpenAI, emulator: Emulator, script: Any) -> None:
-    script(JobScript(
-        seconds_per_step=1,
-        warnings=(
-            JobWarning("queued", "Queue is busy", after_seconds=5),
-            JobWarning("running", "GPU is warm", after_seconds=10.5),
-            JobWarning("validating_files", "Slow disk", after_seconds=10_000),
-        ),
-    ))
+    script(
+        JobScript(
+            seconds_per_step=1,
+            warnings=(
+                JobWarning("queued", "Queue is busy", after_seconds=5),
+                JobWarning("running", "GPU is warm", after_seconds=10.5),
+                JobWarning("validating_files", "Slow disk", after_seconds=10_000),
+            ),
+        )
+    )
     job = create(client)
     emulator.clock.advance(FOREVER)
     events = all_events(client, job.id)
@@ -108,7 +120,9 @@ def test_warnings_appear_in_their_phase(client: openai.OpenAI, emulator: Emulato
     assert messages[running - 1].startswith("Step 10/96") and messages[running + 1].startswith("Step 11/96")
 
 
-def test_stale_reads_hide_the_model_for_a_while(client: openai.OpenAI, emulator: Emulator, script: Any) -> None:
+def test_stale_reads_hide_the_model_for_a_while(
+    client: openai.OpenAI, emulator: Emulator, script: Any
+) -> None:
     script(JobScript(stale_reads=2))
     job = create(client)
     emulator.clock.advance(FOREVER)

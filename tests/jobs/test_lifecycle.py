@@ -15,14 +15,20 @@ from emulator.domain.state import Emulator
 from .conftest import FOREVER, advance_to, all_events, chat_file, create, example, job_of, jsonl, upload
 
 
-def test_create_returns_validating_job_with_real_quirks(client: openai.OpenAI, http: httpx.Client,
-                                                         emulator: Emulator) -> None:
+def test_create_returns_validating_job_with_real_quirks(
+    client: openai.OpenAI, http: httpx.Client, emulator: Emulator
+) -> None:
     job = create(client, suffix="demo", metadata={"team": "a"})
     assert re.fullmatch(r"ftjob-[A-Za-z0-9]{24}", job.id)
     assert job.status == "validating_files"
     assert job.model == "gpt-4o-mini-2024-07-18"
     assert job.created_at == int(emulator.now())
-    assert (job.fine_tuned_model, job.finished_at, job.trained_tokens, job.result_files) == (None, None, None, [])
+    assert (job.fine_tuned_model, job.finished_at, job.trained_tokens, job.result_files) == (
+        None,
+        None,
+        None,
+        [],
+    )
     assert job.hyperparameters.n_epochs == "auto" and job.hyperparameters.batch_size == "auto"
     assert job.method is not None and job.method.type == "supervised"
     assert job.metadata == {"team": "a"}
@@ -72,11 +78,13 @@ def test_events_tell_the_story_with_real_texts(client: openai.OpenAI, emulator: 
         "Fine-tuning job started",
     ]
     steps = [e for e in events if e.type == "metrics"]
-    assert [e.data["step"] for e in steps] == list(range(1, total + 1))  # type: ignore[index]
+    assert [e.data["step"] for e in steps] == list(range(1, total + 1))
     assert re.fullmatch(r"Step 3/96: training loss=\d+\.\d\d", steps[2].message)
-    assert set(steps[0].data) == {"step", "train_loss", "total_steps", "train_mean_token_accuracy"}  # type: ignore[arg-type]
-    assert all(e.data["train_loss"] >= 0 for e in steps)  # type: ignore[index]
-    checkpoints = {c.step_number: c.fine_tuned_model_checkpoint for c in client.fine_tuning.jobs.checkpoints.list(job.id)}
+    assert set(steps[0].data) == {"step", "train_loss", "total_steps", "train_mean_token_accuracy"}
+    assert all(e.data["train_loss"] >= 0 for e in steps)
+    checkpoints = {
+        c.step_number: c.fine_tuned_model_checkpoint for c in client.fine_tuning.jobs.checkpoints.list(job.id)
+    }
     assert messages[4 + total :] == [
         f"Checkpoint created at step 72 with Snapshot ID: {checkpoints[72]}",
         f"Checkpoint created at step 84 with Snapshot ID: {checkpoints[84]}",
@@ -100,8 +108,13 @@ def test_validation_file_adds_validation_metrics(client: openai.OpenAI, emulator
     assert re.fullmatch(r"Step 12/96: .*, full validation loss=[\d.]+", steps[11].message)
     last = client.fine_tuning.jobs.checkpoints.list(job.id).data[0]
     assert set(last.metrics.model_dump(exclude_none=True)) == {
-        "step", "train_loss", "train_mean_token_accuracy", "valid_loss", "valid_mean_token_accuracy",
-        "full_valid_loss", "full_valid_mean_token_accuracy",
+        "step",
+        "train_loss",
+        "train_mean_token_accuracy",
+        "valid_loss",
+        "valid_mean_token_accuracy",
+        "full_valid_loss",
+        "full_valid_mean_token_accuracy",
     }
 
 
@@ -115,10 +128,13 @@ def test_checkpoints_at_the_last_three_epochs(client: openai.OpenAI, emulator: E
     assert checkpoints[0].fine_tuned_model_checkpoint == job.fine_tuned_model
     base = (job.fine_tuned_model or "").rsplit(":", 1)[0]
     for c in checkpoints[1:]:
-        assert re.fullmatch(re.escape(base) + rf":[A-Za-z0-9]{{8}}:ckpt-step-{c.step_number}",
-                            c.fine_tuned_model_checkpoint)
+        assert re.fullmatch(
+            re.escape(base) + rf":[A-Za-z0-9]{{8}}:ckpt-step-{c.step_number}", c.fine_tuned_model_checkpoint
+        )
         assert c.fine_tuned_model_checkpoint.split(":")[4] != (job.fine_tuned_model or "").split(":")[4]
-    assert all(re.fullmatch(r"ftckpt_[A-Za-z0-9]{24}", c.id) and c.fine_tuning_job_id == job.id for c in checkpoints)
+    assert all(
+        re.fullmatch(r"ftckpt_[A-Za-z0-9]{24}", c.id) and c.fine_tuning_job_id == job.id for c in checkpoints
+    )
     assert all(c.metrics.step == c.step_number for c in checkpoints)
 
 
@@ -138,14 +154,18 @@ def test_results_file_is_base64_csv_with_one_row_per_step(client: openai.OpenAI,
     job = client.fine_tuning.jobs.retrieve(job.id)
     (result_id,) = job.result_files
     meta = client.files.retrieve(result_id)
-    assert (meta.purpose, meta.filename, meta.created_at) == ("fine-tune-results", "step_metrics.csv", job.finished_at)
+    assert (meta.purpose, meta.filename, meta.created_at) == (
+        "fine-tune-results",
+        "step_metrics.csv",
+        job.finished_at,
+    )
     csv = base64.b64decode(client.files.content(result_id).read()).decode()
     rows = csv.splitlines()
     assert rows[0] == "step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy"
     assert len(rows) == 1 + 96
     assert re.fullmatch(r"1,\d+\.\d+,\d+(\.\d+)?,,", rows[1])
     first_event = [e for e in all_events(client, job.id) if e.type == "metrics"][0]
-    assert rows[1].split(",")[1] == str(first_event.data["train_loss"])  # type: ignore[index]
+    assert rows[1].split(",")[1] == str(first_event.data["train_loss"])
 
 
 def test_model_is_listed_then_deleted_and_gone(client: openai.OpenAI, emulator: Emulator) -> None:
@@ -163,7 +183,9 @@ def test_model_is_listed_then_deleted_and_gone(client: openai.OpenAI, emulator: 
     with pytest.raises(openai.NotFoundError):
         client.models.retrieve(name)
     assert client.fine_tuning.jobs.retrieve(job.id).fine_tuned_model == name  # the job still names it
-    checkpoint_models = [c.fine_tuned_model_checkpoint for c in client.fine_tuning.jobs.checkpoints.list(job.id)]
+    checkpoint_models = [
+        c.fine_tuned_model_checkpoint for c in client.fine_tuning.jobs.checkpoints.list(job.id)
+    ]
     assert not set(checkpoint_models) & {m.id for m in client.models.list()}  # checkpoints are not listed
 
 
@@ -182,8 +204,9 @@ def test_one_hundred_examples_take_about_fourteen_minutes(client: openai.OpenAI,
     assert 12 * 60 <= (job.finished_at or 0) - job.created_at <= 16 * 60
 
 
-def test_a_dozen_examples_finish_well_under_a_minute_at_the_dev_speed(client: openai.OpenAI,
-                                                                      emulator: Emulator) -> None:
+def test_a_dozen_examples_finish_well_under_a_minute_at_the_dev_speed(
+    client: openai.OpenAI, emulator: Emulator
+) -> None:
     job = create(client)
     record = job_of(emulator, job.id)
     assert record.timeline.terminal.at - job.created_at < 10 * 40  # < 40 s of wall time at speed 10

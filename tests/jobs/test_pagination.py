@@ -10,8 +10,9 @@ from emulator.domain.state import Emulator
 from .conftest import FOREVER, all_events, create
 
 
-def test_event_pages_walk_every_event_once_newest_first(client: openai.OpenAI, http: httpx.Client,
-                                                        emulator: Emulator) -> None:
+def test_event_pages_walk_every_event_once_newest_first(
+    client: openai.OpenAI, http: httpx.Client, emulator: Emulator
+) -> None:
     job = create(client)
     emulator.clock.advance(FOREVER)
     everything = all_events(client, job.id)
@@ -20,9 +21,13 @@ def test_event_pages_walk_every_event_once_newest_first(client: openai.OpenAI, h
     assert walked == [e.id for e in reversed(everything)]
     page = http.get(f"/v1/fine_tuning/jobs/{job.id}/events", params={"limit": 3}).json()
     assert page["has_more"] is True and len(page["data"]) == 3
-    after = http.get(f"/v1/fine_tuning/jobs/{job.id}/events", params={"after": page["data"][-1]["id"], "limit": 3})
+    after = http.get(
+        f"/v1/fine_tuning/jobs/{job.id}/events", params={"after": page["data"][-1]["id"], "limit": 3}
+    )
     assert [e["id"] for e in after.json()["data"]] == walked[3:6]
-    oldest = http.get(f"/v1/fine_tuning/jobs/{job.id}/events", params={"after": walked[-4], "limit": 3}).json()
+    oldest = http.get(
+        f"/v1/fine_tuning/jobs/{job.id}/events", params={"after": walked[-4], "limit": 3}
+    ).json()
     assert ([e["id"] for e in oldest["data"]], oldest["has_more"]) == (walked[-3:], False)
 
 
@@ -62,8 +67,9 @@ def test_checkpoint_pages(client: openai.OpenAI, http: httpx.Client, emulator: E
     assert empty == {"object": "list", "data": [], "first_id": None, "last_id": None, "has_more": False}
 
 
-def test_job_list_is_newest_first_and_auto_paginates(client: openai.OpenAI, http: httpx.Client,
-                                                     emulator: Emulator) -> None:
+def test_job_list_is_newest_first_and_auto_paginates(
+    client: openai.OpenAI, http: httpx.Client, emulator: Emulator
+) -> None:
     ids = []
     for _ in range(5):
         ids.append(create(client).id)

@@ -20,8 +20,12 @@ HEADERS = {"Authorization": f"Bearer {KEY}"}
 
 
 def _job(http: TestClient) -> str:
-    file_id = http.post("/v1/files", headers=HEADERS, data={"purpose": "fine-tune"},
-                        files={"file": ("t.jsonl", chat_file(12))}).json()["id"]
+    file_id = http.post(
+        "/v1/files",
+        headers=HEADERS,
+        data={"purpose": "fine-tune"},
+        files={"file": ("t.jsonl", chat_file(12))},
+    ).json()["id"]
     body = {"model": "gpt-4o-mini", "training_file": file_id}
     return str(http.post("/v1/fine_tuning/jobs", headers=HEADERS, json=body).json()["id"])
 
@@ -36,7 +40,10 @@ def fast_real_clock() -> Iterator[TestClient]:
 def test_time_policy_follows_a_real_clock(fast_real_clock: TestClient) -> None:
     job_id = _job(fast_real_clock)
     for _ in range(200):
-        if fast_real_clock.get(f"/v1/fine_tuning/jobs/{job_id}", headers=HEADERS).json()["status"] == "succeeded":
+        if (
+            fast_real_clock.get(f"/v1/fine_tuning/jobs/{job_id}", headers=HEADERS).json()["status"]
+            == "succeeded"
+        ):
             return
     pytest.fail("the job did not finish on a fast real clock")
 
@@ -47,7 +54,9 @@ def test_manual_policy_stands_still_on_a_real_clock_until_advanced(fast_real_clo
     assert response.json()["default"] == "manual"
     job_id = _job(http)
     for _ in range(20):
-        assert http.get(f"/v1/fine_tuning/jobs/{job_id}", headers=HEADERS).json()["status"] == "validating_files"
+        assert (
+            http.get(f"/v1/fine_tuning/jobs/{job_id}", headers=HEADERS).json()["status"] == "validating_files"
+        )
     http.post("/_emulator/clock/advance", json={"duration": "1h"})
     assert http.get(f"/v1/fine_tuning/jobs/{job_id}", headers=HEADERS).json()["status"] == "succeeded"
     events = http.get(f"/v1/fine_tuning/jobs/{job_id}/events", headers=HEADERS, params={"limit": 200}).json()
@@ -59,7 +68,10 @@ def test_manual_policy_from_settings() -> None:
     with TestClient(create_app(Settings(clock="real", speed=1_000_000, job_progression="manual"))) as http:
         job_id = _job(http)
         for _ in range(10):
-            assert http.get(f"/v1/fine_tuning/jobs/{job_id}", headers=HEADERS).json()["status"] == "validating_files"
+            assert (
+                http.get(f"/v1/fine_tuning/jobs/{job_id}", headers=HEADERS).json()["status"]
+                == "validating_files"
+            )
         http.post(f"/_emulator/jobs/{job_id}/run", json={"until": "running"})
         assert http.get(f"/v1/fine_tuning/jobs/{job_id}", headers=HEADERS).json()["status"] == "running"
 
@@ -69,8 +81,9 @@ def test_unknown_policy_setting_is_rejected() -> None:
         Settings(job_progression="sometimes")
 
 
-def test_step_per_read_lets_a_polling_loop_finish_at_once(client: openai.OpenAI, http: httpx.Client,
-                                                          emulator: Emulator) -> None:
+def test_step_per_read_lets_a_polling_loop_finish_at_once(
+    client: openai.OpenAI, http: httpx.Client, emulator: Emulator
+) -> None:
     http.post("/_emulator/jobs/progression", json={"policy": "step-per-read"})
     job = create(client)
     seen = [job.status]
@@ -122,7 +135,9 @@ def test_run_all_jobs(client: openai.OpenAI, other_client: openai.OpenAI, server
     assert {(r["status"], r["completed"]) for r in body["data"]} == {("succeeded", True)}
 
 
-def test_run_all_jobs_of_one_tenant(client: openai.OpenAI, other_client: openai.OpenAI, http: httpx.Client) -> None:
+def test_run_all_jobs_of_one_tenant(
+    client: openai.OpenAI, other_client: openai.OpenAI, http: httpx.Client
+) -> None:
     mine, theirs = create(client), create(other_client)
     body = http.post("/_emulator/jobs/run", json={}, headers={"Authorization": "Bearer x"}).json()
     assert body["data"] == []
@@ -139,8 +154,9 @@ def test_progression_needs_a_scope(server: object, emulator: Emulator) -> None:
         assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_value"
 
 
-def test_manual_on_the_virtual_clock_moves_with_advances(client: openai.OpenAI, http: httpx.Client,
-                                                         emulator: Emulator) -> None:
+def test_manual_on_the_virtual_clock_moves_with_advances(
+    client: openai.OpenAI, http: httpx.Client, emulator: Emulator
+) -> None:
     http.post("/_emulator/jobs/progression", json={"policy": "manual"})
     job = create(client)
     assert client.fine_tuning.jobs.retrieve(job.id).status == "validating_files"

@@ -24,7 +24,13 @@ def timeline() -> Timeline:
 def test_reading_a_timeline() -> None:
     t = timeline()
     assert [t.status(x) for x in (0, 9.9, 10, 20, 39.9, 40)] == [
-        "validating_files", "validating_files", "queued", "running", "running", "succeeded"]
+        "validating_files",
+        "validating_files",
+        "queued",
+        "running",
+        "running",
+        "succeeded",
+    ]
     assert [t.steps_done(x) for x in (20, 21.9, 22, 31, 40)] == [0, 0, 1, 5, 10]
     assert [t.visible_count(x) for x in (0, 10, 20, 22, 40)] == [1, 2, 3, 4, 14]
     assert t.next_milestone(5) == 10 and t.next_milestone(25) == 40 and t.next_milestone(40) is None
@@ -71,11 +77,14 @@ def test_moderation_classifier_is_deterministic_and_shaped_like_openai() -> None
     assert all(0 < s < 1 for s in body["category_scores"].values())
 
 
-@pytest.mark.parametrize(("text", "flagged"), [
-    ("How do I kill a stuck process?", ()),
-    ("The sunset was lovely.", ()),
-    ("[moderation:violence/graphic] a test hook", ("violence", "violence/graphic")),
-    ("how to kill myself", ("self-harm", "self-harm/intent", "self-harm/instructions")),
-])
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("How do I kill a stuck process?", ()),
+        ("The sunset was lovely.", ()),
+        ("[moderation:violence/graphic] a test hook", ("violence", "violence/graphic")),
+        ("how to kill myself", ("self-harm", "self-harm/intent", "self-harm/instructions")),
+    ],
+)
 def test_moderation_classifier_verdicts(text: str, flagged: tuple[str, ...]) -> None:
     assert classify(text).flagged_categories == flagged

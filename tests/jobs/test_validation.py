@@ -53,36 +53,50 @@ BAD = [
     pytest.param(
         [{"messages": [{"role": "bot", "content": "x"}]}],
         "invalid_training_file",
-        "The job failed due to an invalid training file. Invalid file format. Example 1, message 1 No match for "
-        "discriminator 'role' and value 'bot' (allowed values: 'system', 'user', 'assistant', 'tool', 'function')",
+        "The job failed due to an invalid training file. Invalid file format. Example 1, message 1 No match "
+        "for "
+        "discriminator 'role' and value 'bot' (allowed values: 'system', 'user', 'assistant', 'tool', "
+        "'function')",
         id="bad-role",
     ),
     pytest.param(
         [{"messages": [{"role": "user", "content": "only a question"}]}],
         "invalid_training_file",
-        "The job failed due to an invalid training file. Invalid file format. Example 1 must have at least one "
+        "The job failed due to an invalid training file. Invalid file format. Example 1 must have at least "
+        "one "
         "message with role 'assistant'.",
         id="no-assistant",
     ),
     pytest.param(
         [{**example(0), "weight": 1}],
         "invalid_file_format",
-        'The job failed due to a file format error in the training file. Invalid file format. Example 1 contains '
+        "The job failed due to a file format error in the training file. Invalid file format. Example 1 "
+        "contains "
         'an extra "weight".',
         id="extra-key",
     ),
     pytest.param(
         ["not json at all"],
         "invalid_file_format",
-        "The job failed due to a file format error in the training file. Invalid file format. Expected file to "
-        'have JSONL format, where every line is a valid JSON dictionary. Line 1 is not a dictionary (HINT: line '
+        "The job failed due to a file format error in the training file. Invalid file format. Expected file "
+        "to "
+        "have JSONL format, where every line is a valid JSON dictionary. Line 1 is not a dictionary (HINT: "
+        "line "
         'starts with: "not ...").',
         id="not-jsonl",
     ),
     pytest.param(
-        [{"messages": [{"role": "user", "content": "a <|fim_suffix|> b"}, {"role": "assistant", "content": "c"}]}],
+        [
+            {
+                "messages": [
+                    {"role": "user", "content": "a <|fim_suffix|> b"},
+                    {"role": "assistant", "content": "c"},
+                ]
+            }
+        ],
         "invalid_file_format",
-        "The job failed due to a file format error in the training file. Invalid file format. Example 1 message "
+        "The job failed due to a file format error in the training file. Invalid file format. Example 1 "
+        "message "
         "contains an invalid token: <|fim_suffix|>.",
         id="special-token",
     ),
@@ -101,9 +115,17 @@ BAD = [
         id="content-type",
     ),
     pytest.param(
-        [{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a", "weight": 2}]}],
+        [
+            {
+                "messages": [
+                    {"role": "user", "content": "q"},
+                    {"role": "assistant", "content": "a", "weight": 2},
+                ]
+            }
+        ],
         "invalid_training_file",
-        "The job failed due to an invalid training file. Invalid file format. Example 1, message 2 'weight' must "
+        "The job failed due to an invalid training file. Invalid file format. Example 1, message 2 'weight' "
+        "must "
         "be 0 or 1.",
         id="weight",
     ),
@@ -111,8 +133,9 @@ BAD = [
 
 
 @pytest.mark.parametrize(("first", "code", "message"), BAD)
-def test_invalid_file_fails_with_openai_code(client: openai.OpenAI, emulator: Emulator, first: list[Any],
-                                             code: str, message: str) -> None:
+def test_invalid_file_fails_with_openai_code(
+    client: openai.OpenAI, emulator: Emulator, first: list[Any], code: str, message: str
+) -> None:
     job = failed(client, emulator, jsonl([*first, *[example(i) for i in range(12)]]))
     assert job.error is not None
     assert (job.error.code, job.error.param, job.error.message) == (code, "training_file", message)
@@ -123,7 +146,8 @@ def test_chat_file_with_dpo_method_names_the_mismatch(client: openai.OpenAI, emu
     assert job.error is not None and job.error.code == "invalid_training_file"
     assert job.error.message == (
         "The job failed due to an invalid training file. Invalid file format. Input file "
-        f"{job.training_file} is in the fine-tune-chat format, but the specified fine-tuning job is not using "
+        f"{job.training_file} is in the fine-tune-chat format, but the specified fine-tuning job is not "
+        "using "
         "'supervised' as the training method (provided method=dpo). "
     )
 
@@ -136,14 +160,23 @@ def preference(n: int) -> dict[str, Any]:
     }
 
 
-def test_dpo_job_on_preference_data_succeeds(client: openai.OpenAI, emulator: Emulator, http: httpx.Client) -> None:
-    job = create(client, jsonl([preference(i) for i in range(12)]), model="gpt-4o-2024-08-06",
-                 method={"type": "dpo", "dpo": {"hyperparameters": {"beta": 1.5}}})
+def test_dpo_job_on_preference_data_succeeds(
+    client: openai.OpenAI, emulator: Emulator, http: httpx.Client
+) -> None:
+    job = create(
+        client,
+        jsonl([preference(i) for i in range(12)]),
+        model="gpt-4o-2024-08-06",
+        method={"type": "dpo", "dpo": {"hyperparameters": {"beta": 1.5}}},
+    )
     emulator.clock.advance(FOREVER)
     raw = http.get(f"/v1/fine_tuning/jobs/{job.id}").json()
     assert raw["status"] == "succeeded"
     assert raw["method"]["dpo"]["hyperparameters"] == {
-        "beta": 1.5, "batch_size": 1, "learning_rate_multiplier": 1.8, "n_epochs": 8,
+        "beta": 1.5,
+        "batch_size": 1,
+        "learning_rate_multiplier": 1.8,
+        "n_epochs": 8,
     }
 
 
@@ -203,8 +236,9 @@ def test_long_examples_are_truncated_with_a_warning(client: openai.OpenAI, emula
     warn = [e for e in events if e.level == "warn"]
     assert len(warn) == 1
     assert warn[0].message.startswith("Example 1 has ")
-    assert warn[0].message.endswith("more than the 4096-token limit for gpt-3.5-turbo-0613; it will be "
-                                    "truncated to 4096 tokens.")
+    assert warn[0].message.endswith(
+        "more than the 4096-token limit for gpt-3.5-turbo-0613; it will be truncated to 4096 tokens."
+    )
     assert events.index(warn[0]) == len(events) - 2  # just before "Files validated"
     emulator.clock.advance(FOREVER)
     job = client.fine_tuning.jobs.retrieve(job.id)
@@ -227,7 +261,9 @@ def bad_request(client: openai.OpenAI, **kwargs: Any) -> openai.BadRequestError:
 def test_unknown_training_file(client: openai.OpenAI) -> None:
     error = bad_request(client, model="gpt-4o-mini", training_file="file-nope")
     assert (error.param, error.code, error.body["message"]) == (  # type: ignore[index]
-        "training_file", None, "invalid training_file: file-nope"
+        "training_file",
+        None,
+        "invalid training_file: file-nope",
     )
 
 
@@ -245,8 +281,15 @@ def test_training_file_with_the_wrong_purpose(client: openai.OpenAI) -> None:
     assert error.body["message"].startswith(f"invalid training_file: {file_id}. The file has purpose 'batch'")  # type: ignore[index]
 
 
-@pytest.mark.parametrize("model", ["gpt-4o-audio-preview", "gpt-3.5-turbo-instruct", "text-moderation-latest",
-                                   "ft:gpt-4o-mini-2024-07-18:personal::nothere1"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        "gpt-4o-audio-preview",
+        "gpt-3.5-turbo-instruct",
+        "text-moderation-latest",
+        "ft:gpt-4o-mini-2024-07-18:personal::nothere1",
+    ],
+)
 def test_model_not_available(client: openai.OpenAI, model: str) -> None:
     error = bad_request(client, model=model, training_file=upload(client, chat_file(12)))
     assert (error.code, error.param) == ("model_not_available", None)
@@ -258,31 +301,50 @@ def test_model_not_available(client: openai.OpenAI, model: str) -> None:
     [
         ({"hyperparameters": {"n_epochs": 51}}, "hyperparameters.n_epochs", "integer_above_max_value"),
         ({"hyperparameters": {"batch_size": 0}}, "hyperparameters.batch_size", "integer_below_min_value"),
-        ({"hyperparameters": {"learning_rate_multiplier": 0}}, "hyperparameters.learning_rate_multiplier",
-         "decimal_below_min_value"),
+        (
+            {"hyperparameters": {"learning_rate_multiplier": 0}},
+            "hyperparameters.learning_rate_multiplier",
+            "decimal_below_min_value",
+        ),
         ({"hyperparameters": {"n_epochs": "many"}}, "hyperparameters.n_epochs", "invalid_value"),
-        ({"method": {"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 0}}}},
-         "method.supervised.hyperparameters.n_epochs", "integer_below_min_value"),
-        ({"method": {"type": "dpo", "dpo": {"hyperparameters": {"beta": 3}}}}, "method.dpo.hyperparameters.beta",
-         "decimal_above_max_value"),
+        (
+            {"method": {"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 0}}}},
+            "method.supervised.hyperparameters.n_epochs",
+            "integer_below_min_value",
+        ),
+        (
+            {"method": {"type": "dpo", "dpo": {"hyperparameters": {"beta": 3}}}},
+            "method.dpo.hyperparameters.beta",
+            "decimal_above_max_value",
+        ),
         ({"method": {"type": "sideways"}}, "method.type", "invalid_value"),
         ({"suffix": "x" * 65}, "suffix", "string_above_max_length"),
         ({"seed": -1}, "seed", "integer_below_min_value"),
         ({"metadata": {f"k{i}": "v" for i in range(17)}}, "metadata", "object_above_max_properties"),
         ({"metadata": {"k": "v" * 513}}, "metadata.k", "string_above_max_length"),
-        ({"integrations": [{"type": "slack", "wandb": {"project": "p"}}]}, "integrations[0].type", "invalid_value"),
-        ({"integrations": [{"type": "wandb", "wandb": {}}]}, "integrations[0].wandb.project",
-         "missing_required_parameter"),
+        (
+            {"integrations": [{"type": "slack", "wandb": {"project": "p"}}]},
+            "integrations[0].type",
+            "invalid_value",
+        ),
+        (
+            {"integrations": [{"type": "wandb", "wandb": {}}]},
+            "integrations[0].wandb.project",
+            "missing_required_parameter",
+        ),
     ],
 )
 def test_out_of_range_parameters(client: openai.OpenAI, extra: dict[str, Any], param: str, code: str) -> None:
-    error = bad_request(client, model="gpt-4o-mini", training_file=upload(client, chat_file(12)),
-                        extra_body=extra)
+    error = bad_request(
+        client, model="gpt-4o-mini", training_file=upload(client, chat_file(12)), extra_body=extra
+    )
     assert (error.param, error.code) == (param, code)
 
 
 def test_unknown_parameter(http: httpx.Client) -> None:
-    response = http.post("/v1/fine_tuning/jobs", json={"model": "gpt-4o-mini", "training_file": "f", "top_k": 1})
+    response = http.post(
+        "/v1/fine_tuning/jobs", json={"model": "gpt-4o-mini", "training_file": "f", "top_k": 1}
+    )
     assert response.status_code == 400
     assert response.json()["error"]["message"] == "Unrecognized request argument supplied: top_k"
 
@@ -294,7 +356,10 @@ def test_missing_model(http: httpx.Client) -> None:
 
 
 def test_wandb_integration_and_metadata_are_echoed(client: openai.OpenAI) -> None:
-    job = create(client, integrations=[{"type": "wandb", "wandb": {"project": "p", "tags": ["t"]}}],
-                 metadata={"a": "b"})
+    job = create(
+        client,
+        integrations=[{"type": "wandb", "wandb": {"project": "p", "tags": ["t"]}}],
+        metadata={"a": "b"},
+    )
     assert job.integrations is not None and job.integrations[0].wandb.project == "p"
     assert job.integrations[0].wandb.tags == ["t"] and job.metadata == {"a": "b"}

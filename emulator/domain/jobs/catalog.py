@@ -44,7 +44,7 @@ def lookup_base(model_id: str) -> BaseModel | None:
 
 
 def model_kind(snapshot: str) -> str:
-    """"completion" (prompt/completion data), "reasoning" (reinforcement only) or "chat"."""
+    """ "completion" (prompt/completion data), "reasoning" (reinforcement only) or "chat"."""
     if snapshot.startswith(_COMPLETION):
         return "completion"
     if snapshot.startswith(_REASONING):

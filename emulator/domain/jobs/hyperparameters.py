@@ -129,7 +129,9 @@ def parse_method(method: dict[str, Any] | None, hyperparameters: dict[str, Any] 
     kind = method.get("type")
     if kind is None:
         raise InvalidRequestError(
-            "Missing required parameter: 'method.type'.", param="method.type", code="missing_required_parameter"
+            "Missing required parameter: 'method.type'.",
+            param="method.type",
+            code="missing_required_parameter",
         )
     check_value(kind, Param("string", enum=tuple(_SCHEMAS)), "method.type")
     allowed = {"type": Param("string"), kind: Param("object")}
@@ -163,7 +165,9 @@ def parse_method(method: dict[str, Any] | None, hyperparameters: dict[str, Any] 
 def _check_grader(grader: dict[str, Any], path: str) -> dict[str, Any]:
     kind = grader.get("type")
     if kind not in _GRADER_FIELDS:
-        check_value(kind, Param("string", required=True, nullable=False, enum=tuple(_GRADER_FIELDS)), path + ".type")
+        check_value(
+            kind, Param("string", required=True, nullable=False, enum=tuple(_GRADER_FIELDS)), path + ".type"
+        )
     for name in _GRADER_FIELDS[str(kind)]:
         if name not in grader:
             raise InvalidRequestError(

@@ -81,8 +81,14 @@ class Curve:
 
     def checkpoint_metrics(self, k: int) -> dict[str, float]:
         data = self.metrics(k)
-        keys = ("train_loss", "train_mean_token_accuracy", "valid_loss", "valid_mean_token_accuracy",
-                "full_valid_loss", "full_valid_mean_token_accuracy")
+        keys = (
+            "train_loss",
+            "train_mean_token_accuracy",
+            "valid_loss",
+            "valid_mean_token_accuracy",
+            "full_valid_loss",
+            "full_valid_mean_token_accuracy",
+        )
         return {"step": float(k), **{name: data[name] for name in keys if name in data}}
 
     def csv_lines(self) -> Iterator[str]:

@@ -103,8 +103,15 @@ def pause(timeline: Timeline, now: float, plan: Plan) -> None:
 def resume(timeline: Timeline, now: float, plan: Plan) -> None:
     k = timeline.steps_done(now)
     timeline.cut(now)
-    queued = Segment("queued", now, now + plan.requeue, (Note("Fine-tuning job resumed, moving job to queued state"),),
-                     k, k, now)
+    queued = Segment(
+        "queued",
+        now,
+        now + plan.requeue,
+        (Note("Fine-tuning job resumed, moving job to queued state"),),
+        k,
+        k,
+        now,
+    )
     running, terminal = _run(plan, now + plan.requeue, k, (Note(f"Fine-tuning job restarted from step {k}"),))
     timeline.extend([queued, *running], terminal)
 

@@ -25,7 +25,8 @@ def check_metadata(value: dict[str, Any], path: str = "metadata") -> dict[str, s
     for key, item in value.items():
         if len(key) > MAX_METADATA_KEY:
             raise InvalidRequestError(
-                f"Invalid '{path}': string too long. Expected a string with maximum length {MAX_METADATA_KEY}, "
+                f"Invalid '{path}': string too long. Expected a string with maximum length "
+                f"{MAX_METADATA_KEY}, "
                 f"but got a string with length {len(key)} instead.",
                 param=f"{path}.{key}",
                 code="string_above_max_length",
@@ -92,5 +93,7 @@ CREATE_SCHEMA: dict[str, Param] = {
 
 def metadata_filter(query: dict[str, str]) -> tuple[bool, dict[str, str]]:
     """From a query string: (wants only jobs without metadata, required `metadata[k]=v` pairs)."""
-    pairs = {k[len("metadata[") : -1]: v for k, v in query.items() if k.startswith("metadata[") and k.endswith("]")}
+    pairs = {
+        k[len("metadata[") : -1]: v for k, v in query.items() if k.startswith("metadata[") and k.endswith("]")
+    }
     return query.get("metadata") == "null", pairs

@@ -56,14 +56,25 @@ def create_job(em: Any, tenant: Any, body: dict[str, Any], now: float | None = N
     spec = parse_method(request.get("method"), request.get("hyperparameters"))
     model, snapshot = _target(tenant, request["model"])
     kind = model_kind(snapshot)
-    if kind == "reasoning" and spec.type != "reinforcement" or spec.type == "reinforcement" and kind != "reasoning":
+    if (
+        kind == "reasoning"
+        and spec.type != "reinforcement"
+        or spec.type == "reinforcement"
+        and kind != "reasoning"
+    ):
         raise InvalidRequestError(
             f"Model {snapshot} does not support the '{spec.type}' fine-tuning method.", param="method.type"
         )
     if spec.type == "dpo" and kind == "completion":
-        raise InvalidRequestError(f"Model {snapshot} does not support the 'dpo' fine-tuning method.", param="method.type")
+        raise InvalidRequestError(
+            f"Model {snapshot} does not support the 'dpo' fine-tuning method.", param="method.type"
+        )
     training = _file(tenant, request["training_file"], "training_file", now)
-    validation = _file(tenant, request["validation_file"], "validation_file", now) if request.get("validation_file") else None
+    validation = (
+        _file(tenant, request["validation_file"], "validation_file", now)
+        if request.get("validation_file")
+        else None
+    )
 
     requested_epochs = spec.requested()["n_epochs"]
     report = analyze(training.blob.lines(), snapshot, method=spec.type, n_epochs=requested_epochs)
@@ -84,7 +95,9 @@ def create_job(em: Any, tenant: Any, body: dict[str, Any], now: float | None = N
     key = derive_seed(tenant.ids.seed, tenant.organization.id, job_id)
     if script is not None:
         if script.reject_moderation:
-            outcome = JobError("invalid_training_file", moderation_message(report.flagged_categories or ["hate"]))
+            outcome = JobError(
+                "invalid_training_file", moderation_message(report.flagged_categories or ["hate"])
+            )
         elif script.reject_invalid_file:
             outcome = JobError(
                 "invalid_training_file",
@@ -100,8 +113,12 @@ def create_job(em: Any, tenant: Any, body: dict[str, Any], now: float | None = N
     rng = tenant.ids.rng("ftjob-plan", job_id)
     tokens_per_step = report.billable_tokens / max(1, report.n_examples) * resolved.batch_size
     validating, queued, requeue, sps = pace(
-        rng, n_examples=report.n_examples, data_bytes=data_bytes, tokens_per_step=tokens_per_step,
-        snapshot=snapshot, script=script,
+        rng,
+        n_examples=report.n_examples,
+        data_bytes=data_bytes,
+        tokens_per_step=tokens_per_step,
+        snapshot=snapshot,
+        script=script,
     )
     # Same user seed, data and parameters: the same loss curve (as OpenAI promises for `seed`).
     curve_key = derive_seed("curve", seed, training.blob.md5, snapshot, sorted(resolved.values.items()))
@@ -183,20 +200,25 @@ def _file(tenant: Any, file_id: str, param: str, now: float) -> FileRecord:
 def _truncation_notes(report: Any, snapshot: str) -> tuple[Note, ...]:
     notes = [
         Note(
-            f"Example {example} has {count} tokens, more than the {report.token_limit}-token limit for {snapshot}; "
+            f"Example {example} has {count} tokens, more than the {report.token_limit}-token limit for "
+            f"{snapshot}; "
             f"it will be truncated to {report.token_limit} tokens.",
             level="warn",
         )
         for example, count in report.truncated
     ]
     if report.n_truncated > MAX_NOTED:
-        notes.append(Note(f"{report.n_truncated - MAX_NOTED} more example(s) will be truncated.", level="warn"))
+        notes.append(
+            Note(f"{report.n_truncated - MAX_NOTED} more example(s) will be truncated.", level="warn")
+        )
     return tuple(notes)
 
 
 def _success_notes(job: Job) -> tuple[Note, ...]:
     steps = sorted(s for s in job.checkpoint_steps() if s != job.curve.total_steps)
-    notes = [Note(f"Checkpoint created at step {s} with Snapshot ID: {job.checkpoint_model(s)}") for s in steps]
+    notes = [
+        Note(f"Checkpoint created at step {s} with Snapshot ID: {job.checkpoint_model(s)}") for s in steps
+    ]
     notes.append(Note(f"New fine-tuned model created: {job.fine_tuned_model}"))
     notes.append(Note("The job has successfully completed"))
     return tuple(notes)
@@ -240,7 +262,9 @@ def list_jobs(
             return not job.metadata
         return all((job.metadata or {}).get(k) == v for k, v in pairs.items())
 
-    page: Page[Job] = store.jobs.page(limit=limit, after=after, where=wanted if no_metadata or pairs else None)
+    page: Page[Job] = store.jobs.page(
+        limit=limit, after=after, where=wanted if no_metadata or pairs else None
+    )
     return page.to_dict(lambda job: store.refresh(job, now).to_dict(now))
 
 
@@ -268,7 +292,8 @@ def cancel_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> J
     status = job.status(now)
     if status in TERMINAL:
         raise InvalidRequestError(
-            f"Cannot cancel job {job_id}: it has already {'been cancelled' if status == 'cancelled' else status}."
+            f"Cannot cancel job {job_id}: it has already "
+            f"{'been cancelled' if status == 'cancelled' else status}."
         )
     if job.cancel_requested:
         return job
@@ -284,7 +309,9 @@ def pause_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> Jo
     status = job.status(now)
     _check_not_cancelling(job, "pause", status)
     if status != "running":
-        raise InvalidRequestError(f"Cannot pause job {job_id}: only running jobs can be paused (status: {status}).")
+        raise InvalidRequestError(
+            f"Cannot pause job {job_id}: only running jobs can be paused (status: {status})."
+        )
     pause(job.timeline, now, job.plan)
     _store(tenant).touch(job)
     return job
@@ -296,7 +323,9 @@ def resume_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> J
     status = job.status(now)
     _check_not_cancelling(job, "resume", status)
     if status != "paused":
-        raise InvalidRequestError(f"Cannot resume job {job_id}: only paused jobs can be resumed (status: {status}).")
+        raise InvalidRequestError(
+            f"Cannot resume job {job_id}: only paused jobs can be resumed (status: {status})."
+        )
     resume(job.timeline, now, job.plan)
     _store(tenant).touch(job)
     return job
@@ -318,7 +347,9 @@ def run_until(em: Any, tenant: Any, job_id: str, status: str = "completed", now:
     """
     if status not in RUN_TARGETS:
         raise InvalidRequestError(
-            f"Invalid value: '{status}'. Supported values are: " + ", ".join(f"'{s}'" for s in RUN_TARGETS) + ".",
+            f"Invalid value: '{status}'. Supported values are: "
+            + ", ".join(f"'{s}'" for s in RUN_TARGETS)
+            + ".",
             param="until",
             code="invalid_value",
         )
@@ -332,7 +363,9 @@ def run_until(em: Any, tenant: Any, job_id: str, status: str = "completed", now:
             raise ConflictError(f"Job {job_id} has {current}; it cannot reach '{status}'.")
         milestone = job.timeline.next_milestone(now)
         if milestone is None or milestone == INF:
-            raise ConflictError(f"Job {job_id} is {current} and will not move by itself; it cannot reach '{status}'.")
+            raise ConflictError(
+                f"Job {job_id} is {current} and will not move by itself; it cannot reach '{status}'."
+            )
         job.timeline.compress(now, milestone)
         store.touch(job)
     return store.refresh(job, now)

@@ -33,7 +33,9 @@ __all__ = [
 ]
 
 MIN_EXAMPLES = 10
-TRAINING_PRICE_PER_1K = 0.008  # $ per 1K trained tokens (gpt-3.5-turbo fine-tuning launch price, the seed's figure)
+TRAINING_PRICE_PER_1K = (
+    0.008  # $ per 1K trained tokens (gpt-3.5-turbo fine-tuning launch price, the seed's figure)
+)
 MAX_PROBLEMS = 100  # problems kept for reports; all are counted
 MAX_NOTED = 10  # truncated / flagged examples kept for reports and warn events
 
@@ -110,7 +112,11 @@ class FileAnalysis:
 
     @property
     def n_epochs(self) -> int:
-        return self.requested_epochs if isinstance(self.requested_epochs, int) else auto_n_epochs(self.n_examples)
+        return (
+            self.requested_epochs
+            if isinstance(self.requested_epochs, int)
+            else auto_n_epochs(self.n_examples)
+        )
 
     @property
     def trained_tokens(self) -> int:
@@ -122,7 +128,7 @@ class FileAnalysis:
 
     @property
     def moderation_rejected(self) -> bool:
-        """"Too many" flagged examples: at least 2, and at least 5% of the file (the real threshold is
+        """ "Too many" flagged examples: at least 2, and at least 5% of the file (the real threshold is
         not published; this one tolerates a stray hit in a large file)."""
         return self.n_flagged >= max(2, math.ceil(self.n_examples * 0.05))
 
@@ -149,12 +155,15 @@ class FileAnalysis:
             return JobError(INVALID, self._invalid(role, self.format_mismatch.format(file=file_id)), param)
         if self.problems:
             first = self.problems[0]
-            code = first.code if role == "training" or first.code == FORMAT_ERROR else "invalid_validation_file"
+            code = (
+                first.code if role == "training" or first.code == FORMAT_ERROR else "invalid_validation_file"
+            )
             return JobError(code, first.message(role), param)
         if role == "training" and self.n_examples < MIN_EXAMPLES:
             return JobError(
                 "invalid_n_examples",
-                f"Training file has {self.n_examples} example(s), but must have at least {MIN_EXAMPLES} examples",
+                f"Training file has {self.n_examples} example(s), but must have at least "
+                f"{MIN_EXAMPLES} examples",
                 param,
             )
         if self.moderation_rejected:
@@ -201,8 +210,10 @@ def moderation_message(categories: Iterable[str], role: str = "training") -> str
     """OpenAI's safety-screening failure text (seen on real jobs in 2024, code `invalid_training_file`)."""
     listed = ", ".join(categories) or "hate"
     return (
-        f"The job failed due to an invalid {role} file. This {role} file was blocked because too many examples "
-        "were flagged by our moderation API for containing content that violates OpenAI's usage policies in the "
+        f"The job failed due to an invalid {role} file. This {role} file was blocked because too many "
+        "examples "
+        "were flagged by our moderation API for containing content that violates OpenAI's usage policies in "
+        "the "
         f"following categories: {listed}. Use the free OpenAI Moderation API to identify these examples and "
         f"remove them from your {role} data. See https://platform.openai.com/docs/guides/moderation for more "
         "information."
@@ -271,11 +282,18 @@ def analyze(
         shape = _shape(value)
         if report.detected_format is None:
             report.detected_format = shape
-            if shape is not None and shape != fmt and not (method == "reinforcement" and shape == FORMAT_CHAT):
+            if (
+                shape is not None
+                and shape != fmt
+                and not (method == "reinforcement" and shape == FORMAT_CHAT)
+            ):
                 report.format_mismatch = _mismatch(shape, fmt, method, snapshot)
         if shape is None or shape != report.detected_format:
             _problem(
-                report, number, INVALID, "Unexpected file format, expected either prompt/completion pairs or chat messages."
+                report,
+                number,
+                INVALID,
+                "Unexpected file format, expected either prompt/completion pairs or chat messages.",
             )
             continue
         if report.format_mismatch is not None:
@@ -324,10 +342,14 @@ def _mismatch(shape: str, fmt: str, method: str, snapshot: str) -> str:
     if shape == FORMAT_CHAT and method != "supervised" or shape == FORMAT_PREFERENCE:
         needed = "dpo" if shape == FORMAT_PREFERENCE else "supervised"
         return (
-            f"Invalid file format. Input file {{file}} is in the {shape} format, but the specified fine-tuning job is "
+            f"Invalid file format. Input file {{file}} is in the {shape} format, but the specified "
+            "fine-tuning job is "
             f"not using '{needed}' as the training method (provided method={method}). "
         )
-    return f"Invalid file format. Input file {{file}} is in the {shape} format, but model {snapshot} requires the {fmt} format."
+    return (
+        f"Invalid file format. Input file {{file}} is in the {shape} format, but model {snapshot} requires "
+        f"the {fmt} format."
+    )
 
 
 def _check_example(value: Mapping[str, Any], n: int, method: str) -> tuple[str, str] | None:
@@ -337,7 +359,9 @@ def _check_example(value: Mapping[str, Any], n: int, method: str) -> tuple[str, 
             for key in value:
                 if key not in _CHAT_KEYS:
                     return FORMAT_ERROR, f'Invalid file format. Example {n} contains an extra "{key}".'
-        return _check_messages(value["messages"], n, need_assistant=method != "reinforcement", label="messages")
+        return _check_messages(
+            value["messages"], n, need_assistant=method != "reinforcement", label="messages"
+        )
     if "input" in value:
         for key in value:
             if key not in ("input", "preferred_completion", "non_preferred_completion"):
@@ -356,7 +380,11 @@ def _check_example(value: Mapping[str, Any], n: int, method: str) -> tuple[str, 
                 or not isinstance(completion[0], dict)
                 or completion[0].get("role") != "assistant"
             ):
-                return INVALID, f"Invalid file format. Example {n} '{key}' must be a list with exactly one assistant message."
+                return (
+                    INVALID,
+                    f"Invalid file format. Example {n} '{key}' must be a list with exactly one assistant "
+                    "message.",
+                )
             problem = _check_messages(completion, n, need_assistant=True, label=key)
             if problem:
                 return problem
@@ -405,10 +433,16 @@ def _check_messages(messages: Any, n: int, *, need_assistant: bool, label: str) 
             return INVALID, f"Invalid file format. {where} 'weight' must be 0 or 1."
         token = _special_token(_text_of(content))
         if token:
-            return FORMAT_ERROR, f"Invalid file format. Example {n} message contains an invalid token: {token}."
+            return (
+                FORMAT_ERROR,
+                f"Invalid file format. Example {n} message contains an invalid token: {token}.",
+            )
         has_assistant = has_assistant or role == "assistant"
     if need_assistant and not has_assistant:
-        return INVALID, f"Invalid file format. Example {n} must have at least one message with role 'assistant'."
+        return (
+            INVALID,
+            f"Invalid file format. Example {n} must have at least one message with role 'assistant'.",
+        )
     return None
 
 
@@ -456,9 +490,15 @@ def _measure(value: Mapping[str, Any], shape: str, encoding: str) -> tuple[list[
     """
     if shape == FORMAT_COMPLETION:
         prompt, completion = str(value["prompt"]), str(value["completion"])
-        return [prompt, completion], tokens.count_tokens(prompt, encoding) + tokens.count_tokens(completion, encoding)
+        return [prompt, completion], tokens.count_tokens(prompt, encoding) + tokens.count_tokens(
+            completion, encoding
+        )
     if shape == FORMAT_PREFERENCE:
-        messages = [*value["input"]["messages"], *value["preferred_completion"], *value["non_preferred_completion"]]
+        messages = [
+            *value["input"]["messages"],
+            *value["preferred_completion"],
+            *value["non_preferred_completion"],
+        ]
     else:
         messages = value["messages"]
     flat = [_flat(m) for m in messages]
