@@ -80,7 +80,7 @@ BAD = [
         "invalid_file_format",
         "The job failed due to a file format error in the training file. Invalid file format. Expected file "
         "to "
-        "have JSONL format, where every line is a valid JSON dictionary. Line 1 is not a dictionary (HINT: "
+        "have JSONL format, where every line is a JSON dictionary. Line 1 is not a dictionary (HINT: "
         "line "
         'starts with: "not ...").',
         id="not-jsonl",

@@ -270,12 +270,12 @@ def analyze(
         except ValueError:
             value = None
         if not isinstance(value, dict):
-            hint = text.strip()[:4].replace('"', '\\"')
+            hint = text.strip()[:4]
             _problem(
                 report,
                 number,
                 FORMAT_ERROR,
-                "Invalid file format. Expected file to have JSONL format, where every line is a valid JSON "
+                "Invalid file format. Expected file to have JSONL format, where every line is a JSON "
                 f'dictionary. Line {number} is not a dictionary (HINT: line starts with: "{hint}...").',
             )
             continue
