@@ -220,7 +220,6 @@ class _Run:
         self.state[DROP_KEY] = _Drop(kind, reset, data)
 
     async def _malformed_body(self, fault: Fault) -> None:
-        self.state["journal_status"] = fault.status
         token = "".join(self.rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(24))
         body = (
             '{"id": "' + token + '", "object": "list", "data": [{"id": "obj_' + token[:8] + '", "crea'
@@ -428,13 +427,7 @@ def _respond(respond: Respond, facts: RequestFacts, request_id: str) -> Response
     kind = respond.type or (
         "server_error" if status >= 500 else "requests" if status == 429 else "invalid_request_error"
     )
-    message = respond.message or (
-        _SERVER_ERROR
-        if status >= 500
-        else http.HTTPStatus(status).phrase
-        if status in http.HTTPStatus._value2member_map_
-        else f"HTTP {status}"
-    )
+    message = respond.message or (_SERVER_ERROR if status >= 500 else _phrase(status))
     error = APIError(
         _fill(message, facts, request_id),
         param=respond.param,
@@ -444,6 +437,13 @@ def _respond(respond: Respond, facts: RequestFacts, request_id: str) -> Response
         headers=headers,
     )
     return error_response(error)
+
+
+def _phrase(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return f"HTTP {status}"
 
 
 _PLACEHOLDER = re.compile(r"\{(request_id|model|organization|method|path)\}")
