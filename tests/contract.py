@@ -81,7 +81,23 @@ def load() -> Contract | None:
         return None
     with SPEC_PATH.open("rb") as handle:
         spec = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    _normalise_exclusive_bounds(spec)
     return Contract(spec)
+
+
+def _normalise_exclusive_bounds(node: Any) -> None:
+    """A few schemas use OpenAPI 3.0's boolean `exclusiveMinimum: true` beside `minimum`; JSON Schema 2020-12
+    (OpenAPI 3.1) reads a boolean as the number 1. Rewrite them to the 3.1 form the authors meant."""
+    if isinstance(node, dict):
+        for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+            if isinstance(node.get(bound), bool):
+                if node.pop(bound) and limit in node:
+                    node[bound] = node.pop(limit)
+        for value in node.values():
+            _normalise_exclusive_bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            _normalise_exclusive_bounds(value)
 
 
 def status() -> str:

@@ -49,9 +49,10 @@ def test_a_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:
     assert exit_.value.code == 2
 
 
-def test_serve_settings_default_to_a_real_clock() -> None:
+def test_serve_settings_default_to_a_real_clock_at_dev_speed() -> None:
     settings = serve_settings(_serve_args(), environ={})
-    assert settings == Settings(clock="real")
+    assert settings == Settings(clock="real", speed=10.0)
+    assert serve_settings(_serve_args(), environ={"EMULATOR_SPEED": "2"}).speed == 2.0
 
 
 def test_serve_flags_set_every_setting() -> None:
