@@ -179,7 +179,7 @@ class EmulatorServer:
             if time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"the emulator did not start within {timeout} s")
-            time.sleep(0.005)
+            self._thread.join(0.005)  # wait for startup, waking early if the thread dies
         self.port = self._server.servers[0].sockets[0].getsockname()[1]
         return self
 

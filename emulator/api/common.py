@@ -9,10 +9,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from ..domain.state import Emulator, Tenant
-from ..errors import InvalidRequestError, invalid_json
+from ..domain.tenancy import authenticate
+from ..errors import InvalidRequestError, NotFoundError, invalid_json
 from ..params import Param, parse_query_int, validate
 
-__all__ = ["emulator", "ok", "page_params", "read_json", "tenant"]
+__all__ = ["control_scope", "emulator", "ok", "page_params", "read_json", "tenant"]
 
 
 def emulator(request: Request) -> Emulator:
@@ -51,7 +52,9 @@ def page_params(
     """`limit`, `after` and (where the endpoint has one) `order` from the query string."""
     query = request.query_params
     params: dict[str, Any] = {
-        "limit": parse_query_int(query.get("limit"), "limit", default=default_limit, minimum=1, maximum=max_limit),
+        "limit": parse_query_int(
+            query.get("limit"), "limit", default=default_limit, minimum=1, maximum=max_limit
+        ),
         "after": query.get("after") or None,
     }
     if orders:
@@ -66,3 +69,20 @@ def page_params(
             )
         params["order"] = order
     return params
+
+
+def control_scope(request: Request, body: dict[str, Any] | None = None) -> Tenant | None:
+    """The tenant a control-plane call is about: `organization` or `api_key` in body or query, else the
+    bearer key; None means every tenant."""
+    em = emulator(request)
+    source = {**request.query_params, **(body or {})}
+    if source.get("organization"):
+        found = em.find_tenant(str(source["organization"]))
+        if found is None:
+            raise NotFoundError(f"No such organization: {source['organization']}", param="organization")
+        return found
+    if source.get("api_key"):
+        return em.tenant(str(source["api_key"]))
+    if request.headers.get("authorization"):
+        return em.tenant(authenticate(request.headers["authorization"], ()))
+    return None

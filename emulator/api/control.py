@@ -12,30 +12,14 @@ from .. import __version__
 from ..clock import make_clock
 from ..domain import jobs
 from ..domain.state import Tenant
-from ..domain.tenancy import authenticate
 from ..durations import parse_duration
 from ..errors import InvalidRequestError, NotFoundError
 from ..params import Param
-from .common import emulator, ok, read_json
+from .common import control_scope, emulator, ok, read_json
 
 __all__ = ["PREFIX", "routes"]
 
 PREFIX = "/_emulator"
-
-
-def _scope(request: Request, body: dict[str, Any] | None = None) -> Tenant | None:
-    """The tenant a control call is about: `api_key`/`organization` in body or query, or the bearer key."""
-    em = emulator(request)
-    source = {**request.query_params, **(body or {})}
-    if source.get("organization"):
-        found = em.find_tenant(str(source["organization"]))
-        if found is None:
-            raise NotFoundError(f"No such organization: {source['organization']}", param="organization")
-        return found
-    key = source.get("api_key")
-    if key is None and request.headers.get("authorization"):
-        key = authenticate(request.headers["authorization"], ())
-    return em.tenant(str(key)) if key else None
 
 
 async def health(request: Request) -> Response:
@@ -45,7 +29,7 @@ async def health(request: Request) -> Response:
 
 async def reset(request: Request) -> Response:
     body = await read_json(request, {"api_key": Param("string"), "organization": Param("string")})
-    target = _scope(request, body)
+    target = control_scope(request, body)
     emulator(request).reset(target.organization.id if target else None)
     return ok({"reset": target.organization.id if target else "all"})
 
@@ -73,7 +57,11 @@ async def advance_clock(request: Request) -> Response:
 
 async def set_clock(request: Request) -> Response:
     body = await read_json(
-        request, {"mode": Param("string", required=True, enum=("virtual", "real")), "speed": Param("number", exclusive_minimum=0)}
+        request,
+        {
+            "mode": Param("string", required=True, enum=("virtual", "real")),
+            "speed": Param("number", exclusive_minimum=0),
+        },
     )
     em = emulator(request)
     em.clock = make_clock(body["mode"], start=em.now(), speed=body.get("speed") or 1.0)
@@ -91,7 +79,7 @@ async def set_seed(request: Request) -> Response:
 
 
 def _journal_filters(request: Request) -> dict[str, Any]:
-    target = _scope(request)
+    target = control_scope(request)
     query = request.query_params
     status = query.get("status")
     if status is not None and not status.isdigit():
@@ -114,7 +102,7 @@ async def count_requests(request: Request) -> Response:
 
 
 async def clear_requests(request: Request) -> Response:
-    target = _scope(request)
+    target = control_scope(request)
     emulator(request).journal.clear(target.organization.id if target else None)
     return ok({"cleared": True})
 
@@ -127,7 +115,7 @@ _SCOPE = {"api_key": Param("string"), "organization": Param("string")}
 
 def _job_owner(request: Request, body: dict[str, Any], job_id: str) -> Tenant:
     """The tenant owning `job_id`: the scoped one, or whichever tenant has it."""
-    target = _scope(request, body)
+    target = control_scope(request, body)
     candidates = [target] if target is not None else emulator(request).tenants()
     for candidate in candidates:
         if job_id in candidate.jobs.jobs:
@@ -149,7 +137,7 @@ async def run_job(request: Request) -> Response:
 async def run_jobs(request: Request) -> Response:
     """Run every unfinished job (of the scoped tenant, or of all tenants) to completion."""
     body = await read_json(request, _SCOPE)
-    em, target = emulator(request), _scope(request, body)
+    em, target = emulator(request), control_scope(request, body)
     tenants, now = [target] if target is not None else em.tenants(), em.now()
     results = jobs.run_all(em, tenants, now)
     for tenant in tenants:
@@ -166,7 +154,7 @@ async def set_job_progression(request: Request) -> Response:
         )
     em = emulator(request)
     job_id = body.get("job_id")
-    owner = _job_owner(request, body, job_id) if job_id else _scope(request, body)
+    owner = _job_owner(request, body, job_id) if job_id else control_scope(request, body)
     if owner is None:
         raise InvalidRequestError(
             "Say whose jobs: give 'job_id', 'api_key' or 'organization', or send the tenant's bearer key.",

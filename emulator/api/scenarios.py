@@ -9,10 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..domain.tenancy import authenticate
 from ..errors import InvalidRequestError, NotFoundError
 from ..scenarios import Scenario, ScenarioError, list_library, parse_scenario, parse_yaml
-from .common import emulator, ok
+from .common import control_scope, emulator, ok
 
 __all__ = ["routes"]
 
@@ -21,19 +20,8 @@ _YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-ya
 
 
 def _organization(request: Request, body: dict[str, Any]) -> str | None:
-    """The tenant a call is about (`organization` or `api_key` in body or query); None means every tenant."""
-    em = emulator(request)
-    source = {**request.query_params, **{k: v for k, v in body.items() if k in ("organization", "api_key")}}
-    if source.get("organization"):
-        found = em.find_tenant(str(source["organization"]))
-        if found is None:
-            raise NotFoundError(f"No such organization: {source['organization']}", param="organization")
-        return found.organization.id
-    if source.get("api_key"):
-        return em.tenant(str(source["api_key"])).organization.id
-    if request.headers.get("authorization"):
-        return em.tenant(authenticate(request.headers["authorization"], ())).organization.id
-    return None
+    target = control_scope(request, body)
+    return target.organization.id if target else None
 
 
 def _invalid(exc: ScenarioError) -> InvalidRequestError:
