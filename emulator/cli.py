@@ -110,6 +110,20 @@ def _add_serve(commands: Any) -> None:
         help="put API key KEY in organization NAME (repeatable; keys may share one)",
     )
     serve.add_argument(
+        "--webhook",
+        action="append",
+        dest="webhooks",
+        metavar="URL",
+        help="send fine-tuning job events to URL for every tenant (repeatable; loopback hosts only unless "
+        "webhook_allow_hosts allows more)",
+    )
+    serve.add_argument(
+        "--webhook-secret",
+        metavar="WHSEC",
+        help="the whsec_... secret --webhook deliveries are signed with (default: derived from the seed, "
+        "printed at startup)",
+    )
+    serve.add_argument(
         "--set",
         action="append",
         dest="extra",
@@ -189,7 +203,10 @@ def serve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None =
         "job_progression": args.job_progression,
         "api_keys": args.api_keys,
         "log_level": args.log_level,
+        "webhook_secret": args.webhook_secret,
     }
+    if args.webhooks:
+        overrides["webhooks"] = tuple(args.webhooks)
     if args.scenarios:
         overrides["scenarios"] = tuple(args.scenarios)
     if args.scenario_dir:
@@ -305,6 +322,9 @@ def _serve(args: argparse.Namespace) -> int:
         if server.started:
             port = server.servers[0].sockets[0].getsockname()[1] if server.servers else settings.port
             print(SNIPPET.format(version=__version__, url=f"http://{host}:{port}"), flush=True)
+            for url in settings.webhooks:
+                print(f"  Webhooks: fine-tuning job events -> {url}, signed with {app.state.emulator.webhook_secret}",
+                      flush=True)
 
     server.startup = startup  # type: ignore[method-assign]
     try:
