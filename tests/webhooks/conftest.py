@@ -15,7 +15,7 @@ from emulator.domain.state import Emulator
 
 from ..jobs.conftest import FOREVER, example, jsonl
 
-__all__ = ["Receiver", "finish_job", "flush", "start_job"]
+__all__ = ["Receiver", "finish_job", "flush", "run_job", "start_job"]
 
 
 @dataclass
@@ -64,6 +64,12 @@ def start_job(client: openai.OpenAI, suffix: str = "hooked") -> str:
 
 def finish_job(emulator: Emulator) -> None:
     emulator.clock.advance(FOREVER)
+
+
+def run_job(http: httpx.Client, job_id: str) -> None:
+    """Finish one job at the clock's current time (the clock stays put), so retries are due exactly
+    RETRY_DELAYS later."""
+    assert http.post(f"/_emulator/jobs/{job_id}/run", json={}).json()["status"] == "succeeded"
 
 
 def flush(http: httpx.Client) -> list[dict[str, object]]:
