@@ -11,9 +11,19 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from .api import chat, completions, control, files, fine_tuning, legacy_fine_tunes, models, moderations, uploads
+from .api import (
+    chat,
+    completions,
+    control,
+    files,
+    fine_tuning,
+    legacy_fine_tunes,
+    models,
+    moderations,
+    uploads,
+    webhooks,
+)
 from .api import scenarios as scenario_api
-from .api import webhooks
 from .clock import Clock
 from .domain.state import Emulator
 from .errors import APIError

@@ -280,9 +280,10 @@ class AccessLog:
 def _configure_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-    access_log.handlers = [handler]
-    access_log.setLevel(level.upper())
-    access_log.propagate = False
+    for logger in (access_log, logging.getLogger("emulator.webhooks")):  # one line per request / delivery
+        logger.handlers = [handler]
+        logger.setLevel(level.upper())
+        logger.propagate = False
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -323,8 +324,8 @@ def _serve(args: argparse.Namespace) -> int:
             port = server.servers[0].sockets[0].getsockname()[1] if server.servers else settings.port
             print(SNIPPET.format(version=__version__, url=f"http://{host}:{port}"), flush=True)
             for url in settings.webhooks:
-                print(f"  Webhooks: fine-tuning job events -> {url}, signed with {app.state.emulator.webhook_secret}",
-                      flush=True)
+                secret = app.state.emulator.webhook_secret
+                print(f"  Webhooks: fine-tuning job events -> {url}, signed with {secret}", flush=True)
 
     server.startup = startup  # type: ignore[method-assign]
     try:

@@ -24,8 +24,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from types import TracebackType
-from urllib.parse import urlencode
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import httpx2
 
@@ -428,7 +428,8 @@ class EmulatorHandle:
         tenant's delivery log (newest first)."""
         key = api_key or self.api_key
         self._control("POST", "/_emulator/webhooks/flush", {"api_key": key})
-        log = self._control("GET", "/_emulator/webhooks/deliveries?" + urlencode({"limit": 1000, "api_key": key}))
+        query = urlencode({"limit": 1000, "api_key": key})
+        log = self._control("GET", "/_emulator/webhooks/deliveries?" + query)
         deliveries: list[dict[str, Any]] = log["data"]
         return deliveries
 

@@ -27,7 +27,8 @@ __all__ = ["USER_AGENT", "WebhookDispatcher"]
 log = logging.getLogger("emulator.webhooks")
 
 ASGIApp = Callable[
-    [MutableMapping[str, Any], Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]
+    [MutableMapping[str, Any], Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]],
+    Awaitable[None],
 ]
 USER_AGENT = "OpenAI/1.0 (+https://platform.openai.com/docs/webhooks)"
 # How far back a `stale_timestamp` fault dates a delivery: past the SDK's 300-second tolerance.
@@ -109,7 +110,9 @@ class WebhookDispatcher:
             "user-agent": USER_AGENT,
             "webhook-id": send.message_id,
             "webhook-timestamp": str(timestamp),
-            "webhook-signature": " ".join(sign(s, send.message_id, timestamp, send.body) for s in send.secrets),
+            "webhook-signature": " ".join(
+                sign(s, send.message_id, timestamp, send.body) for s in send.secrets
+            ),
         }
         started = time.perf_counter()
         try:
@@ -128,7 +131,7 @@ class WebhookDispatcher:
         if client is None:
             timeout = self.emulator.settings.webhook_timeout
             if key:
-                transport = httpx2.ASGITransport(app=self.receivers[key])  # type: ignore[arg-type]
+                transport = httpx2.ASGITransport(app=self.receivers[key])
                 client = httpx2.AsyncClient(transport=transport, timeout=timeout)
             else:
                 client = httpx2.AsyncClient(timeout=timeout, trust_env=False)
@@ -137,12 +140,23 @@ class WebhookDispatcher:
 
     def _journal(self, outbox: Outbox, send: Send, status: int | None, error: str | None) -> None:
         log.info(
-            "webhook %s -> %s %s (attempt %d%s)", send.message_id, send.url, status or error, send.attempt,
+            "webhook %s -> %s %s (attempt %d%s)",
+            send.message_id,
+            send.url,
+            status or error,
+            send.attempt,
             f", {send.fault}" if send.fault else "",
         )
         self.emulator.journal.record(
             JournalEntry(
-                "POST", send.url, {}, None, status or 0, send.message_id, send.at, outbox.organization,
+                "POST",
+                send.url,
+                {},
+                None,
+                status or 0,
+                send.message_id,
+                send.at,
+                outbox.organization,
                 rule=send.fault.split(" ")[0] if send.fault else None,
                 extra={"webhook": {"delivery": send.delivery_id, "attempt": send.attempt, "error": error}},
             )

@@ -59,7 +59,9 @@ class WebhookReceiver:
     def unwrap(self, client: openai.OpenAI) -> list[UnwrapWebhookEvent]:
         """Every delivery the receiver accepted, verified and parsed by the official SDK."""
         return [
-            client.webhooks.unwrap(d.body, d.headers, secret=self.secret) for d in self.received if d.status < 300
+            client.webhooks.unwrap(d.body, d.headers, secret=self.secret)
+            for d in self.received
+            if d.status < 300
         ]
 
     @property

@@ -65,7 +65,10 @@ async def update_endpoint(request: Request) -> Response:
     url = None if body.get("url") is None else _target(request, body["url"])
     types = None if body.get("event_types") is None else tuple(body["event_types"])
     endpoint = tenant(request).webhooks.update_endpoint(
-        request.path_params["endpoint_id"], emulator(request).now(), name=body.get("name"), url=url,
+        request.path_params["endpoint_id"],
+        emulator(request).now(),
+        name=body.get("name"),
+        url=url,
         event_types=types,
     )
     return ok(endpoint.to_dict())
@@ -79,7 +82,8 @@ async def delete_endpoint(request: Request) -> Response:
 async def rotate_secret(request: Request) -> Response:
     body = await read_json(request, {"keep_old_secret_active_for_24_hours": Param("boolean", nullable=False)})
     endpoint = tenant(request).webhooks.rotate_secret(
-        request.path_params["endpoint_id"], emulator(request).now(),
+        request.path_params["endpoint_id"],
+        emulator(request).now(),
         keep_old=bool(body.get("keep_old_secret_active_for_24_hours", False)),
     )
     return ok(endpoint.to_dict(with_secret=True))
@@ -87,7 +91,9 @@ async def rotate_secret(request: Request) -> Response:
 
 async def test_endpoint(request: Request) -> Response:
     """Send a sample event now and answer with the receiver's status, as OpenAI does."""
-    body = await read_json(request, {"event_type": Param("string", required=True, nullable=False, enum=EVENT_TYPES)})
+    body = await read_json(
+        request, {"event_type": Param("string", required=True, nullable=False, enum=EVENT_TYPES)}
+    )
     em, owner = emulator(request), tenant(request)
     endpoint = owner.webhooks.endpoint(request.path_params["endpoint_id"])
     now = em.now()
@@ -103,8 +109,15 @@ async def test_endpoint(request: Request) -> Response:
             f"{attempt.error if attempt else 'no attempt was made'}.",
             param="webhook_endpoint_id",
         )
-    return ok({"object": "webhook_endpoint.test", "webhook_endpoint_id": endpoint.id,
-               "event_type": event_type, "status_code": attempt.status, "success": True})
+    return ok(
+        {
+            "object": "webhook_endpoint.test",
+            "webhook_endpoint_id": endpoint.id,
+            "event_type": event_type,
+            "status_code": attempt.status,
+            "success": True,
+        }
+    )
 
 
 async def event_types(request: Request) -> Response:
@@ -119,19 +132,30 @@ _SCOPE = {"api_key": Param("string"), "organization": Param("string")}
 
 async def add_endpoint(request: Request) -> Response:
     """Create an endpoint with a chosen secret (the public API always generates one)."""
-    body = await read_json(request, {
-        **_SCOPE, "url": Param("string", required=True, nullable=False), "secret": Param("string"),
-        "name": Param("string", nullable=False), "event_types": _TYPES,
-    })
+    body = await read_json(
+        request,
+        {
+            **_SCOPE,
+            "url": Param("string", required=True, nullable=False),
+            "secret": Param("string"),
+            "name": Param("string", nullable=False),
+            "event_types": _TYPES,
+        },
+    )
     owner = control_scope(request, body)
     if owner is None:
-        raise InvalidRequestError("Say whose endpoint this is: give 'api_key' or 'organization'.", param="api_key")
+        raise InvalidRequestError(
+            "Say whose endpoint this is: give 'api_key' or 'organization'.", param="api_key"
+        )
     url = _target(request, body["url"])
     types = tuple(body.get("event_types") or [t for t in EVENT_TYPES if t.startswith("fine_tuning.")])
     try:
         endpoint = owner.webhooks.create_endpoint(
-            emulator(request).now(), name=body.get("name") or "emulator control API", url=url,
-            event_types=types, secret=body.get("secret"),
+            emulator(request).now(),
+            name=body.get("name") or "emulator control API",
+            url=url,
+            event_types=types,
+            secret=body.get("secret"),
         )
     except ValueError as exc:
         raise InvalidRequestError(f"Invalid secret: {exc}.", param="secret") from None

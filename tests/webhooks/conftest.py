@@ -6,16 +6,48 @@ import http.server
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import openai
 import pytest
+from openai.types.webhooks import (
+    FineTuningJobCancelledWebhookEvent,
+    FineTuningJobFailedWebhookEvent,
+    FineTuningJobSucceededWebhookEvent,
+    UnwrapWebhookEvent,
+    WebhookEndpointWithSecret,
+)
 
 from emulator.domain.state import Emulator
 
 from ..jobs.conftest import FOREVER, example, jsonl
 
-__all__ = ["Receiver", "finish_job", "flush", "run_job", "start_job"]
+__all__ = ["FT_EVENTS", "Receiver", "finish_job", "flush", "job_event", "run_job", "start_job", "subscribe"]
+
+FT_EVENTS = [
+    "fine_tuning.job.succeeded",
+    "fine_tuning.job.failed",
+    "fine_tuning.job.cancelled",
+]
+_JOB_EVENTS = (
+    FineTuningJobSucceededWebhookEvent,
+    FineTuningJobFailedWebhookEvent,
+    FineTuningJobCancelledWebhookEvent,
+)
+
+
+def job_event(event: UnwrapWebhookEvent) -> tuple[str, str]:
+    """(type, job id) of an unwrapped fine-tuning job event."""
+    assert isinstance(event, _JOB_EVENTS), event
+    return event.type, event.data.id
+
+
+def subscribe(
+    client: openai.OpenAI, url: str, event_types: list[str] = FT_EVENTS, name: str = "ft"
+) -> WebhookEndpointWithSecret:
+    """An endpoint for `url`; event types are plain strings here (the SDK's Literal names every type)."""
+    return client.webhooks.create(name=name, url=url, event_types=event_types)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -57,8 +89,12 @@ def receiver() -> Iterator[Receiver]:
 
 
 def start_job(client: openai.OpenAI, suffix: str = "hooked") -> str:
-    training = client.files.create(file=("train.jsonl", jsonl([example(n) for n in range(12)])), purpose="fine-tune")
-    job = client.fine_tuning.jobs.create(model="gpt-4o-mini-2024-07-18", training_file=training.id, suffix=suffix)
+    training = client.files.create(
+        file=("train.jsonl", jsonl([example(n) for n in range(12)])), purpose="fine-tune"
+    )
+    job = client.fine_tuning.jobs.create(
+        model="gpt-4o-mini-2024-07-18", training_file=training.id, suffix=suffix
+    )
     return job.id
 
 
@@ -72,7 +108,7 @@ def run_job(http: httpx.Client, job_id: str) -> None:
     assert http.post(f"/_emulator/jobs/{job_id}/run", json={}).json()["status"] == "succeeded"
 
 
-def flush(http: httpx.Client) -> list[dict[str, object]]:
+def flush(http: httpx.Client) -> list[dict[str, Any]]:
     """Deliver what is due now; the tenant's delivery log, oldest first."""
     assert http.post("/_emulator/webhooks/flush", json={}).status_code == 200
     log = http.get("/_emulator/webhooks/deliveries", params={"limit": 100})

@@ -11,13 +11,11 @@ import pytest
 from emulator.domain.state import Emulator
 from emulator.domain.webhooks import RETRY_DELAYS
 
-from .conftest import Receiver, finish_job, flush, run_job, start_job
-
-FT_EVENTS = ["fine_tuning.job.succeeded", "fine_tuning.job.failed", "fine_tuning.job.cancelled"]
+from .conftest import Receiver, finish_job, flush, job_event, run_job, start_job, subscribe
 
 
 def _endpoint(client: openai.OpenAI, receiver: Receiver) -> str:
-    return client.webhooks.create(name="ft", url=receiver.url, event_types=FT_EVENTS).signing_secret
+    return subscribe(client, receiver.url, name="ft").signing_secret
 
 
 def test_succeeded_job_sends_one_signed_event_the_sdk_unwraps(
@@ -32,12 +30,17 @@ def test_succeeded_job_sends_one_signed_event_the_sdk_unwraps(
     assert job.status == "succeeded" and len(receiver.received) == 1
     headers, body = receiver.received[0]
     event = client.webhooks.unwrap(body, headers, secret=secret)
-    assert event.type == "fine_tuning.job.succeeded" and event.data.id == job_id
+    assert job_event(event) == ("fine_tuning.job.succeeded", job_id)
     assert event.created_at == job.finished_at and event.id.startswith("evt_") and len(event.id) == 36
-    assert json.loads(body) == {"id": event.id, "object": "event", "created_at": job.finished_at,
-                                "type": "fine_tuning.job.succeeded", "data": {"id": job_id}}
+    assert json.loads(body) == {
+        "id": event.id,
+        "object": "event",
+        "created_at": job.finished_at,
+        "type": "fine_tuning.job.succeeded",
+        "data": {"id": job_id},
+    }
     assert headers["webhook-id"] == event.id and headers["content-type"] == "application/json"
-    assert [(d["state"], len(d["attempts"])) for d in log] == [("delivered", 1)]  # type: ignore[arg-type]
+    assert [(d["state"], len(d["attempts"])) for d in log] == [("delivered", 1)]
     assert flush(http) == log and len(receiver.received) == 1  # never sent twice
 
 
@@ -53,7 +56,7 @@ def test_failed_and_cancelled_jobs_send_their_events(
     finish_job(emulator)
     flush(http)
     events = [client.webhooks.unwrap(body, headers, secret=secret) for headers, body in receiver.received]
-    assert [(e.type, e.data.id) for e in events] == [
+    assert [job_event(e) for e in events] == [
         ("fine_tuning.job.cancelled", cancelled),
         ("fine_tuning.job.failed", failing),
     ]
@@ -62,7 +65,7 @@ def test_failed_and_cancelled_jobs_send_their_events(
 def test_only_subscribed_types_are_sent(
     client: openai.OpenAI, http: httpx.Client, emulator: Emulator, receiver: Receiver
 ) -> None:
-    client.webhooks.create(name="failures", url=receiver.url, event_types=["fine_tuning.job.failed"])
+    subscribe(client, receiver.url, ["fine_tuning.job.failed"], name="failures")
     start_job(client)
     finish_job(emulator)
     assert flush(http) == [] and receiver.received == []
@@ -72,7 +75,7 @@ def test_wrong_secret_and_old_timestamp_are_rejected_by_the_sdk(
     client: openai.OpenAI, http: httpx.Client, emulator: Emulator, receiver: Receiver
 ) -> None:
     _endpoint(client, receiver)
-    other = client.webhooks.create(name="other", url=receiver.url + "/x", event_types=["batch.completed"])
+    other = subscribe(client, receiver.url + "/x", ["batch.completed"], name="other")
     start_job(client)
     finish_job(emulator)
     flush(http)
@@ -93,21 +96,25 @@ def test_failed_attempts_are_retried_on_the_emulator_clock(
     first = flush(http)[0]
     assert first["state"] == "pending" and len(receiver.received) == 1
     finished = client.fine_tuning.jobs.retrieve(job_id).finished_at
+    assert finished is not None
     assert first["next_attempt_at"] == finished + RETRY_DELAYS[0]
     emulator.clock.advance(RETRY_DELAYS[0] - 1)
-    assert len(flush(http)[0]["attempts"]) == 1  # type: ignore[arg-type]  # not due yet
+    assert len(flush(http)[0]["attempts"]) == 1  # not due yet
     emulator.clock.advance(1)
     flush(http)
     emulator.clock.advance(RETRY_DELAYS[1])
     done = flush(http)[0]
     attempts = done["attempts"]
     assert done["state"] == "delivered" and done["next_attempt_at"] is None
-    assert [(a["status"], a["at"] - finished) for a in attempts] == [  # type: ignore[union-attr]
-        (500, 0), (503, RETRY_DELAYS[0]), (200, RETRY_DELAYS[0] + RETRY_DELAYS[1])
+    assert [(a["status"], a["at"] - finished) for a in attempts] == [
+        (500, 0),
+        (503, RETRY_DELAYS[0]),
+        (200, RETRY_DELAYS[0] + RETRY_DELAYS[1]),
     ]
     ids = {headers["webhook-id"] for headers, _ in receiver.received}
     assert len(ids) == 1  # one message, retried: receivers deduplicate on webhook-id
-    assert client.webhooks.unwrap(receiver.received[-1][1], receiver.received[-1][0], secret=secret).data.id == job_id
+    last_headers, last_body = receiver.received[-1]
+    assert job_event(client.webhooks.unwrap(last_body, last_headers, secret=secret))[1] == job_id
 
 
 def test_a_receiver_that_never_answers_2xx_is_given_up_after_the_schedule(
@@ -122,15 +129,15 @@ def test_a_receiver_that_never_answers_2xx_is_given_up_after_the_schedule(
         emulator.clock.advance(delay)
         flush(http)
     final = flush(http)[0]
-    assert final["state"] == "failed" and len(final["attempts"]) == len(RETRY_DELAYS) + 1  # type: ignore[arg-type]
+    assert final["state"] == "failed" and len(final["attempts"]) == len(RETRY_DELAYS) + 1
     assert sum(RETRY_DELAYS) <= 72 * 3600
 
 
 def test_an_unreachable_receiver_is_logged_and_retried(client: openai.OpenAI, http: httpx.Client) -> None:
-    client.webhooks.create(name="down", url="http://127.0.0.1:9/hooks", event_types=FT_EVENTS)
+    subscribe(client, "http://127.0.0.1:9/hooks", name="down")
     run_job(http, start_job(client))
     entry = flush(http)[0]
-    attempt = entry["attempts"][0]  # type: ignore[index]
+    attempt = entry["attempts"][0]
     assert entry["state"] == "pending" and attempt["status"] is None and attempt["error"]
     journal = http.get("/_emulator/requests", params={"path": "http://127.0.0.1:9/hooks"}).json()["data"]
     assert [(e["method"], e["status"], e["extra"]["webhook"]["attempt"]) for e in journal] == [("POST", 0, 1)]

@@ -1,4 +1,4 @@
-"""Delivery faults from the scenario DSL: drop, delay, duplicate, out of order, bad signatures, receiver errors."""
+"""Webhook faults from the scenario DSL: drop, delay, duplicates, reordering, bad signatures, 5xx."""
 
 from __future__ import annotations
 
@@ -13,28 +13,30 @@ import pytest
 from emulator.domain.state import Emulator
 from emulator.scenarios import ScenarioError, parse_scenario
 
-from .conftest import Receiver, flush, run_job, start_job
-
-FT_EVENTS = ["fine_tuning.job.succeeded", "fine_tuning.job.failed", "fine_tuning.job.cancelled"]
+from .conftest import Receiver, flush, run_job, start_job, subscribe
 
 
 def _load(http: httpx.Client, *rules: dict[str, Any]) -> None:
-    response = http.post("/_emulator/scenarios", json={"scenario": {"name": "hooks", "webhooks": list(rules)}})
+    response = http.post(
+        "/_emulator/scenarios", json={"scenario": {"name": "hooks", "webhooks": list(rules)}}
+    )
     assert response.status_code == 200, response.text
 
 
 def _setup(client: openai.OpenAI, receiver: Receiver) -> str:
-    return client.webhooks.create(name="ft", url=receiver.url, event_types=FT_EVENTS).signing_secret
+    return subscribe(client, receiver.url, name="ft").signing_secret
 
 
-def test_drop_loses_the_delivery_and_logs_it(client: openai.OpenAI, http: httpx.Client, receiver: Receiver) -> None:
+def test_drop_loses_the_delivery_and_logs_it(
+    client: openai.OpenAI, http: httpx.Client, receiver: Receiver
+) -> None:
     _setup(client, receiver)
     _load(http, {"name": "lost", "fault": "drop", "times": 1})
     run_job(http, start_job(client))
     run_job(http, start_job(client, "second"))
     log = flush(http)
     assert [d["state"] for d in log] == ["dropped", "delivered"] and len(receiver.received) == 1
-    assert log[0]["attempts"][0]["fault"] == "hooks:lost drop"  # type: ignore[index]
+    assert log[0]["attempts"][0]["fault"] == "hooks:lost drop"
 
 
 def test_delay_holds_the_first_attempt_on_the_clock(
@@ -50,7 +52,9 @@ def test_delay_holds_the_first_attempt_on_the_clock(
     assert flush(http)[0]["state"] == "delivered" and len(receiver.received) == 1
 
 
-def test_duplicate_sends_the_same_message_twice(client: openai.OpenAI, http: httpx.Client, receiver: Receiver) -> None:
+def test_duplicate_sends_the_same_message_twice(
+    client: openai.OpenAI, http: httpx.Client, receiver: Receiver
+) -> None:
     secret = _setup(client, receiver)
     _load(http, {"fault": "duplicate"})
     run_job(http, start_job(client))
@@ -87,7 +91,9 @@ def test_out_of_order_alone_still_arrives_within_the_hour(
     assert flush(http)[0]["state"] == "delivered" and len(receiver.received) == 1
 
 
-def test_wrong_signature_fails_verification(client: openai.OpenAI, http: httpx.Client, receiver: Receiver) -> None:
+def test_wrong_signature_fails_verification(
+    client: openai.OpenAI, http: httpx.Client, receiver: Receiver
+) -> None:
     secret = _setup(client, receiver)
     _load(http, {"fault": "wrong_signature", "times": 1})
     run_job(http, start_job(client))
@@ -97,7 +103,9 @@ def test_wrong_signature_fails_verification(client: openai.OpenAI, http: httpx.C
         client.webhooks.unwrap(body, headers, secret=secret)
 
 
-def test_stale_timestamp_fails_the_replay_window(client: openai.OpenAI, http: httpx.Client, receiver: Receiver) -> None:
+def test_stale_timestamp_fails_the_replay_window(
+    client: openai.OpenAI, http: httpx.Client, receiver: Receiver
+) -> None:
     secret = _setup(client, receiver)
     _load(http, {"fault": "stale_timestamp"})
     run_job(http, start_job(client))
@@ -105,29 +113,37 @@ def test_stale_timestamp_fails_the_replay_window(client: openai.OpenAI, http: ht
     headers, body = receiver.received[0]
     with pytest.raises(openai.InvalidWebhookSignatureError, match="too old"):
         client.webhooks.unwrap(body, headers, secret=secret)
-    client.webhooks.verify_signature(body, headers, secret=secret, tolerance=3600)  # the signature itself is good
+    client.webhooks.verify_signature(
+        body, headers, secret=secret, tolerance=3600
+    )  # the signature itself is good
 
 
 def test_receiver_error_forces_retries_without_a_request(
     client: openai.OpenAI, http: httpx.Client, emulator: Emulator, receiver: Receiver
 ) -> None:
     _setup(client, receiver)
-    _load(http, {"fault": "receiver_error", "status": 502, "times": 2, "match": {"type": "fine_tuning.job.*"}})
+    _load(
+        http, {"fault": "receiver_error", "status": 502, "times": 2, "match": {"type": "fine_tuning.job.*"}}
+    )
     run_job(http, start_job(client))
     flush(http)
     emulator.clock.advance(5)
     flush(http)
     emulator.clock.advance(300)
     log = flush(http)[0]
-    assert [(a["status"], a["outcome"]) for a in log["attempts"]] == [  # type: ignore[union-attr]
-        (502, "failed"), (502, "failed"), (200, "delivered")
+    assert [(a["status"], a["outcome"]) for a in log["attempts"]] == [
+        (502, "failed"),
+        (502, "failed"),
+        (200, "delivered"),
     ]
     assert len(receiver.received) == 1
     counters = http.get("/_emulator/scenarios").json()["data"][0]["webhooks"]
     assert counters == [{"name": "webhooks[0]", "matched": 2, "fired": 2}]
 
 
-def test_faults_follow_the_seed(client: openai.OpenAI, http: httpx.Client, emulator: Emulator, receiver: Receiver) -> None:
+def test_faults_follow_the_seed(
+    client: openai.OpenAI, http: httpx.Client, emulator: Emulator, receiver: Receiver
+) -> None:
     def run() -> list[str]:
         emulator.reset()
         _setup(client, receiver)

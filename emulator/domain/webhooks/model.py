@@ -1,4 +1,4 @@
-"""Webhook endpoints, the events they receive, and the log of every delivery attempt (wire shapes included)."""
+"""Webhook endpoints, the events they receive, and the log of every delivery attempt (wire shapes)."""
 
 from __future__ import annotations
 
@@ -82,8 +82,13 @@ class WebhookEvent:
 
     def body(self) -> bytes:
         """The payload bytes, identical for every attempt and every endpoint."""
-        payload = {"id": self.id, "object": "event", "created_at": self.created_at, "type": self.type,
-                   "data": {"id": self.subject}}
+        payload = {
+            "id": self.id,
+            "object": "event",
+            "created_at": self.created_at,
+            "type": self.type,
+            "data": {"id": self.subject},
+        }
         return json.dumps(payload, separators=(",", ":")).encode()
 
 
@@ -120,8 +125,15 @@ class Delivery:
             "state": self.state,
             "next_attempt_at": None if self.next_attempt_at is None else int(self.next_attempt_at),
             "attempts": [
-                {"number": a.number, "at": int(a.at), "outcome": a.outcome, "status": a.status,
-                 "error": a.error, "fault": a.fault, "latency_ms": a.latency_ms}
+                {
+                    "number": a.number,
+                    "at": int(a.at),
+                    "outcome": a.outcome,
+                    "status": a.status,
+                    "error": a.error,
+                    "fault": a.fault,
+                    "latency_ms": a.latency_ms,
+                }
                 for a in self.attempts
             ],
         }

@@ -76,7 +76,8 @@ class Outbox:
         self.deliveries: Collection[Delivery] = Collection()
         self._watched: list[tuple[float, int, str, int]] = []  # (terminal time, tiebreak, job id, version)
         self._queue: list[tuple[float, int, str]] = []  # (attempt due, tiebreak, delivery id)
-        self._parked: dict[str, list[str]] = {}  # endpoint id -> deliveries waiting to be overtaken
+        # endpoint id -> (delivery id, fault label) of deliveries waiting to be overtaken
+        self._parked: dict[str, list[tuple[str, str]]] = {}
         self._announced: set[str] = set()
         self._seq = itertools.count()
         self._lock = threading.RLock()
@@ -103,7 +104,12 @@ class Outbox:
         return endpoint
 
     def update_endpoint(
-        self, endpoint_id: str, now: float, *, name: str | None, url: str | None,
+        self,
+        endpoint_id: str,
+        now: float,
+        *,
+        name: str | None,
+        url: str | None,
         event_types: tuple[str, ...] | None,
     ) -> WebhookEndpoint:
         with self._lock:
@@ -169,13 +175,21 @@ class Outbox:
     ) -> list[Delivery]:
         """Queue one delivery of `event` per subscribed endpoint (or to `only`), first attempt due `at`."""
         with self._lock:
-            targets = [only] if only is not None else [
-                e for e in self.endpoints if event.type in e.event_types and e.created_at <= at
-            ]
+            targets = (
+                [only]
+                if only is not None
+                else [e for e in self.endpoints if event.type in e.event_types and e.created_at <= at]
+            )
             out = []
             for endpoint in targets:
                 delivery = Delivery(self.ids.new("whdel_", 24), event, endpoint.id, endpoint.url)
-                fault = policy.webhook_fault(self.organization, self.organization_name, event.type, endpoint.url, 0) if policy else None
+                fault = (
+                    policy.webhook_fault(
+                        self.organization, self.organization_name, event.type, endpoint.url, 0
+                    )
+                    if policy
+                    else None
+                )
                 due = at + (fault.delay if fault is not None and fault.kind == "delay" else 0.0)
                 self.deliveries.add(delivery)
                 self._schedule(delivery, due)
@@ -196,17 +210,19 @@ class Outbox:
                 delivery = self.deliveries.get(delivery_id)
                 if delivery is None or delivery.state != "pending" or delivery.next_attempt_at != due:
                     continue
-                released = delivery_id in self._parked.get(delivery.endpoint_id, ())
-                if released:
-                    self._parked[delivery.endpoint_id].remove(delivery_id)
-                send = self._attempt(delivery, due, None if released else policy)
+                parked = dict(self._parked.get(delivery.endpoint_id, ()))
+                if delivery_id in parked:  # nothing overtook it within PARK_LIMIT: it goes now
+                    self._parked[delivery.endpoint_id].remove((delivery_id, parked[delivery_id]))
+                    sends.append(self._send(delivery, due, parked[delivery_id]))
+                    continue
+                send = self._attempt(delivery, due, policy)
                 if send is None:
                     continue
                 sends.append(send)
-                for waiting in self._parked.pop(delivery.endpoint_id, []):
-                    parked = self.deliveries.get(waiting)
-                    if parked is not None and parked.state == "pending":
-                        sends.append(self._send(parked, due, "out_of_order"))
+                for waiting, label in self._parked.pop(delivery.endpoint_id, []):
+                    overtaken = self.deliveries.get(waiting)
+                    if overtaken is not None and overtaken.state == "pending":
+                        sends.append(self._send(overtaken, due, label))
         return sends
 
     def _attempt(self, delivery: Delivery, due: float, policy: FaultPolicy | None) -> Send | None:
@@ -216,7 +232,9 @@ class Outbox:
             self._finish(delivery, Attempt(number, due, "failed", error="the endpoint was deleted"), due)
             return None
         fault = (
-            policy.webhook_fault(self.organization, self.organization_name, delivery.event.type, delivery.url, number)
+            policy.webhook_fault(
+                self.organization, self.organization_name, delivery.event.type, delivery.url, number
+            )
             if policy is not None
             else None
         )
@@ -230,7 +248,7 @@ class Outbox:
             self._finish(delivery, Attempt(number, due, "failed", status=fault.status, fault=label), due)
             return None
         if fault.kind == "out_of_order":
-            self._parked.setdefault(delivery.endpoint_id, []).append(delivery.id)
+            self._parked.setdefault(delivery.endpoint_id, []).append((delivery.id, label))
             self._schedule(delivery, due + PARK_LIMIT)
             return None
         send = self._send(delivery, due, label)
@@ -245,8 +263,16 @@ class Outbox:
         endpoint = self.endpoints.get(delivery.endpoint_id)
         secrets = endpoint.secrets_at(at) if endpoint is not None else ()
         delivery.next_attempt_at = None  # in flight
-        return Send(delivery.id, len(delivery.attempts) + 1, at, delivery.url, delivery.event.id,
-                    delivery.event.body(), secrets, fault=fault)
+        return Send(
+            delivery.id,
+            len(delivery.attempts) + 1,
+            at,
+            delivery.url,
+            delivery.event.id,
+            delivery.event.body(),
+            secrets,
+            fault=fault,
+        )
 
     def record(self, send: Send, *, status: int | None, error: str | None, latency_ms: float) -> None:
         """What the receiver answered (status None: no answer, `error` says why)."""
@@ -255,8 +281,15 @@ class Outbox:
             if delivery is None or delivery.state != "pending":
                 return
             delivered = status is not None and 200 <= status < 300
-            attempt = Attempt(send.attempt, send.at, "delivered" if delivered else "failed", status, error,
-                              send.fault, round(latency_ms, 3))
+            attempt = Attempt(
+                send.attempt,
+                send.at,
+                "delivered" if delivered else "failed",
+                status,
+                error,
+                send.fault,
+                round(latency_ms, 3),
+            )
             self._finish(delivery, attempt, send.at)
 
     def _finish(self, delivery: Delivery, attempt: Attempt, at: float) -> None:
@@ -288,6 +321,8 @@ def _check_event_types(event_types: tuple[str, ...]) -> None:
         if event_type not in EVENT_TYPES:
             raise InvalidRequestError(
                 f"Invalid value: '{event_type}'. Supported values are: "
-                + ", ".join(f"'{t}'" for t in EVENT_TYPES) + ".",
-                param="event_types", code="invalid_value",
+                + ", ".join(f"'{t}'" for t in EVENT_TYPES)
+                + ".",
+                param="event_types",
+                code="invalid_value",
             )

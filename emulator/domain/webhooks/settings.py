@@ -38,6 +38,9 @@ def startup_secret(settings: Settings) -> str:
 def default_endpoints(outbox: Outbox, settings: Settings, secret: str, now: float) -> None:
     for url in settings.webhooks:
         outbox.create_endpoint(
-            now, name="emulator --webhook", url=url, event_types=tuple(FINE_TUNING_EVENTS.values()),
+            now,
+            name="emulator --webhook",
+            url=url,
+            event_types=tuple(FINE_TUNING_EVENTS.values()),
             secret=secret,
         )

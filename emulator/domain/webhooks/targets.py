@@ -27,7 +27,8 @@ def check_target(url: str, allow_hosts: Collection[str], in_process: Collection[
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidRequestError(
-            f"Invalid URL '{url}': a webhook endpoint needs an http(s) URL with a host.", param="url",
+            f"Invalid URL '{url}': a webhook endpoint needs an http(s) URL with a host.",
+            param="url",
             code="invalid_url",
         )
     host = parts.hostname
