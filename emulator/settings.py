@@ -30,6 +30,8 @@ class Settings:
     start_time: float = 1_735_689_600.0
     # Allow-list of API keys; empty means every key is accepted and becomes its own tenant.
     api_keys: tuple[str, ...] = ()
+    # Admin keys beside those starting with `sk-admin-` (checkpoint permissions need one).
+    admin_keys: tuple[str, ...] = ()
     # API key -> organization name; keys mapped to the same name share one tenant.
     organizations: Mapping[str, str] = field(default_factory=dict)
     max_file_bytes: int = 512 * MB

@@ -11,7 +11,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from ..domain import inference, stored
-from .common import emulator, ok, page_params, read_json, tenant
+from .common import emulator, ok, page_params, read_json, shared_models, tenant
 
 __all__ = ["event_stream", "routes"]
 
@@ -35,7 +35,7 @@ async def create_chat_completion(request: Request) -> Response:
     body = await read_json(request)
     chat = inference.parse_chat(body)
     owner = tenant(request)
-    model = inference.serve(owner, chat.model, "chat")
+    model = inference.serve(owner, chat.model, "chat", shared_models(request))
     inference.check_model_params(body, model.reasoning)
     completion = inference.answer_chat(owner, model, chat, emulator(request).now())
 

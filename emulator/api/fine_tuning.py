@@ -8,7 +8,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..domain import jobs
 from ..domain.jobs.records import Checkpoint, Event
-from .common import emulator, ok, page_params, read_json, tenant
+from .common import emulator, ok, page_params, read_json, shared_models, tenant
 
 __all__ = ["routes"]
 
@@ -19,7 +19,8 @@ async def create_job(request: Request) -> Response:
     owner = tenant(request)
     body = await read_json(request)
     now = emulator(request).now()
-    return ok(jobs.create_job(emulator(request), owner, body, now).to_dict(now))
+    job = jobs.create_job(emulator(request), owner, body, now, shared_models(request))
+    return ok(job.to_dict(now))
 
 
 async def list_jobs(request: Request) -> Response:

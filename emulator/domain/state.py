@@ -18,6 +18,7 @@ from .jobs.store import JobStore
 from .jobscript import JobScript
 from .journal import Journal
 from .models import ModelRecord
+from .permissions import Permission
 from .stored import StoredCompletion
 from .tenancy import Organization, organization_for
 from .uploads import UploadRecord
@@ -36,7 +37,8 @@ class Tenant:
         self.uploads: Collection[UploadRecord] = Collection()
         self.models: Collection[ModelRecord] = Collection()
         self.jobs = JobStore(self)
-        self.completions: Collection[StoredCompletion] = Collection()  # chat completions sent with store: true
+        self.completions: Collection[StoredCompletion] = Collection()  # chat completions sent with store
+        self.permissions: Collection[Permission] = Collection()  # checkpoint grants to other projects
 
     def settle(self, now: float) -> None:
         """Bring state that is derived from the clock (job progress, expiries) up to `now` before a read:

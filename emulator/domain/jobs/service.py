@@ -10,6 +10,7 @@ from ...ids import derive_seed
 from ...params import validate
 from ..collection import Page
 from ..files import FileRecord
+from ..inference.serving import SharedModels
 from ..models import find_model
 from .catalog import lookup_base, model_kind
 from .hyperparameters import parse_method, resolve, steps_per_epoch
@@ -48,13 +49,16 @@ def _store(tenant: Any) -> JobStore:
 # -- create ------------------------------------------------------------------------------------------
 
 
-def create_job(em: Any, tenant: Any, body: dict[str, Any], now: float | None = None) -> Job:
-    """Check the request (400s for request-level problems), analyse the files and plan the whole life."""
+def create_job(
+    em: Any, tenant: Any, body: dict[str, Any], now: float | None = None, shared: SharedModels | None = None
+) -> Job:
+    """Check the request (400s for request-level problems), analyse the files and plan the whole life.
+    `shared` finds fine-tuned models other organizations granted to the caller's project."""
     request = validate(body, CREATE_SCHEMA)
     now = em.now() if now is None else now
     store = _store(tenant)
     spec = parse_method(request.get("method"), request.get("hyperparameters"))
-    model, snapshot = _target(tenant, request["model"])
+    model, snapshot = _target(tenant, request["model"], shared)
     kind = model_kind(snapshot)
     if (
         kind == "reasoning"
@@ -169,10 +173,13 @@ def create_job(em: Any, tenant: Any, body: dict[str, Any], now: float | None = N
     return store.add(job, now)
 
 
-def _target(tenant: Any, model_id: str) -> tuple[str, str]:
+def _target(tenant: Any, model_id: str, shared: SharedModels | None = None) -> tuple[str, str]:
     """(the model the job reports, the base snapshot) or model_not_available."""
     if model_id.startswith("ft:"):
         record = find_model(tenant, model_id)
+        if record is None and shared is not None:
+            granted = shared(model_id)
+            record = granted[1] if granted is not None else None
         if record is not None and lookup_base(record.base) is not None:
             return model_id, record.base
     else:
