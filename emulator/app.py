@@ -11,6 +11,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from .api import chat, completions, control, files, fine_tuning, legacy_fine_tunes, models, moderations, uploads
+from .api import graders as grader_api
 from .api import permissions as permission_api
 from .api import scenarios as scenario_api
 from .clock import Clock
@@ -26,8 +27,8 @@ __all__ = ["create_app"]
 
 def _routes() -> list[BaseRoute]:
     return [*files.routes(), *uploads.routes(), *models.routes(), *chat.routes(), *completions.routes(),
-            *fine_tuning.routes(), *legacy_fine_tunes.routes(), *moderations.routes(), *permission_api.routes(), *control.routes(),
-            *scenario_api.routes()]
+            *fine_tuning.routes(), *legacy_fine_tunes.routes(), *moderations.routes(), *control.routes(),
+            *scenario_api.routes(), *permission_api.routes(), *grader_api.routes()]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:

@@ -19,6 +19,7 @@ from .metrics import Curve
 from .plan import Plan, build_timeline, cancel, pace, pause, resume
 from .records import Checkpoint, Event, JobError, Note
 from .request import CREATE_SCHEMA, metadata_filter
+from .reward import RewardCurve
 from .store import JobStore, check_policy
 from .timeline import INF
 from .validation import MAX_NOTED, analyze, moderation_message
@@ -126,7 +127,13 @@ def create_job(
     )
     # Same user seed, data and parameters: the same loss curve (as OpenAI promises for `seed`).
     curve_key = derive_seed("curve", seed, training.blob.md5, snapshot, sorted(resolved.values.items()))
-    curve = Curve(curve_key, total, per_epoch, validation is not None)
+    curve = (
+        RewardCurve(
+            curve_key, total, per_epoch, validation is not None, int(resolved.values["eval_interval"])
+        )
+        if spec.type == "reinforcement"
+        else Curve(curve_key, total, per_epoch, validation is not None)
+    )
     job = Job(
         id=job_id,
         created_at=int(now),
