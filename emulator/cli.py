@@ -110,6 +110,13 @@ def _add_serve(commands: Any) -> None:
         help="put API key KEY in organization NAME (repeatable; keys may share one)",
     )
     serve.add_argument(
+        "--lenient",
+        action="store_true",
+        default=None,
+        help="lenient mode for suites generated from the spec: unknown ids of the right prefix "
+        "(file-abc123, ft-AF1WoRqd3aJAHsqc9NY7iL8F, ...) are materialized on first use",
+    )
+    serve.add_argument(
         "--set",
         action="append",
         dest="extra",
@@ -189,6 +196,7 @@ def serve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None =
         "job_progression": args.job_progression,
         "api_keys": args.api_keys,
         "log_level": args.log_level,
+        "lenient": getattr(args, "lenient", None),
     }
     if args.scenarios:
         overrides["scenarios"] = tuple(args.scenarios)

@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from ..domain import inference, stored
+from ..domain import inference, lenient, stored
+from ..domain.state import Tenant
 from .common import emulator, ok, page_params, read_json, shared_models, tenant
 
 __all__ = ["event_stream", "routes"]
@@ -35,6 +36,7 @@ async def create_chat_completion(request: Request) -> Response:
     body = await read_json(request)
     chat = inference.parse_chat(body)
     owner = tenant(request)
+    lenient.ensure_model(emulator(request), owner, chat.model)
     model = inference.serve(owner, chat.model, "chat", shared_models(request))
     inference.check_model_params(body, model.reasoning)
     completion = inference.answer_chat(owner, model, chat, emulator(request).now())
@@ -55,22 +57,30 @@ async def list_chat_completions(request: Request) -> Response:
     return ok(page.to_dict(stored.StoredCompletion.to_dict, cursors=True, empty_cursor=""))
 
 
+def _owner(request: Request) -> Tenant:
+    """The caller's tenant, with the path's stored completion materialized first in lenient mode."""
+    owner = tenant(request)
+    completion_id = request.path_params["completion_id"]
+    lenient.ensure_completion(emulator(request), owner, completion_id, request.state.request_id)
+    return owner
+
+
 async def retrieve_chat_completion(request: Request) -> Response:
-    return ok(stored.get_completion(tenant(request), request.path_params["completion_id"]).to_dict())
+    return ok(stored.get_completion(_owner(request), request.path_params["completion_id"]).to_dict())
 
 
 async def update_chat_completion(request: Request) -> Response:
-    owner, body = tenant(request), await read_json(request)
+    owner, body = _owner(request), await read_json(request)
     return ok(stored.update_completion(owner, request.path_params["completion_id"], body).to_dict())
 
 
 async def delete_chat_completion(request: Request) -> Response:
-    return ok(stored.delete_completion(tenant(request), request.path_params["completion_id"]))
+    return ok(stored.delete_completion(_owner(request), request.path_params["completion_id"]))
 
 
 async def list_chat_messages(request: Request) -> Response:
     params = page_params(request, default_limit=20, max_limit=100, orders=("asc", "desc"))
-    return ok(stored.list_messages(tenant(request), request.path_params["completion_id"], **params))
+    return ok(stored.list_messages(_owner(request), request.path_params["completion_id"], **params))
 
 
 def routes() -> list[BaseRoute]:

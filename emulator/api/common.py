@@ -75,10 +75,12 @@ def page_params(
 ) -> dict[str, Any]:
     """`limit`, `after` and (where the endpoint has one) `order` from the query string."""
     query = request.query_params
+    lenient = emulator(request).settings.lenient  # generated suites send limit=0
+    limit = parse_query_int(
+        query.get("limit"), "limit", default=default_limit, minimum=0 if lenient else 1, maximum=max_limit
+    )
     params: dict[str, Any] = {
-        "limit": parse_query_int(
-            query.get("limit"), "limit", default=default_limit, minimum=1, maximum=max_limit
-        ),
+        "limit": limit or (default_limit if lenient else limit),
         "after": query.get("after") or None,
     }
     if orders:

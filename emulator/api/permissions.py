@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..domain import permissions
+from ..domain import lenient, permissions
 from ..domain.permissions import Permission
 from ..domain.state import Tenant
 from .common import emulator, ok, page_params, read_json, tenant
@@ -17,13 +17,15 @@ __all__ = ["routes"]
 def _admin_tenant(request: Request, write: bool) -> Tenant:
     """The organization an admin key manages: its own, or the one its `OpenAI-Organization` header names."""
     em = emulator(request)
-    permissions.check_admin(request.state.api_key, em.settings.admin_keys, write)
+    if not em.settings.lenient:  # lenient mode lets any key manage permissions (generated suites)
+        permissions.check_admin(request.state.api_key, em.settings.admin_keys, write)
     named = request.headers.get("openai-organization")
     chosen = em.find_tenant(named) if named else None
     if chosen is not None:
         chosen.settle(em.now())
-        return chosen
-    return tenant(request)
+    owner = chosen or tenant(request)
+    lenient.ensure_checkpoint(em, owner, request.path_params["checkpoint"])
+    return owner
 
 
 async def list_permissions(request: Request) -> Response:
@@ -41,14 +43,17 @@ async def list_permissions(request: Request) -> Response:
 async def create_permissions(request: Request) -> Response:
     owner = _admin_tenant(request, write=True)
     body = await read_json(request)
+    em = emulator(request)
     page = permissions.create_permissions(
-        owner, request.path_params["checkpoint"], body, emulator(request).now()
+        owner, request.path_params["checkpoint"], body, em.now(), any_project=em.settings.lenient
     )
     return ok(page.to_dict(Permission.to_dict, cursors=True, empty_cursor=None))
 
 
 async def delete_permission(request: Request) -> Response:
     owner = _admin_tenant(request, write=True)
+    checkpoint, permission_id = request.path_params["checkpoint"], request.path_params["permission_id"]
+    lenient.ensure_permission(emulator(request), owner, checkpoint, permission_id)
     return ok(
         permissions.delete_permission(
             owner, request.path_params["checkpoint"], request.path_params["permission_id"]

@@ -94,12 +94,15 @@ def _table(tenant: Any) -> Collection[Permission]:
     return table
 
 
-def create_permissions(tenant: Any, checkpoint: str, body: Mapping[str, Any], now: float) -> Page[Permission]:
-    """Grant `checkpoint` to each project in `project_ids` (an existing grant is returned, not doubled)."""
+def create_permissions(
+    tenant: Any, checkpoint: str, body: Mapping[str, Any], now: float, *, any_project: bool = False
+) -> Page[Permission]:
+    """Grant `checkpoint` to each project in `project_ids` (an existing grant is returned, not doubled);
+    `any_project` (lenient mode) accepts ids that do not look like project ids."""
     record = find_checkpoint(tenant, checkpoint)
     projects: list[str] = validate(body, CREATE_SCHEMA)["project_ids"]
     for project in projects:
-        if not project.startswith("proj_"):
+        if not any_project and not project.startswith("proj_"):
             raise InvalidRequestError(
                 f"Invalid project id '{project}': project ids start with 'proj_'.",
                 param="project_ids",

@@ -51,10 +51,17 @@ def _store(tenant: Any) -> JobStore:
 
 
 def create_job(
-    em: Any, tenant: Any, body: dict[str, Any], now: float | None = None, shared: SharedModels | None = None
+    em: Any,
+    tenant: Any,
+    body: dict[str, Any],
+    now: float | None = None,
+    shared: SharedModels | None = None,
+    *,
+    job_id: str | None = None,
 ) -> Job:
     """Check the request (400s for request-level problems), analyse the files and plan the whole life.
-    `shared` finds fine-tuned models other organizations granted to the caller's project."""
+    `shared` finds fine-tuned models other organizations granted to the caller's project; `job_id` is
+    given only for jobs lenient mode materializes under an id the client chose."""
     request = validate(body, CREATE_SCHEMA)
     now = em.now() if now is None else now
     store = _store(tenant)
@@ -93,7 +100,7 @@ def create_job(
 
     active = sum(1 for job in store.jobs if store.refresh(job, now).status(now) not in TERMINAL)
     script = em.script_for_job(tenant, body, active)  # may raise the scenario's job-cap 429
-    job_id = tenant.ids.new("ftjob-")
+    job_id = job_id or tenant.ids.new("ftjob-")
     seed = request.get("seed")
     if seed is None:
         seed = tenant.ids.rng("ftjob-seed", job_id).randrange(2**31)
