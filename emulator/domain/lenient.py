@@ -17,14 +17,18 @@ from the id and the seed, and from then on behaves like any other (listed, cance
 from __future__ import annotations
 
 import json
+import random
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .files import FileRecord
 from .inference import answer_chat, parse_chat, serve
 from .models import BASE_MODELS, ModelRecord, find_model
 from .permissions import Permission
 from .stored import store_completion
+
+if TYPE_CHECKING:  # state.py builds tenants out of these modules
+    from .state import Emulator, Tenant
 
 __all__ = [
     "ensure_checkpoint",
@@ -48,15 +52,15 @@ _PAST = 3600.0  # materialized objects were made an hour before their first refe
 _TOPICS = ("weather", "billing", "shipping", "returns", "accounts", "orders")
 
 
-def _on(em: Any) -> bool:
+def _on(em: Emulator) -> bool:
     return bool(getattr(em.settings, "lenient", False))
 
 
-def _rng(em: Any, tenant: Any, object_id: str) -> Any:
+def _rng(em: Emulator, tenant: Tenant, object_id: str) -> random.Random:
     return tenant.ids.rng("lenient", em.seed, object_id)
 
 
-def _examples(em: Any, tenant: Any, object_id: str, n: int = 12) -> bytes:
+def _examples(em: Emulator, tenant: Tenant, object_id: str, n: int = 12) -> bytes:
     rng = _rng(em, tenant, object_id)
     rows = []
     for i in range(n):
@@ -73,7 +77,7 @@ def _examples(em: Any, tenant: Any, object_id: str, n: int = 12) -> bytes:
     return "".join(json.dumps(row) + "\n" for row in rows).encode()
 
 
-def ensure_file(em: Any, tenant: Any, file_id: str) -> None:
+def ensure_file(em: Emulator, tenant: Tenant, file_id: str) -> None:
     if not _on(em) or not _FILE.match(file_id) or file_id in tenant.files:
         return
     blob = em.blobs.from_bytes(_examples(em, tenant, file_id))
@@ -83,7 +87,7 @@ def ensure_file(em: Any, tenant: Any, file_id: str) -> None:
             tenant.files.add(FileRecord(file_id, blob.size, created, "train.jsonl", "fine-tune", blob))
 
 
-def ensure_job(em: Any, tenant: Any, job_id: str, first_call: str = "retrieve") -> None:
+def ensure_job(em: Emulator, tenant: Tenant, job_id: str, first_call: str = "retrieve") -> None:
     """A job for `job_id`; `first_call` (cancel, pause, resume or anything else) picks its status."""
     if not _on(em) or not _JOB.match(job_id) or tenant.jobs.jobs.get(job_id) is not None:
         return
@@ -105,7 +109,7 @@ def ensure_job(em: Any, tenant: Any, job_id: str, first_call: str = "retrieve") 
     tenant.settle(now)
 
 
-def ensure_model(em: Any, tenant: Any, model_id: str) -> None:
+def ensure_model(em: Emulator, tenant: Tenant, model_id: str) -> None:
     """A fine-tuned model for an `ft:<base>:org:suffix:id` name (used for chat, jobs and permissions)."""
     match = _MODEL.match(model_id)
     if not _on(em) or match is None or find_model(tenant, model_id) is not None:
@@ -114,21 +118,21 @@ def ensure_model(em: Any, tenant: Any, model_id: str) -> None:
     _add_model(em, tenant, model_id, base)
 
 
-def ensure_checkpoint(em: Any, tenant: Any, checkpoint: str) -> None:
+def ensure_checkpoint(em: Emulator, tenant: Tenant, checkpoint: str) -> None:
     """The checkpoint of a permissions call: an `ft:` model, or an `ft-…`/`ftckpt-…` checkpoint id."""
     ensure_model(em, tenant, checkpoint)
     if _on(em) and _CHECKPOINT.match(checkpoint) and find_model(tenant, checkpoint) is None:
         _add_model(em, tenant, checkpoint, _BASE)
 
 
-def _add_model(em: Any, tenant: Any, model_id: str, base: str) -> None:
+def _add_model(em: Emulator, tenant: Tenant, model_id: str, base: str) -> None:
     with tenant.lock:
         if tenant.models.get(model_id) is None:
             created = int(em.now() - _PAST)
             tenant.models.add(ModelRecord(model_id, created, tenant.organization.name, base))
 
 
-def ensure_completion(em: Any, tenant: Any, completion_id: str, request_id: str) -> None:
+def ensure_completion(em: Emulator, tenant: Tenant, completion_id: str, request_id: str) -> None:
     """A stored completion answering a short question, as if it had been created with `store: true`."""
     if not _on(em) or not _COMPLETION.match(completion_id) or completion_id in tenant.completions:
         return
@@ -149,7 +153,7 @@ def ensure_completion(em: Any, tenant: Any, completion_id: str, request_id: str)
             store_completion(tenant, response, body, request_id)
 
 
-def ensure_permission(em: Any, tenant: Any, checkpoint: str, permission_id: str) -> None:
+def ensure_permission(em: Emulator, tenant: Tenant, checkpoint: str, permission_id: str) -> None:
     """A permission `permission_id` on `checkpoint` (itself materialized if need be)."""
     if not _on(em) or not _PERMISSION.match(permission_id) or permission_id in tenant.permissions:
         return
@@ -163,7 +167,7 @@ def ensure_permission(em: Any, tenant: Any, checkpoint: str, permission_id: str)
             tenant.permissions.add(Permission(permission_id, int(em.now() - _PAST), project, record.id))
 
 
-def relax_job_body(em: Any, body: dict[str, Any]) -> dict[str, Any]:
+def relax_job_body(em: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     """What generated all-params calls send, made acceptable: only the chosen method's body is kept, and
     the deprecated top-level `hyperparameters` give way to the method's own."""
     if not _on(em):

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import AuthenticationError, InvalidRequestError, NotFoundError
 from ..params import Param, validate
 from .collection import Collection, Page
 from .models import ModelRecord, find_model
+
+if TYPE_CHECKING:  # state.py builds tenants out of these modules
+    from .state import Tenant
 
 __all__ = [
     "ADMIN_PREFIX",
@@ -79,7 +82,7 @@ def check_admin(api_key: str, admin_keys: Iterable[str], write: bool) -> None:
         )
 
 
-def find_checkpoint(tenant: Any, checkpoint: str) -> ModelRecord:
+def find_checkpoint(tenant: Tenant, checkpoint: str) -> ModelRecord:
     """The tenant's fine-tuned or checkpoint model named `checkpoint`, or the 404 OpenAI gives."""
     record = find_model(tenant, checkpoint)
     if record is None:
@@ -89,13 +92,13 @@ def find_checkpoint(tenant: Any, checkpoint: str) -> ModelRecord:
     return record
 
 
-def _table(tenant: Any) -> Collection[Permission]:
+def _table(tenant: Tenant) -> Collection[Permission]:
     table: Collection[Permission] = tenant.permissions
     return table
 
 
 def create_permissions(
-    tenant: Any, checkpoint: str, body: Mapping[str, Any], now: float, *, any_project: bool = False
+    tenant: Tenant, checkpoint: str, body: Mapping[str, Any], now: float, *, any_project: bool = False
 ) -> Page[Permission]:
     """Grant `checkpoint` to each project in `project_ids` (an existing grant is returned, not doubled);
     `any_project` (lenient mode) accepts ids that do not look like project ids."""
@@ -119,7 +122,7 @@ def create_permissions(
 
 
 def list_permissions(
-    tenant: Any, checkpoint: str, *, limit: int, after: str | None, order: str, project_id: str | None
+    tenant: Tenant, checkpoint: str, *, limit: int, after: str | None, order: str, project_id: str | None
 ) -> Page[Permission]:
     record = find_checkpoint(tenant, checkpoint)
 
@@ -129,7 +132,7 @@ def list_permissions(
     return _table(tenant).page(limit=limit, after=after, newest_first=order == "descending", where=wanted)
 
 
-def delete_permission(tenant: Any, checkpoint: str, permission_id: str) -> dict[str, Any]:
+def delete_permission(tenant: Tenant, checkpoint: str, permission_id: str) -> dict[str, Any]:
     record = find_checkpoint(tenant, checkpoint)
     found = _table(tenant).get(permission_id)
     if found is None or found.checkpoint != record.id:
@@ -138,7 +141,9 @@ def delete_permission(tenant: Any, checkpoint: str, permission_id: str) -> dict[
     return {"object": "checkpoint.permission", "id": permission_id, "deleted": True}
 
 
-def shared_model(tenants: Iterable[Any], project_id: str, model_id: str) -> tuple[Any, ModelRecord] | None:
+def shared_model(
+    tenants: Iterable[Tenant], project_id: str, model_id: str
+) -> tuple[Tenant, ModelRecord] | None:
     """(owner tenant, model) when some tenant has granted `model_id` to `project_id`."""
     for owner in tenants:
         for grant in _table(owner):

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidRequestError, NotFoundError
 from ..params import Param, validate
 from .collection import Collection, Page
 from .jobs.request import check_metadata
+
+if TYPE_CHECKING:  # state.py builds tenants out of these modules
+    from .state import Tenant
 
 __all__ = [
     "StoredCompletion",
@@ -95,7 +98,7 @@ UPDATE_SCHEMA: dict[str, Param] = {"metadata": Param("object", check=check_metad
 
 
 def store_completion(
-    tenant: Any, response: dict[str, Any], request: Mapping[str, Any], request_id: str
+    tenant: Tenant, response: dict[str, Any], request: Mapping[str, Any], request_id: str
 ) -> StoredCompletion:
     """Keep a finished completion; `request` is the validated request body."""
     record = StoredCompletion(
@@ -115,7 +118,7 @@ def store_completion(
     return record
 
 
-def get_completion(tenant: Any, completion_id: str) -> StoredCompletion:
+def get_completion(tenant: Tenant, completion_id: str) -> StoredCompletion:
     record: StoredCompletion | None = tenant.completions.get(completion_id)
     if record is None:
         raise completion_not_found(completion_id)
@@ -123,7 +126,7 @@ def get_completion(tenant: Any, completion_id: str) -> StoredCompletion:
 
 
 def list_completions(
-    tenant: Any, *, limit: int, after: str | None, order: str, query: Mapping[str, str]
+    tenant: Tenant, *, limit: int, after: str | None, order: str, query: Mapping[str, str]
 ) -> Page[StoredCompletion]:
     """Oldest first by default (`order=asc`), filtered by `model` and every `metadata[k]=v` pair."""
     model = query.get("model") or None
@@ -142,7 +145,7 @@ def list_completions(
     )
 
 
-def update_completion(tenant: Any, completion_id: str, body: dict[str, Any]) -> StoredCompletion:
+def update_completion(tenant: Tenant, completion_id: str, body: dict[str, Any]) -> StoredCompletion:
     """Replace the metadata (the only field OpenAI lets you modify); `null` clears it."""
     record = get_completion(tenant, completion_id)
     valid = validate(body, UPDATE_SCHEMA)
@@ -154,14 +157,14 @@ def update_completion(tenant: Any, completion_id: str, body: dict[str, Any]) -> 
     return record
 
 
-def delete_completion(tenant: Any, completion_id: str) -> dict[str, Any]:
+def delete_completion(tenant: Tenant, completion_id: str) -> dict[str, Any]:
     get_completion(tenant, completion_id)
     tenant.completions.remove(completion_id)
     return {"object": "chat.completion.deleted", "id": completion_id, "deleted": True}
 
 
 def list_messages(
-    tenant: Any, completion_id: str, *, limit: int, after: str | None, order: str
+    tenant: Tenant, completion_id: str, *, limit: int, after: str | None, order: str
 ) -> dict[str, Any]:
     """The stored request's messages, cursor-paginated by message id."""
     record = get_completion(tenant, completion_id)

@@ -12,7 +12,11 @@ import openai
 import pytest
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
+from emulator import EmulatorServer
+from emulator.domain.state import Emulator
+
 from .. import contract
+from ..conftest import API_KEY
 
 MESSAGES: list[ChatCompletionMessageParam] = [
     {"role": "system", "content": "Answer briefly."},
@@ -181,3 +185,14 @@ async def test_async_client_stores_and_lists(async_client: openai.AsyncOpenAI) -
     updated = await async_client.chat.completions.update(made.id, metadata={"k": "w"})
     assert updated.metadata == {"k": "w"}
     assert (await async_client.chat.completions.delete(made.id)).deleted
+
+
+def test_messages_through_a_default_sdk_client(server: EmulatorServer, emulator: Emulator) -> None:
+    """The SDK without strict validation (its default) reads the input messages with their own roles."""
+    with openai.OpenAI(base_url=server.base_url, api_key=API_KEY) as loose:
+        made = loose.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, store=True)
+        listed = list(loose.chat.completions.messages.list(made.id, limit=1))  # auto-paginates by cursor
+    assert [(m.id, m.role, m.content) for m in listed] == [
+        (f"{made.id}-0", "system", "Answer briefly."),
+        (f"{made.id}-1", "user", "Name a colour."),
+    ]

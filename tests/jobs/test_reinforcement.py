@@ -125,3 +125,15 @@ def test_missing_grader_is_400(client: openai.OpenAI) -> None:
         )
     assert caught.value.code == "missing_required_parameter"
     assert caught.value.param == "method.reinforcement.grader"
+
+
+@pytest.mark.anyio
+async def test_async_client_creates_a_reinforcement_job(async_client: openai.AsyncOpenAI) -> None:
+    training = await async_client.files.create(file=("rft.jsonl", rft_file()), purpose="fine-tune")
+    job = await async_client.fine_tuning.jobs.create(
+        model="o4-mini",
+        training_file=training.id,
+        method=cast(Any, {"type": "reinforcement", "reinforcement": {"grader": GRADER}}),
+    )
+    assert job.method is not None and job.method.type == "reinforcement"
+    assert (await async_client.fine_tuning.jobs.retrieve(job.id)).model == "o4-mini-2025-04-16"
