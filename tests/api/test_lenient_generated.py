@@ -7,6 +7,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, cast
 
+import httpcore2  # noqa: F401  (kept loaded across pytester's in-process runs, as in test_pytest_plugin)
 import httpx
 import openai
 import pytest
@@ -298,7 +299,7 @@ def test_pytest_marker_and_settings_switch_lenient_mode(pytester: pytest.Pyteste
                 openai_client.fine_tuning.jobs.retrieve("ftjob-abc123")
         """
     )
-    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)
+    pytester.runpytest("-p", "no:cacheprovider", "--emulator-mode=inprocess").assert_outcomes(passed=2)
 
 
 @pytest.mark.anyio
