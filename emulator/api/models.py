@@ -44,6 +44,7 @@ async def delete_model(request: Request) -> Response:
             "organization, so it can't be deleted.",
             param="model",
         )
+    lenient.ensure_model(emulator(request), tenant(request), model_id)
     record = tenant(request).models.get(model_id)
     if record is None or record.deleted:
         raise _not_found(model_id)

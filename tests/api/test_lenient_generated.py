@@ -143,6 +143,21 @@ CALLS: list[tuple[str, Call, type[openai.APIStatusError]]] = [
         openai.BadRequestError,
     ),
     ("files.retrieve", lambda c: c.files.retrieve(FILE_ID), openai.NotFoundError),
+    (
+        "files.list_with_all_params",
+        lambda c: c.files.list(after="after", limit=0, order="asc", purpose="purpose"),
+        openai.BadRequestError,
+    ),
+    (
+        "models.retrieve",
+        lambda c: c.models.retrieve("ft:gpt-4o-mini:acemeco:suffix:abc123"),
+        openai.NotFoundError,
+    ),
+    (
+        "models.delete",
+        lambda c: c.models.delete("ft:gpt-4o-mini:acemeco:suffix:abc123"),
+        openai.NotFoundError,
+    ),
     ("files.content", lambda c: c.files.content(FILE_ID).read(), openai.NotFoundError),
     ("files.delete", lambda c: c.files.delete(FILE_ID), openai.NotFoundError),
     (
