@@ -3,6 +3,7 @@ simulated model/python graders, multi-grader formulas, and OpenAI's 400s."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import openai
@@ -215,3 +216,18 @@ async def test_async_client(async_client: openai.AsyncOpenAI) -> None:
     assert result.reward == 1.0
     validated = await async_client.fine_tuning.alpha.graders.validate(grader=PYTHON)  # type: ignore[arg-type]
     assert validated.grader is not None
+
+
+def test_python_source_is_parsed_never_executed(client: openai.OpenAI, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    source = (
+        f"open({str(marker)!r}, 'w').write('module level')\n"
+        "def grade(sample, item):\n"
+        f"    open({str(marker)!r}, 'w').write('grade')\n"
+        "    raise SystemExit(1)\n"
+    )
+    grader = {"type": "python", "name": "side_effects", "source": source}
+    assert client.fine_tuning.alpha.graders.validate(grader=grader).grader is not None  # type: ignore[arg-type]
+    result = run(client, grader)
+    assert 0 <= result.reward <= 1 and not result.metadata.errors.python_grader_runtime_error
+    assert not marker.exists()
