@@ -71,13 +71,15 @@ def is_admin_key(api_key: str, admin_keys: Iterable[str]) -> bool:
 
 
 def check_admin(api_key: str, admin_keys: Iterable[str], write: bool) -> None:
-    """OpenAI's 401 for a key that is not an admin key (the endpoints need the org owner's admin key)."""
+    """OpenAI's 401 for a key without the scope an endpoint needs, in the wording its API uses for that
+    (e.g. microsoft/PowerToys#32989: "… Missing scopes: model.request. …", 401); the scope's name for
+    these admin endpoints is the emulator's."""
     if not is_admin_key(api_key, admin_keys):
         scope = "api.fine_tuning.checkpoints.permissions." + ("write" if write else "read")
         raise AuthenticationError(
             f"You have insufficient permissions for this operation. Missing scopes: {scope}. Check that you "
-            "have the correct role in your organization (Owner), and if you're using a restricted API key, "
-            "that it has the necessary scopes.",
+            "have the correct role in your organization (Reader, Writer, Owner) and project (Member, Owner), "
+            "and if you're using a restricted API key, that it has the necessary scopes.",
             code=None,
         )
 
