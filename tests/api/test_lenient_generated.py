@@ -327,3 +327,13 @@ async def test_async_generated_calls(async_client: openai.AsyncOpenAI, lenient: 
     assert stored.metadata == {"foo": "string"}
     created = await async_client.fine_tuning.checkpoints.permissions.create(MODEL, project_ids=["string"])
     assert [p.project_id for p in created.data] == ["string"]
+
+
+def test_materialized_job_follows_an_active_scenario(
+    client: openai.OpenAI, emulator: Emulator, lenient: None
+) -> None:
+    from emulator.scenarios import find_scenario
+
+    emulator.scenarios.load(find_scenario("job_fails_midway"))
+    job = client.fine_tuning.jobs.retrieve(JOB_ID)
+    assert job.status == "failed" and job.error is not None and job.error.code
