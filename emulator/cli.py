@@ -66,9 +66,10 @@ def _add_serve(commands: Any) -> None:
     serve.add_argument("--seed", type=int, help="seed for ids and simulated values (default 0)")
     serve.add_argument(
         "--clock",
-        choices=["real", "virtual"],
+        choices=["real", "virtual", "auto"],
         help="real: follows the wall clock times --speed (default); virtual: moves only when "
-        "advanced through POST /_emulator/clock/advance",
+        "advanced through POST /_emulator/clock/advance; auto: virtual, and polling an unfinished job "
+        "moves it to the job's next status",
     )
     serve.add_argument(
         "--speed",

@@ -20,6 +20,7 @@ INI = """
 addopts = --strict-markers --strict-config -p no:cacheprovider
 xfail_strict = true
 filterwarnings = error
+asyncio_default_fixture_loop_scope = function
 """
 
 TRAINING = (
