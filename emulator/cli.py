@@ -21,17 +21,6 @@ from .settings import Settings
 
 __all__ = ["AccessLog", "main", "serve_settings"]
 
-SNIPPET = """\
-OpenAI fine-tuning emulator {version} listening on {url}
-
-  from openai import OpenAI
-  client = OpenAI(base_url="{url}/v1", api_key="sk-anything")
-  client.files.create(file=open("train.jsonl", "rb"), purpose="fine-tune")
-
-  export OPENAI_BASE_URL={url}/v1 OPENAI_API_KEY=sk-anything   # for code that builds its own client
-  Control API: {url}/_emulator/health   (Ctrl-C to stop)
-"""
-
 ENV_PREFIX = "EMULATOR_"
 LOOPBACK_NAMES = ("localhost",)
 access_log = logging.getLogger("emulator.access")
@@ -291,27 +280,35 @@ def _serve(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:  # e.g. a bad scenario file
         print(f"emulator serve: {exc}", file=sys.stderr)
         return 2
+    from .devserver import PortInUse, banner, bind, quiet_uvicorn, shown_host
+
+    try:
+        sock = bind(settings)
+    except OSError as exc:  # a busy port, or an address this machine doesn't have
+        print(f"emulator serve: {exc.strerror if isinstance(exc, PortInUse) else exc}", file=sys.stderr)
+        return 1
     config = uvicorn.Config(
         AccessLog(app), host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False
     )
+    quiet_uvicorn(settings.log_level)
     server = uvicorn.Server(config)
     _configure_logging(settings.log_level)
-    # A wildcard bind is reachable on loopback; print an address the snippet can actually connect to.
-    shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
-    host = f"[{shown}]" if ":" in shown else shown
+    host = shown_host(settings.host)
     original_startup = server.startup
 
     async def startup(sockets: Any = None) -> None:
         await original_startup(sockets=sockets)
         if server.started:
-            port = server.servers[0].sockets[0].getsockname()[1] if server.servers else settings.port
-            print(SNIPPET.format(version=__version__, url=f"http://{host}:{port}"), flush=True)
+            port = sock.getsockname()[1]
+            print(banner(settings, f"http://{host}:{port}"), flush=True)
 
     server.startup = startup  # type: ignore[method-assign]
     try:
-        server.run()  # uvicorn handles Ctrl-C / SIGTERM: stops accepting, finishes requests, runs shutdown
+        server.run(sockets=[sock])  # uvicorn handles Ctrl-C / SIGTERM: stops accepting, finishes requests
     except KeyboardInterrupt:  # a second Ctrl-C while shutting down
         pass
+    finally:
+        sock.close()
     if not server.started:
         return 1  # could not bind; uvicorn has said why
     print("emulator stopped", flush=True)
