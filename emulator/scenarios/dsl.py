@@ -53,9 +53,23 @@ class CannedError:
     status: int
     type: str
     code: str | None
-    message: str  # may use {request_id}, {model}, {organization}, {method}, {path}
+    message: str  # may use {request_id}, {model}, {organization}, {method}, {path}; {wait} for a 429
     content_type: str = "application/json"
     raw_body: str | None = None  # sent as is instead of the JSON envelope (Cloudflare's HTML pages)
+    # A rate limit's numbers: the wait its message and retry-after agree on, and the bucket it reports.
+    wait: float | None = None
+    bucket: str = ""  # "requests" or "tokens"
+    limit: int = 0
+    used: int = 0
+
+    def rate_headers(self, wait: float) -> dict[str, str]:
+        """The headers a real 429 of this kind carries, agreeing with its message's numbers."""
+        return {
+            "retry-after": str(max(1, math.ceil(wait))),  # integer seconds, as OpenAI sends it
+            f"x-ratelimit-limit-{self.bucket}": str(self.limit),
+            f"x-ratelimit-remaining-{self.bucket}": str(max(0, self.limit - self.used)),
+            f"x-ratelimit-reset-{self.bucket}": f"{wait:g}s",
+        }
 
 
 _CLOUDFLARE_502 = (
@@ -83,16 +97,24 @@ CANNED_ERRORS: Mapping[str, CannedError] = {
         "requests",
         "rate_limit_exceeded",
         "Rate limit reached for {model} in organization {organization} on requests per min (RPM): Limit 3, "
-        "Used 3, Requested 1. Please try again in 20s. Visit https://platform.openai.com/account/rate-limits "
+        "Used 3, Requested 1. Please try again in {wait}. Visit https://platform.openai.com/account/rate-limits "
         "to learn more.",
+        wait=20.0,
+        bucket="requests",
+        limit=3,
+        used=3,
     ),
     "tokens_rate_limit_exceeded": CannedError(
         429,
         "tokens",
         "rate_limit_exceeded",
         "Rate limit reached for {model} in organization {organization} on tokens per min (TPM): Limit 10000, "
-        "Used 8554, Requested 3082. Please try again in 9.816s. Visit "
+        "Used 8554, Requested 3082. Please try again in {wait}. Visit "
         "https://platform.openai.com/account/rate-limits to learn more.",
+        wait=9.816,
+        bucket="tokens",
+        limit=10000,
+        used=8554,
     ),
     "insufficient_quota": CannedError(
         429,
@@ -272,6 +294,20 @@ def parse_scenario(data: Any, source: str = "<dict>") -> Scenario:
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _FOREVER = ("forever", "never", "inf")
+
+
+def _wait(headers: dict[str, str], path: str, parser: Any) -> float | None:
+    """The wait a rule's own retry-after-ms / retry-after header gives (seconds), if any."""
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        if name in headers:
+            try:
+                seconds = float(headers[name]) / scale
+            except ValueError:
+                raise parser.fail(f"{path}.{name}", f"expected a number, got {headers[name]!r}") from None
+            if seconds <= 0:
+                raise parser.fail(f"{path}.{name}", "must be positive")
+            return seconds
+    return None
 
 
 def _kind(value: Any) -> str:
@@ -592,16 +628,22 @@ class _Parser:
         body = doc.get("body")
         if body is None and canned is not None and canned.raw_body is not None and not envelope[1:]:
             body = canned.raw_body
+        headers = self.str_map(doc["headers"], f"{path}.headers", lower=True) if doc.get("headers") else ()
+        message = self.opt_string(doc.get("message"), f"{path}.message")
+        if canned is not None and canned.wait is not None:
+            # the message, retry-after and x-ratelimit-* state one wait: the rule's, else the canned one
+            wait = _wait(dict(headers), f"{path}.headers", self) or canned.wait
+            headers = tuple({**canned.rate_headers(wait), **dict(headers)}.items())
+            message = message or canned.message.replace("{wait}", f"{wait:g}s")
         return Respond(
             status=status,
             type=self.opt_string(doc.get("type"), f"{path}.type") or (canned.type if canned else None),
             code=self.opt_string(doc.get("code"), f"{path}.code")
             if "code" in doc
             else (canned.code if canned else None),
-            message=self.opt_string(doc.get("message"), f"{path}.message")
-            or (canned.message if canned else None),
+            message=message or (canned.message if canned else None),
             param=self.opt_string(doc.get("param"), f"{path}.param"),
-            headers=self.str_map(doc["headers"], f"{path}.headers", lower=True) if doc.get("headers") else (),
+            headers=headers,
             body=body,
             content_type=self.opt_string(doc.get("content_type"), f"{path}.content_type")
             or (canned.content_type if canned and body is not None else None),
