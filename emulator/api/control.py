@@ -16,6 +16,7 @@ from ..durations import parse_duration
 from ..errors import InvalidRequestError, NotFoundError
 from ..params import Param
 from .common import control_scope, emulator, ok, read_json
+from .listing import list_page
 
 __all__ = ["PREFIX", "routes"]
 
@@ -93,8 +94,9 @@ def _journal_filters(request: Request) -> dict[str, Any]:
 
 
 async def list_requests(request: Request) -> Response:
+    """The journal, oldest first, one cursor page at a time (`limit`, `after` = a request id)."""
     entries = emulator(request).journal.find(**_journal_filters(request))
-    return ok({"object": "list", "data": [e.to_dict() for e in entries]})
+    return ok(list_page(request, entries, lambda e: e.request_id, lambda e: e.to_dict()))
 
 
 async def count_requests(request: Request) -> Response:
