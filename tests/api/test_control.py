@@ -31,9 +31,7 @@ def test_clock_read_advance_and_switch(http: httpx.Client, emulator: Emulator) -
     assert real["now"] >= start["now"] + 5410
 
 
-def test_reset_one_tenant_keeps_others(
-    client: openai.OpenAI, other_client: openai.OpenAI, http: httpx.Client
-) -> None:
+def test_reset_one_tenant_keeps_others(client: openai.OpenAI, other_client: openai.OpenAI, http: httpx.Client) -> None:
     client.files.create(file=("a.jsonl", io.BytesIO(b"{}\n")), purpose="fine-tune")
     theirs = other_client.files.create(file=("b.jsonl", io.BytesIO(b"{}\n")), purpose="fine-tune")
     assert http.post("/_emulator/reset", json={"api_key": client.api_key}).status_code == 200
@@ -45,9 +43,7 @@ def test_reset_one_tenant_keeps_others(
 
 def test_seed_changes_ids(http: httpx.Client, emulator: Emulator) -> None:
     def first_id() -> str:
-        return http.post("/v1/files", data={"purpose": "batch"}, files={"file": ("a.jsonl", b"{}\n")}).json()[
-            "id"
-        ]
+        return http.post("/v1/files", data={"purpose": "batch"}, files={"file": ("a.jsonl", b"{}\n")}).json()["id"]
 
     original = first_id()
     assert http.post("/_emulator/seed", json={"seed": 42}).json() == {"seed": 42}
@@ -74,15 +70,11 @@ def test_journal_lists_counts_filters_and_clears(client: openai.OpenAI, http: ht
     assert http.get("/_emulator/requests/count").json() == {"count": 0}
 
 
-def test_journal_is_per_tenant(
-    client: openai.OpenAI, other_client: openai.OpenAI, http: httpx.Client
-) -> None:
+def test_journal_is_per_tenant(client: openai.OpenAI, other_client: openai.OpenAI, http: httpx.Client) -> None:
     client.files.list()
     other_client.files.list()
     mine = http.get("/_emulator/requests/count", params={"path": "/v1/files"}).json()
-    everyone = httpx.get(
-        str(http.base_url) + "/_emulator/requests/count", params={"path": "/v1/files"}
-    ).json()
+    everyone = httpx.get(str(http.base_url) + "/_emulator/requests/count", params={"path": "/v1/files"}).json()
     assert (mine["count"], everyone["count"]) == (1, 2)
 
 
