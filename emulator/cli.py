@@ -321,13 +321,28 @@ def _serve(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from .domain.jobs.validation import TRAINING_PRICE_PER_1K, analyze
 
+    from .domain.files import check_filename
+    from .errors import APIError
+    from .progress import lines_with_progress
+
+    try:
+        check_filename("fine-tune", os.path.basename(args.file))  # what the upload itself would refuse
+    except APIError as refused:
+        return _refused_upload(args, refused.message)
     try:
         with open(args.file, "rb") as data:
-            report = analyze(data, args.model, method=args.method, n_epochs=args.epochs or "auto")
+            lines = lines_with_progress(
+                data,
+                os.fstat(data.fileno()).st_size,
+                label=os.path.basename(args.file),
+                output=sys.stderr,
+                enabled=not args.json and sys.stderr.isatty(),
+            )
+            report = analyze(lines, args.model, method=args.method, n_epochs=args.epochs or "auto")
     except OSError as exc:
         print(f"emulator validate: {exc.strerror or exc}: {args.file}", file=sys.stderr)
         return 2
-    verdict = report.job_error("file-" + os.path.basename(args.file), "training")
+    verdict = report.job_error(args.file, "training")  # name the local path: it has no file id yet
     if args.json:
         body = report.to_dict()
         body["file"] = args.file
@@ -338,6 +353,15 @@ def _validate(args: argparse.Namespace) -> int:
     else:
         print(_readable(args.file, report, verdict, TRAINING_PRICE_PER_1K))
     return 0 if verdict is None else 1
+
+
+def _refused_upload(args: argparse.Namespace, message: str) -> int:
+    """A file the upload would refuse (e.g. not .jsonl): no job would ever see it."""
+    if args.json:
+        print(json.dumps({"file": args.file, "valid": False, "upload_error": {"message": message}}, indent=2))
+    else:
+        print(f"INVALID: uploading {args.file} with purpose fine-tune would fail: {message}")
+    return 1
 
 
 def _readable(path: str, report: Any, verdict: Any, price: float) -> str:
