@@ -12,12 +12,13 @@ Scenario ── rules: Rule ── match: Match          which requests (method,
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import random
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ..domain.jobscript import JobFailure, JobScript, JobWarning
 from ..durations import parse_duration
@@ -40,9 +41,12 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "Window",
+    "check_yaml",
     "parse_scenario",
     "parse_yaml",
 ]
+
+T = TypeVar("T")
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 INITIAL_STATE = "started"
@@ -290,6 +294,21 @@ def parse_scenario(data: Any, source: str = "<dict>") -> Scenario:
     return _Parser(Source(source)).scenario(data)
 
 
+def check_yaml(text: str, source: str = "<yaml>") -> list[ScenarioError]:
+    """Every mistake in a YAML scenario (not only the first), each with its line and key path."""
+    try:
+        data, src = read_yaml(text, source)
+    except ScenarioError as exc:
+        return [exc]
+    parser = _Parser(src, collect=True)
+    try:
+        parser.scenario(data)
+    except ScenarioError as exc:
+        if exc not in parser.errors:
+            parser.errors.append(exc)
+    return sorted(parser.errors, key=lambda e: e.line or 0)
+
+
 # ---------------------------------------------------------------- the parser
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -325,8 +344,26 @@ def _kind(value: Any) -> str:
 
 
 class _Parser:
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, *, collect: bool = False) -> None:
         self.src = source
+        # collect: record each mistake and go on (to report them all), instead of raising the first
+        self.collect = collect
+        self.errors: list[ScenarioError] = []
+
+    def _record(self, error: ScenarioError) -> None:
+        if not self.collect:
+            raise error
+        self.errors.append(error)
+
+    def _each(self, parse: Callable[[Any, str, int], T], items: list[Any], path: str) -> tuple[T, ...]:
+        """Parse every item; in collect mode a bad item is recorded and skipped."""
+        out = []
+        for i, item in enumerate(items):
+            try:
+                out.append(parse(item, f"{path}[{i}]", i))
+            except ScenarioError as exc:
+                self._record(exc)
+        return tuple(out)
 
     def fail(self, path: str, problem: str) -> ScenarioError:
         return self.src.error(path, problem)
@@ -341,11 +378,13 @@ class _Parser:
         for key in value:
             if key not in allowed:
                 where = f"{path}.{key}" if path else str(key)
-                raise self.fail(where, f"unknown key {key!r} (expected one of: {', '.join(allowed)})")
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                self._record(self.fail(where, f"unknown key {key!r} ({hint}expected one of: {', '.join(allowed)})"))
         for key in required:
             if key not in value:
                 raise self.fail(path, f"missing required key {key!r}")
-        return dict(value)
+        return {k: v for k, v in value.items() if k in allowed}
 
     def string(self, value: Any, path: str) -> str:
         if not isinstance(value, str):
@@ -450,11 +489,16 @@ class _Parser:
             raise self.fail("name", f"{name!r} is not a valid name (letters, digits, '_', '-', '.')")
         description = self.string(doc.get("description", ""), "description")
         seed = None if doc.get("seed") is None else self.integer(doc["seed"], "seed")
-        rules = tuple(self.rule(r, f"rules[{i}]", i) for i, r in enumerate(self.items(doc, "rules")))
-        jobs = tuple(self.job_rule(r, f"jobs[{i}]", i) for i, r in enumerate(self.items(doc, "jobs")))
-        limits = (
-            None if doc.get("rate_limits") is None else self.rate_limits(doc["rate_limits"], "rate_limits")
-        )
+        rules = self._each(self.rule, self.items(doc, "rules"), "rules")
+        jobs = self._each(self.job_rule, self.items(doc, "jobs"), "jobs")
+        limits = None
+        try:
+            if doc.get("rate_limits") is not None:
+                limits = self.rate_limits(doc["rate_limits"], "rate_limits")
+        except ScenarioError as exc:
+            self._record(exc)
+        if self.errors:  # the cross-rule checks would only repeat what is already wrong
+            raise self.errors[0]
         self.check_labels([r.label for r in rules], "rules")
         self.check_labels([r.label for r in jobs], "jobs")
         self.check_states(rules)
