@@ -319,9 +319,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .domain.jobs.validation import TRAINING_PRICE_PER_1K, analyze
-
     from .domain.files import check_filename
+    from .domain.jobs.validation import TRAINING_PRICE_PER_1K, analyze
     from .errors import APIError
     from .progress import lines_with_progress
 

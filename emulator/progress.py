@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import IO
 
-from tqdm import tqdm
+from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
 
 __all__ = ["lines_with_progress"]
 

@@ -165,7 +165,8 @@ class _Pool:
 @pytest.fixture(scope="session")
 def _openai_emulator_pool(pytestconfig: pytest.Config) -> Iterator[_Pool]:
     pool = _Pool(
-        float(pytestconfig.getini("emulator_timeout")), bool(pytestconfig.getini("emulator_strict_validation"))
+        float(pytestconfig.getini("emulator_timeout")),
+        bool(pytestconfig.getini("emulator_strict_validation")),
     )
     try:
         yield pool

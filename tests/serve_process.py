@@ -96,7 +96,9 @@ class ServeProcess:
         self.stop()
 
 
-def run_serve(*args: Sequence[str] | str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_serve(
+    *args: Sequence[str] | str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run `emulator serve` expecting it to exit by itself (e.g. it can't bind)."""
     return subprocess.run(
         [sys.executable, "-m", "emulator", "serve", *[str(a) for a in args]],

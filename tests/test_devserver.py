@@ -23,7 +23,10 @@ def _snippet_key(banner: str) -> str:
 
 @pytest.mark.parametrize(
     ("args", "accepted"),
-    [((), "Any API key works"), (("--api-key", "sk-team-a", "--api-key", "sk-team-b"), "sk-team-a, sk-team-b")],
+    [
+        ((), "Any API key works"),
+        (("--api-key", "sk-team-a", "--api-key", "sk-team-b"), "sk-team-a, sk-team-b"),
+    ],
 )
 def test_the_banner_shows_a_key_the_server_accepts(args: tuple[str, ...], accepted: str) -> None:
     with ServeProcess("--port", "0", *args) as server:

@@ -36,7 +36,10 @@ def test_quickstart_runs_against_the_dev_server() -> None:
     assert lines[0].startswith("uploaded train.jsonl as file-")
     assert re.fullmatch(r"created ftjob-\w+: validating_files", lines[1])
     assert lines[-3].startswith("fine-tuned model: ft:gpt-4o-mini-2024-07-18:personal:marv:")
-    assert lines[-2:] == ["> What's the capital of France?", "Paris, as if everyone doesn't know that already."]
+    assert lines[-2:] == [
+        "> What's the capital of France?",
+        "Paris, as if everyone doesn't know that already.",
+    ]
     assert "POST /v1/files 200" in server.stdout and "POST /v1/chat/completions 200" in server.stdout
 
 

@@ -414,7 +414,8 @@ def test_parse_clock_accepts_modes_and_times() -> None:
     assert parse_clock("auto") == {"clock": "auto"}
     assert parse_clock(0) == {"clock": "auto", "start_time": 0.0}
     assert parse_clock(0, "virtual") == {"clock": "virtual", "start_time": 0.0}
-    assert parse_clock(0, "real") == {"clock": "auto", "start_time": 0.0}  # a start time needs a simulated clock
+    # a start time needs a simulated clock
+    assert parse_clock(0, "real") == {"clock": "auto", "start_time": 0.0}
     assert parse_clock("2025-01-01T00:00:00Z") == {"clock": "auto", "start_time": 1_735_689_600.0}
     with pytest.raises(ValueError):
         parse_clock("soon")

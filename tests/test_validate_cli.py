@@ -14,7 +14,7 @@ import pytest
 
 from emulator.cli import main
 
-ROW = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello there"}]}
+ROW: dict[str, object] = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello there"}]}
 
 
 def _write(path: Path, rows: list[dict[str, object]]) -> Path:
@@ -22,7 +22,9 @@ def _write(path: Path, rows: list[dict[str, object]]) -> Path:
     return path
 
 
-def test_a_txt_file_is_refused_as_the_upload_would(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_txt_file_is_refused_as_the_upload_would(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = _write(tmp_path / "train.txt", [ROW] * 20)  # valid content, wrong name
     assert main(["validate", str(data)]) == 1
     out = capsys.readouterr().out.strip()

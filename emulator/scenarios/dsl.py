@@ -101,8 +101,8 @@ CANNED_ERRORS: Mapping[str, CannedError] = {
         "requests",
         "rate_limit_exceeded",
         "Rate limit reached for {model} in organization {organization} on requests per min (RPM): Limit 3, "
-        "Used 3, Requested 1. Please try again in {wait}. Visit https://platform.openai.com/account/rate-limits "
-        "to learn more.",
+        "Used 3, Requested 1. Please try again in {wait}. Visit "
+        "https://platform.openai.com/account/rate-limits to learn more.",
         wait=20.0,
         bucket="requests",
         limit=3,
@@ -380,7 +380,9 @@ class _Parser:
                 where = f"{path}.{key}" if path else str(key)
                 close = difflib.get_close_matches(str(key), allowed, n=1)
                 hint = f"did you mean {close[0]!r}? " if close else ""
-                self._record(self.fail(where, f"unknown key {key!r} ({hint}expected one of: {', '.join(allowed)})"))
+                self._record(
+                    self.fail(where, f"unknown key {key!r} ({hint}expected one of: {', '.join(allowed)})")
+                )
         for key in required:
             if key not in value:
                 raise self.fail(path, f"missing required key {key!r}")

@@ -88,7 +88,9 @@ def test_journal_pages_like_the_api(client: openai.OpenAI, http: httpx.Client) -
     seen: list[str] = []
     after: str | None = None
     while True:
-        params = {"path": "/v1/models", "limit": 2, **({"after": after} if after else {})}
+        params: dict[str, str | int] = {"path": "/v1/models", "limit": 2}
+        if after:
+            params["after"] = after
         page = http.get("/_emulator/requests", params=params).json()
         ids = [e["request_id"] for e in page["data"]]
         assert len(ids) <= 2 and (page["first_id"], page["last_id"]) == (ids[0], ids[-1])

@@ -220,7 +220,10 @@ def test_typo(openai_emulator):
     result = inner.runpytest()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        ["*@pytest.mark.emulator: unknown argument 'sede' (did you mean 'seed'?); valid: scenario, mode, seed,*"]
+        [
+            "*@pytest.mark.emulator: unknown argument 'sede' (did you mean 'seed'?); "
+            "valid: scenario, mode, seed,*"
+        ]
     )
     output = result.stdout.str()
     assert "Traceback" not in output and "pytest_plugin.py" not in output
