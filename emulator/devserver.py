@@ -61,7 +61,7 @@ OpenAI fine-tuning emulator {__version__} listening on {url}
   client = OpenAI(base_url="{url}/v1", api_key="{key}")
 
   export OPENAI_BASE_URL={url}/v1 OPENAI_API_KEY={key}   # for code that builds its own client
-  python -m emulator.examples.quickstart                # upload, fine-tune, wait, chat: an example run
+  python -m emulator.examples.quickstart --base-url {url}/v1 --api-key {key}   # an example run
 
   {keys}
   Control API: {url}/_emulator/health   (Ctrl-C to stop)

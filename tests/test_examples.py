@@ -20,12 +20,12 @@ def test_the_example_data_passes_validate() -> None:
 
 
 def test_quickstart_runs_against_the_dev_server() -> None:
-    with ServeProcess("--port", "0", "--speed", "1000") as server:
-        exports = re.search(r"export (OPENAI_BASE_URL=\S+) (OPENAI_API_KEY=\S+)", server.banner)
-        assert exports, server.banner
-        env = {**os.environ, **dict(pair.split("=", 1) for pair in exports.groups())}
+    with ServeProcess("--port", "0", "--speed", "1000", "--api-key", "sk-team") as server:
+        command = re.search(r"python (-m emulator\.examples\.quickstart .*?)   #", server.banner)
+        assert command, server.banner  # the banner's own command line, as a user copies it
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
         result = subprocess.run(
-            [sys.executable, "-m", "emulator.examples.quickstart", "--poll", "0.05"],
+            [sys.executable, *command.group(1).split(), "--poll", "0.05"],
             capture_output=True,
             text=True,
             env=env,

@@ -97,6 +97,25 @@ def test_run_job(openai_client, openai_emulator):
     inner.runpytest().assert_outcomes(passed=1)
 
 
+def test_legacy_httpx_clients_are_served_by_a_live_emulator(inner: pytest.Pytester) -> None:
+    inner.makepyfile(
+        """
+import httpx
+import openai
+
+def test_legacy_httpx(openai_emulator):
+    with httpx.Client() as http:
+        listed = http.get("https://api.openai.com/v1/models", headers={"Authorization": "Bearer x"})
+        assert listed.status_code == 200 and listed.json()["object"] == "list"
+        client = openai.OpenAI(api_key="x", base_url="https://api.openai.com/v1", http_client=http)
+        assert client.models.retrieve("gpt-4o-mini").id == "gpt-4o-mini"
+    openai_emulator.assert_called("GET", "/v1/models", times=1)
+    openai_emulator.assert_called("GET", "/v1/models/gpt-4o-mini", times=1)
+"""
+    )
+    inner.runpytest("--emulator-mode=live").assert_outcomes(passed=1)
+
+
 @pytest.mark.parametrize("mode", ["live", "inprocess"])
 def test_clients_built_at_import_time_are_served(inner: pytest.Pytester, mode: str) -> None:
     inner.makepyfile(
