@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from emulator.cli import main
 from emulator.examples import TRAINING_FILE
 
@@ -19,8 +21,9 @@ def test_the_example_data_passes_validate() -> None:
     assert main(["validate", "--model", "gpt-4o-mini", str(TRAINING_FILE)]) == 0
 
 
-def test_quickstart_runs_against_the_dev_server() -> None:
-    with ServeProcess("--port", "0", "--speed", "1000", "--api-key", "sk-team") as server:
+@pytest.mark.parametrize("clock", [("--speed", "1000"), ("--clock", "auto")], ids=["real-fast", "auto"])
+def test_quickstart_runs_against_the_dev_server(clock: tuple[str, str]) -> None:
+    with ServeProcess("--port", "0", *clock, "--api-key", "sk-team") as server:
         command = re.search(r"python (-m emulator\.examples\.quickstart .*?)   #", server.banner)
         assert command, server.banner  # the banner's own command line, as a user copies it
         env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}

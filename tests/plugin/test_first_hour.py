@@ -4,8 +4,12 @@ line. Each runs as a user's test file under an inner pytest (pytester)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from emulator import Settings
+from emulator.testing import EmulatorHandle
 from tests.test_pytest_plugin import INI, TRAINING
 
 pytest_plugins = ["pytester"]
@@ -246,3 +250,23 @@ def test_typo(openai_emulator):
     )
     output = result.stdout.str()
     assert "Traceback" not in output and "pytest_plugin.py" not in output
+
+
+def test_the_auto_clock_is_deterministic() -> None:
+    """The same polling, after a reset, lands on the same instants: same job, same events."""
+    data = TRAINING.encode().decode("unicode_escape").encode()
+
+    def poll(emu: EmulatorHandle) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        with emu.client() as client:
+            training = client.files.create(file=("train.jsonl", data), purpose="fine-tune")
+            job = client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=training.id)
+            while job.status not in ("succeeded", "failed", "cancelled"):
+                job = client.fine_tuning.jobs.retrieve(job.id)
+            events = client.fine_tuning.jobs.list_events(job.id, limit=100).data
+            return job.model_dump(), [e.model_dump() for e in events]
+
+    with EmulatorHandle(Settings(clock="auto"), mode="inprocess") as emu:
+        first = poll(emu)
+        emu.reset()
+        assert poll(emu) == first
+        assert first[0]["status"] == "succeeded" and first[0]["created_at"] < first[0]["finished_at"]
