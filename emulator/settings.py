@@ -23,7 +23,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "info"
-    # "virtual" only moves when told (tests); "real" follows the wall clock times `speed` (dev server).
+    # "virtual" only moves when told; "auto" is virtual but also moves when a client polls an unfinished
+    # job (the pytest plugin's default); "real" follows the wall clock times `speed` (dev server).
     clock: str = "virtual"
     speed: float = 1.0
     # Unix time the virtual clock starts at: 2025-01-01T00:00:00Z.
@@ -93,8 +94,8 @@ class Settings:
         return type(self).build(**current)
 
     def __post_init__(self) -> None:
-        if self.clock not in ("virtual", "real"):
-            raise ValueError(f"clock must be 'virtual' or 'real', not {self.clock!r}")
+        if self.clock not in ("virtual", "auto", "real"):
+            raise ValueError(f"clock must be 'virtual', 'auto' or 'real', not {self.clock!r}")
         if self.speed <= 0:
             raise ValueError("speed must be positive")
         if self.webhook_timeout <= 0:

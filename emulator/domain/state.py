@@ -62,6 +62,8 @@ class Emulator:
         self.journal = Journal(settings.journal_limit)
         self.ids = IdFactory(self.seed, "")
         self._tenants: dict[str, Tenant] = {}
+        # Set when a job is polled on a frozen virtual clock (domain/jobs/polling.py); the plugin shows it.
+        self.polling_hint: str | None = None
         self._lock = threading.Lock()
         limits = Limits(settings.rate_limit_requests, settings.rate_limit_tokens, settings.max_active_jobs,
                         settings.jobs_per_day)
@@ -113,6 +115,7 @@ class Emulator:
                 upload.discard_parts()
         self.journal.clear(organization_id)
         if organization_id is None:
+            self.polling_hint = None
             self.ids = IdFactory(self.seed, "")
             self.clock = make_clock(self.settings.clock, start=self.settings.start_time, speed=self.settings.speed)
         self.scenarios.reset(organization_id)
