@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from ..clock import Clock, make_clock
+from ..clock import Clock, RealClock, VirtualClock, make_clock
 from ..ids import IdFactory
 from ..scenarios.engine import ScenarioEngine
 from ..scenarios.library import find_scenario, load_scenario
@@ -35,6 +35,12 @@ class Tenant:
         self.uploads: Collection[UploadRecord] = Collection()
         self.models: Collection[ModelRecord] = Collection()
         self.jobs = JobStore(self)
+        self.api_keys: set[str] = set()  # every key seen for this organization (the dashboard masks them)
+
+    def counts(self) -> dict[str, int]:
+        """How many objects the tenant holds, by kind (cheap: no scans)."""
+        return {"files": len(self.files), "uploads": len(self.uploads), "jobs": len(self.jobs.jobs),
+                "models": len(self.models)}
 
     def settle(self, now: float) -> None:
         """Bring state that is derived from the clock (job progress, expiries) up to `now` before a read:
@@ -74,6 +80,7 @@ class Emulator:
             if tenant is None:
                 tenant = self._tenants[org.id] = Tenant(org, self.seed)
                 tenant.jobs.bind(self)
+            tenant.api_keys.add(api_key)
             return tenant
 
     def tenants(self) -> list[Tenant]:
@@ -114,6 +121,23 @@ class Emulator:
         """
         org = tenant.organization
         return self.scenarios.job_script(org.id, org.name, request, active_jobs)
+
+    def set_clock(self, mode: str, speed: float | None = None) -> Clock:
+        """Switch between a virtual clock (paused: moves only when advanced) and a real one (runs at `speed`),
+        continuing from the current time either way."""
+        now = self.now()
+        speed = speed or getattr(self.clock, "speed", None) or self.settings.speed
+        self.clock = VirtualClock(now) if mode == "virtual" else RealClock(speed, start=now)
+        return self.clock
+
+    def next_event(self) -> float | None:
+        """When the next job of any tenant next changes status (None: no job will by itself)."""
+        now = self.now()
+        upcoming = [
+            t for tenant in self.tenants() for job in tenant.jobs.jobs
+            if (t := job.timeline.next_milestone(now)) is not None and t != float("inf")
+        ]
+        return min(upcoming, default=None)
 
     def reseed(self, seed: int) -> None:
         self.seed = seed
