@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute
 
 from .api import chat, completions, control, files, fine_tuning, legacy_fine_tunes, models, moderations, uploads
 from .api import scenarios as scenario_api
+from .dashboard import routes as dashboard_routes
 from .clock import Clock
 from .domain.state import Emulator
 from .errors import APIError
@@ -42,7 +43,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             emulator.close()
 
     app = Starlette(
-        routes=_routes(),
+        routes=[*_routes(), *dashboard_routes(settings.control_key)],
         middleware=[
             Middleware(ConnectionFaults),  # outside the edge: drops happen after the journal has the request
             Middleware(OpenAIEdge, emulator=emulator),

@@ -29,6 +29,7 @@ OpenAI fine-tuning emulator {version} listening on {url}
   client.files.create(file=open("train.jsonl", "rb"), purpose="fine-tune")
 
   export OPENAI_BASE_URL={url}/v1 OPENAI_API_KEY=sk-anything   # for code that builds its own client
+  Dashboard:   {url}/dashboard/
   Control API: {url}/_emulator/health   (Ctrl-C to stop)
 """
 
