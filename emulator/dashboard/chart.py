@@ -9,8 +9,8 @@ from typing import Any
 
 __all__ = ["LossChart", "Series", "loss_chart"]
 
-WIDTH, HEIGHT = 720, 260
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 14, 30
+WIDTH, HEIGHT = 1100, 300
+LEFT, RIGHT, TOP, BOTTOM = 44, 16, 12, 28
 MAX_POINTS = 600  # longer runs are thinned to every n-th step so a page stays small
 
 
@@ -36,6 +36,7 @@ class LossChart:
     stride: int  # 1: every step is drawn
     width: int = WIDTH
     height: int = HEIGHT
+    left: int = LEFT
 
     @property
     def empty(self) -> bool:

@@ -61,7 +61,15 @@ def _size(n: int | None) -> str:
     return f"{n} B"
 
 
-def url(path: str, **query: Any) -> str:
+def _http_tone(status: int) -> str:
+    if not status or status >= 500:
+        return "bad"  # 0: the connection was dropped (a scenario fault)
+    if status >= 400:
+        return "warn"
+    return "good"
+
+
+def url(path: str, /, **query: Any) -> str:
     """A dashboard URL; query values that are None or empty are left out."""
     kept = {k: v for k, v in query.items() if v not in (None, "")}
     return PREFIX + path + ("?" + urlencode(kept) if kept else "")
@@ -78,6 +86,7 @@ def _environment() -> Environment:
         when=_when,
         size=_size,
         tone=lambda status: STATUS_TONE.get(status, "neutral"),
+        http_tone=_http_tone,
         pretty=lambda value: json.dumps(value, indent=2, ensure_ascii=False, default=str),
         money=lambda value: f"${value:,.2f}" if value >= 0.01 or value == 0 else f"${value:.4f}",
         count=lambda value: f"{value:,}",
