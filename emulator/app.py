@@ -12,8 +12,8 @@ from starlette.routing import BaseRoute
 
 from .api import chat, completions, control, files, fine_tuning, legacy_fine_tunes, models, moderations, uploads
 from .api import scenarios as scenario_api
-from .dashboard import routes as dashboard_routes
 from .clock import Clock
+from .dashboard import routes as dashboard_routes
 from .domain.state import Emulator
 from .errors import APIError
 from .middleware import OpenAIEdge

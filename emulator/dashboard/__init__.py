@@ -17,7 +17,9 @@ __all__ = ["PREFIX", "routes"]
 
 
 async def _not_found(request: Request) -> Response:
-    return render(request, "404.html", status_code=404, message=f"There is no dashboard page at {request.url.path}.")
+    return render(
+        request, "404.html", status_code=404, message=f"There is no dashboard page at {request.url.path}."
+    )
 
 
 def routes(control_key: str = "") -> list[BaseRoute]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,29 +67,27 @@ def loss_chart(metrics: Sequence[dict[str, Any]], total_steps: int, stride: int 
         rows = [(int(m["step"]), float(m[key])) for m in metrics if key in m]
         if rows:
             series.append(
-                Series(key, label, [(x(s), y(v)) for s, v in rows], [s for s, _ in rows], [v for _, v in rows])
+                Series(
+                    key, label, [(x(s), y(v)) for s, v in rows], [s for s, _ in rows], [v for _, v in rows]
+                )
             )
     return LossChart(series, _x_ticks(total_steps, x), _y_ticks(top, y), total_steps, stride)
 
 
-def _x_ticks(total: int, x: Any) -> list[tuple[float, int]]:
-    step = max(1, _nice(total / 6))
+def _x_ticks(total: int, x: Callable[[int], float]) -> list[tuple[float, int]]:
+    step = max(1, int(_nice(total / 6)))
     ticks = [1, *range(step, total + 1, step)]
     return [(x(t), t) for t in ticks if t <= total]
 
 
-def _y_ticks(top: float, y: Any) -> list[tuple[float, str]]:
+def _y_ticks(top: float, y: Callable[[float], float]) -> list[tuple[float, str]]:
     step = _nice(top / 4) or 0.5
     return [(y(v * step), f"{v * step:.2g}") for v in range(0, int(top / step) + 1)]
 
 
-def _nice(raw: float) -> int | float:
+def _nice(raw: float) -> float:
     """1, 2 or 5 times a power of ten, at least `raw`."""
     if raw <= 0:
-        return 0
-    power = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 5, 10):
-        if factor * power >= raw:
-            nice = factor * power
-            return int(nice) if nice >= 1 else nice
-    return 10 * power
+        return 0.0
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(f * power for f in (1.0, 2.0, 5.0, 10.0) if f * power >= raw)

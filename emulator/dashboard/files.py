@@ -58,12 +58,14 @@ def _preview(record: FileRecord, model: str) -> tuple[list[dict[str, Any]], File
         text = raw.decode("utf-8", "replace").rstrip("\r\n")
         problem = problems.get(number)
         fine = report is not None and not report.format_mismatch and problem is None and text.strip() != ""
-        rows.append({
-            "number": number,
-            "text": text[:PREVIEW_CHARS] + ("…" if len(text) > PREVIEW_CHARS else ""),
-            "problem": problem,
-            "tokens": next(counts, None) if fine else None,
-        })
+        rows.append(
+            {
+                "number": number,
+                "text": text[:PREVIEW_CHARS] + ("…" if len(text) > PREVIEW_CHARS else ""),
+                "problem": problem,
+                "tokens": next(counts, None) if fine else None,
+            }
+        )
     return rows, report, more
 
 

@@ -133,7 +133,9 @@ def page(handler: Endpoint) -> Endpoint:
         except NotFoundError as exc:
             return render(request, "404.html", status_code=404, message=exc.message)
         except APIError as exc:
-            return render(request, "refused.html", status_code=exc.status_code, message=exc.message, code=exc.code)
+            return render(
+                request, "refused.html", status_code=exc.status_code, message=exc.message, code=exc.code
+            )
 
     wrapped.__name__ = handler.__name__
     wrapped.__doc__ = handler.__doc__
@@ -172,8 +174,10 @@ class ControlGuard:
             supplied = request.headers.get(KEY_HEADER) or request.cookies.get(KEY_COOKIE) or ""
             supplied = supplied or request.query_params.get("key", "")
             if not self.control_key:
-                return ("The dashboard answers loopback clients only. Start the emulator with a control key "
-                        "(EMULATOR_CONTROL_KEY) to open it to other machines.")
+                return (
+                    "The dashboard answers loopback clients only. Start the emulator with a control key "
+                    "(EMULATOR_CONTROL_KEY) to open it to other machines."
+                )
             if not self._key_ok(supplied):
                 return "Give the control key: open the dashboard once with ?key=YOUR_CONTROL_KEY."
         if request.method not in ("GET", "HEAD") and not request.headers.get("hx-request"):

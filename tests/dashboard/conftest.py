@@ -71,9 +71,21 @@ def _read_banner(stream: object, lines: queue.Queue[str]) -> None:
 def served() -> Iterator[Served]:
     """`python -m emulator serve` on a free port with a virtual clock, stopped with Ctrl-C at the end."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, "-m", "emulator", "serve", "--port", "0", "--clock", "virtual", "--log-level",
-               "warning"]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as proc:
+    command = [
+        sys.executable,
+        "-m",
+        "emulator",
+        "serve",
+        "--port",
+        "0",
+        "--clock",
+        "virtual",
+        "--log-level",
+        "warning",
+    ]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    ) as proc:
         lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=_read_banner, args=(proc.stdout, lines), daemon=True).start()
         banner, deadline = "", time.monotonic() + 20

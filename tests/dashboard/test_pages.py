@@ -1,4 +1,4 @@
-"""The dashboard over HTTP, in process: who may use it, what it reads, and that it acts through the API's rules."""
+"""The dashboard over HTTP, in process: who may use it, what it shows, and that it acts by the API's rules."""
 
 from __future__ import annotations
 
@@ -21,7 +21,10 @@ HX = {"hx-request": "true"}
 
 
 def _examples(n: int) -> bytes:
-    rows = [{"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]} for i in range(n)]
+    rows = [
+        {"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]}
+        for i in range(n)
+    ]
     return "\n".join(json.dumps(r) for r in rows).encode()
 
 
@@ -43,10 +46,14 @@ def _org(http: TestClient) -> str:
 
 def _job(sdk: openai.OpenAI, suffix: str = "s") -> str:
     training = sdk.files.create(file=("t.jsonl", io.BytesIO(_examples(10))), purpose="fine-tune")
-    return sdk.fine_tuning.jobs.create(training_file=training.id, model="gpt-4o-mini-2024-07-18", suffix=suffix).id
+    return sdk.fine_tuning.jobs.create(
+        training_file=training.id, model="gpt-4o-mini-2024-07-18", suffix=suffix
+    ).id
 
 
-def test_tenants_endpoint_lists_organizations_with_masked_keys_and_counts(http: TestClient, sdk: openai.OpenAI) -> None:
+def test_tenants_endpoint_lists_organizations_with_masked_keys_and_counts(
+    http: TestClient, sdk: openai.OpenAI
+) -> None:
     assert http.get("/_emulator/tenants").json() == {"object": "list", "data": []}
     _job(sdk)
     (tenant,) = http.get("/_emulator/tenants").json()["data"]
@@ -77,10 +84,14 @@ def test_remote_clients_get_in_with_the_control_key_once() -> None:
 def test_actions_must_come_from_the_page_itself(http: TestClient) -> None:
     before = http.get("/_emulator/clock").json()["now"]
     assert http.post("/dashboard/clock/advance", data={"duration": "1h"}).status_code == 403
-    forged = http.post("/dashboard/clock/advance", data={"duration": "1h"}, headers={"origin": "http://evil.test"})
+    forged = http.post(
+        "/dashboard/clock/advance", data={"duration": "1h"}, headers={"origin": "http://evil.test"}
+    )
     assert forged.status_code == 403
     assert http.get("/_emulator/clock").json()["now"] == before
-    same_site = http.post("/dashboard/clock/advance", data={"duration": "1h"}, headers={"origin": "http://testserver"})
+    same_site = http.post(
+        "/dashboard/clock/advance", data={"duration": "1h"}, headers={"origin": "http://testserver"}
+    )
     assert same_site.status_code == 200
     assert http.get("/_emulator/clock").json()["now"] == before + 3600
 
@@ -101,7 +112,9 @@ def test_bad_durations_and_speeds_are_explained_not_applied(http: TestClient) ->
     before = http.get("/_emulator/clock").json()["now"]
     bad = http.post("/dashboard/clock/advance", data={"duration": "soon"}, headers=HX)
     assert bad.status_code == 200 and 'role="alert"' in bad.text
-    assert "Speed must be" in http.post("/dashboard/clock", data={"mode": "real", "speed": "0"}, headers=HX).text
+    assert (
+        "Speed must be" in http.post("/dashboard/clock", data={"mode": "real", "speed": "0"}, headers=HX).text
+    )
     assert http.get("/_emulator/clock").json() == {"now": before, "mode": "virtual", "speed": None}
 
 
@@ -118,7 +131,9 @@ def test_next_event_lands_on_the_jobs_next_status(http: TestClient, sdk: openai.
     assert "nothing to advance to" in done.text
 
 
-def test_refused_action_shows_the_api_message_and_changes_nothing(http: TestClient, sdk: openai.OpenAI) -> None:
+def test_refused_action_shows_the_api_message_and_changes_nothing(
+    http: TestClient, sdk: openai.OpenAI
+) -> None:
     job_id = _job(sdk)
     org = _org(http)
     with pytest.raises(openai.BadRequestError) as api_refusal:
@@ -135,15 +150,21 @@ def test_refused_action_shows_the_api_message_and_changes_nothing(http: TestClie
 def test_unknown_ids_get_the_friendly_404(http: TestClient, sdk: openai.OpenAI) -> None:
     sdk.models.list()
     org = _org(http)
-    for path in (f"/dashboard/o/{org}/jobs/ftjob-nope", f"/dashboard/o/{org}/files/file-nope", "/dashboard/o/org-x/jobs",
-                 "/dashboard/nowhere"):
+    for path in (
+        f"/dashboard/o/{org}/jobs/ftjob-nope",
+        f"/dashboard/o/{org}/files/file-nope",
+        "/dashboard/o/org-x/jobs",
+        "/dashboard/nowhere",
+    ):
         response = http.get(path)
         assert response.status_code == 404, path
         assert response.headers["content-type"].startswith("text/html")
         assert "<h1>Not found</h1>" in response.text
 
 
-def test_jobs_page_builds_only_one_page_of_rows(http: TestClient, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_jobs_page_builds_only_one_page_of_rows(
+    http: TestClient, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ids = [_job(sdk, suffix=f"run-{i}") for i in range(PAGE_SIZE + 5)]
     rendered: list[str] = []
     original = Job.to_dict
@@ -214,16 +235,15 @@ def test_file_analysis_runs_off_the_event_loop(
     http: TestClient, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The whole-file analysis goes to a worker thread, so a big file does not stall other requests."""
-    from emulator.dashboard import files as dashboard_files
+    from starlette.concurrency import run_in_threadpool as original
 
     calls: list[str] = []
-    original = dashboard_files.run_in_threadpool
 
     async def spy(func: Callable[..., object], *args: object) -> object:
         calls.append(getattr(func, "__name__", ""))
         return await original(func, *args)
 
-    monkeypatch.setattr(dashboard_files, "run_in_threadpool", spy)
+    monkeypatch.setattr("emulator.dashboard.files.run_in_threadpool", spy)
     uploaded = sdk.files.create(file=("t.jsonl", io.BytesIO(_examples(10))), purpose="fine-tune")
     assert http.get(f"/dashboard/o/{_org(http)}/files/{uploaded.id}").status_code == 200
     assert calls == ["_preview"]

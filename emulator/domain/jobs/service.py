@@ -288,7 +288,8 @@ def list_checkpoints(
 
 def refusal(job: Job, action: str, now: float) -> str | None:
     """Why the API refuses `action` (cancel, pause or resume) on `job` at `now`, in its own words; None
-    when it allows it. The one statement of the rules: the endpoints raise it, the dashboard disables on it."""
+    when it allows it. The one statement of the rules: the endpoints raise it, the dashboard disables on
+    it."""
     status = job.status(now)
     if action == "cancel":
         if status in TERMINAL:
@@ -301,9 +302,7 @@ def refusal(job: Job, action: str, now: float) -> str | None:
         return f"Cannot {action} job {job.id}: it is being cancelled."
     needed = {"pause": "running", "resume": "paused"}[action]
     if status != needed:
-        return (
-            f"Cannot {action} job {job.id}: only {needed} jobs can be {action}d (status: {status})."
-        )
+        return f"Cannot {action} job {job.id}: only {needed} jobs can be {action}d (status: {status})."
     return None
 
 
