@@ -229,6 +229,7 @@ def test_tenant_switch_shows_only_that_organizations_jobs(fresh: Served, page: P
     expect(page.locator(f"tr[data-job-id='{alice_job}']")).to_be_visible()
     expect(page.locator(f"tr[data-job-id='{bob_job}']")).to_have_count(0)
     page.get_by_label("Organization").select_option(_org(fresh, OTHER_KEY))
+    page.get_by_role("button", name="Switch").click()
     expect(page.locator(f"tr[data-job-id='{bob_job}']")).to_be_visible()
     expect(page.locator(f"tr[data-job-id='{alice_job}']")).to_have_count(0)
     assert _org(fresh, OTHER_KEY) in page.url

@@ -147,6 +147,19 @@ def test_refused_action_shows_the_api_message_and_changes_nothing(
     assert sdk.fine_tuning.jobs.retrieve(job_id).status == "cancelled"
 
 
+def test_failed_job_shows_the_api_error(http: TestClient, sdk: openai.OpenAI) -> None:
+    sdk.models.list()
+    http.post("/_emulator/scenarios", json={"name": "job_fails_midway", "api_key": KEY})
+    job_id = _job(sdk)
+    http.post(f"/_emulator/jobs/{job_id}/run", json={"api_key": KEY})
+    job = sdk.fine_tuning.jobs.retrieve(job_id)
+    assert job.status == "failed" and job.error is not None
+    page = http.get(f"/dashboard/o/{_org(http)}/jobs/{job_id}").text
+    assert 'data-status="failed"' in page
+    assert f"<strong>{job.error.code}</strong>: {job.error.message}" in page
+    assert "Checkpoints appear when the job succeeds" in page
+
+
 def test_unknown_ids_get_the_friendly_404(http: TestClient, sdk: openai.OpenAI) -> None:
     sdk.models.list()
     org = _org(http)
