@@ -17,7 +17,7 @@ from .rendering import error_response
 __all__ = ["OpenAIEdge"]
 
 OPENAI_VERSION = "2020-10-01"
-_KEPT_RESPONSE_BYTES = 32 * 1024  # JSON answers up to this size are kept in the journal for the dashboard
+_KEPT_RESPONSE_BYTES = 16 * 1024  # JSON answers up to this size are kept in the journal for the dashboard
 
 
 class OpenAIEdge:
