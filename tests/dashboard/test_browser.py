@@ -262,3 +262,40 @@ def test_scenario_enabled_from_the_page_fires_and_the_journal_shows_it(fresh: Se
     page.get_by_label("Status").fill("")
     expect(page.locator("#journal-table tbody tr")).to_have_count(4)
     screenshot(page, "07-journal")
+
+
+UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+    .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.textContent.trim())
+    .map(el => el.outerHTML)"""
+
+
+def test_every_page_is_local_labelled_and_keyboard_reachable(fresh: Served, page: Page) -> None:
+    client = _client(fresh)
+    job_id = _job(client, suffix="a11y", validation=False)
+    file_id = client.fine_tuning.jobs.retrieve(job_id).training_file
+    org = _org(fresh)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    paths = [
+        "/",
+        f"/o/{org}/jobs",
+        f"/o/{org}/jobs/{job_id}",
+        f"/o/{org}/files",
+        f"/o/{org}/files/{file_id}",
+        f"/o/{org}/models",
+        f"/o/{org}/scenarios",
+        "/journal",
+    ]
+    for path in paths:
+        page.goto(f"{fresh.url}/dashboard{path}")
+        expect(page.locator("main h1").first).to_be_visible()
+        assert page.evaluate(UNLABELLED) == [], path
+        assert page.locator("html").get_attribute("lang") == "en"
+    assert requested and all(url.startswith(fresh.url) for url in requested)  # no CDN: works offline
+
+    page.goto(f"{fresh.url}/dashboard/o/{org}/jobs")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.get_by_label("Advance by").focus()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Advance", exact=True)).to_be_focused()
