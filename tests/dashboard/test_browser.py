@@ -265,7 +265,8 @@ def test_scenario_enabled_from_the_page_fires_and_the_journal_shows_it(fresh: Se
 
 
 UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
-    .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.textContent.trim())
+    .filter(el => !(el.labels && el.labels.length))
+    .filter(el => !el.getAttribute('aria-label') && !el.textContent.trim())
     .map(el => el.outerHTML)"""
 
 
