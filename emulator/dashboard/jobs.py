@@ -112,7 +112,8 @@ def _detail(request: Request, owner: Tenant, notice: str | None = None) -> dict[
     job = jobs.get_job(em, owner, request.path_params["job_id"], now)
     body = job.to_dict(now)
     metrics, stride = _chart_metrics(job, now)
-    events = job.events_page(now, limit=EVENTS_SHOWN, after=None)
+    events_after = request.query_params.get("events_after") or None
+    events = job.events_page(now, limit=EVENTS_SHOWN, after=events_after)
     files = {
         role: owner.files.get(file_id)
         for role, file_id in (
@@ -129,6 +130,8 @@ def _detail(request: Request, owner: Tenant, notice: str | None = None) -> dict[
         "timeline": _timeline(job, now),
         "next_change": _finite(job.timeline.next_milestone(now)),
         "events": events.data,
+        "events_after": events_after,
+        "older_events": events.last_id if events.has_more else None,
         "event_count": job.event_count(now),
         "chart": loss_chart(metrics, job.curve.total_steps, stride),
         "latest": metrics[-1] if metrics else None,

@@ -160,6 +160,19 @@ def test_failed_job_shows_the_api_error(http: TestClient, sdk: openai.OpenAI) ->
     assert "Checkpoints appear when the job succeeds" in page
 
 
+def test_job_events_page_like_the_api(http: TestClient, sdk: openai.OpenAI) -> None:
+    job_id = _job(sdk)
+    http.post(f"/_emulator/jobs/{job_id}/run", json={})
+    api = sdk.fine_tuning.jobs.list_events(job_id, limit=50)
+    assert api.has_more
+    org = _org(http)
+    first = http.get(f"/dashboard/o/{org}/jobs/{job_id}").text
+    assert f"events_after={api.data[-1].id}" in first
+    older = http.get(f"/dashboard/o/{org}/jobs/{job_id}/live", params={"events_after": api.data[-1].id}).text
+    next_page = sdk.fine_tuning.jobs.list_events(job_id, limit=50, after=api.data[-1].id).data
+    assert next_page[0].message in older and api.data[0].message not in older.split('id="job-events"')[1]
+
+
 def test_unknown_ids_get_the_friendly_404(http: TestClient, sdk: openai.OpenAI) -> None:
     sdk.models.list()
     org = _org(http)
