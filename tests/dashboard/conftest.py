@@ -115,8 +115,10 @@ def fresh(served: Served) -> Served:
     return served
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Module-scoped: Playwright's sync API keeps an event loop running while it is open, which async tests
+    of other modules on the same worker must not meet."""
     executable = _chromium()
     if executable is None:
         _unavailable("No Chromium found")
