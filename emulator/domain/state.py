@@ -50,7 +50,7 @@ class Tenant:
     def counts(self) -> dict[str, int]:
         """How many objects the tenant holds, by kind (cheap: no scans)."""
         return {"files": len(self.files), "uploads": len(self.uploads), "jobs": len(self.jobs.jobs),
-                "models": len(self.models)}
+                "models": len(self.models), "stored_completions": len(self.completions)}
 
     def settle(self, now: float) -> None:
         """Bring state that is derived from the clock (job progress, expiries) up to `now` before a read:

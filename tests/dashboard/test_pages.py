@@ -58,7 +58,7 @@ def test_tenants_endpoint_lists_organizations_with_masked_keys_and_counts(
     _job(sdk)
     (tenant,) = http.get("/_emulator/tenants").json()["data"]
     assert tenant["api_keys"] == ["sk-pages" + "*" * (len(KEY) - 12) + "cdef"]
-    assert tenant["counts"] == {"files": 1, "uploads": 0, "jobs": 1, "models": 0}
+    assert tenant["counts"] == {"files": 1, "uploads": 0, "jobs": 1, "models": 0, "stored_completions": 0}
     assert tenant["name"] == sdk.models.with_raw_response.list().headers["openai-organization"]
 
 
