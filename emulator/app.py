@@ -27,6 +27,7 @@ from .api import graders as grader_api
 from .api import permissions as permission_api
 from .api import scenarios as scenario_api
 from .clock import Clock
+from .dashboard import routes as dashboard_routes
 from .domain.state import Emulator
 from .errors import APIError
 from .middleware import OpenAIEdge
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             emulator.close()
 
     app = Starlette(
-        routes=_routes(),
+        routes=[*_routes(), *dashboard_routes(settings.control_key)],
         middleware=[
             Middleware(ConnectionFaults),  # outside the edge: drops happen after the journal has the request
             Middleware(OpenAIEdge, emulator=emulator),

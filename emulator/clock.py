@@ -59,9 +59,9 @@ class RealClock:
 
     mode = "real"
 
-    def __init__(self, speed: float = 1.0) -> None:
+    def __init__(self, speed: float = 1.0, start: float | None = None) -> None:
         self.speed = speed
-        self._anchor = time.time()
+        self._anchor = time.time() if start is None else start  # `start`: resume from a paused time
         self._started = time.monotonic()
         self._offset = 0.0
 

@@ -64,6 +64,7 @@ OpenAI fine-tuning emulator {__version__} listening on {url}
   python -m emulator.examples.quickstart --base-url {url}/v1 --api-key {key}   # an example run
 
   {keys}
+  Dashboard:   {url}/dashboard/
   Control API: {url}/_emulator/health   (Ctrl-C to stop)
 """
 

@@ -56,6 +56,8 @@ class Settings:
     # Scenario files (YAML, or library names such as "flaky_network") active for every tenant from startup;
     # they survive resets.
     scenarios: tuple[str, ...] = ()
+    # Key the dashboard asks of clients that are not on loopback (empty: only loopback clients get in).
+    control_key: str = ""
     # An extra directory searched first for scenarios named in X-Emulator-Scenario or the control API.
     scenario_dir: str = ""
     # Webhook endpoints every tenant starts with (`--webhook URL`), for fine-tuning job events, signed

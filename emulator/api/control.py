@@ -9,9 +9,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from .. import __version__
-from ..clock import MODES, make_clock
+from ..clock import MODES
 from ..domain import jobs
 from ..domain.state import Tenant
+from ..domain.tenancy import mask_key
 from ..durations import parse_duration
 from ..errors import InvalidRequestError, NotFoundError
 from ..params import Param
@@ -64,8 +65,7 @@ async def set_clock(request: Request) -> Response:
             "speed": Param("number", exclusive_minimum=0),
         },
     )
-    em = emulator(request)
-    em.clock = make_clock(body["mode"], start=em.now(), speed=body.get("speed") or 1.0)
+    emulator(request).set_clock(body["mode"], body.get("speed") or 1.0)
     return ok(_clock_body(request))
 
 
@@ -77,6 +77,20 @@ async def set_seed(request: Request) -> Response:
     body = await read_json(request, {"seed": Param("integer", required=True, nullable=False)})
     emulator(request).reseed(body["seed"])
     return ok({"seed": body["seed"]})
+
+
+async def list_tenants(request: Request) -> Response:
+    """Every organization seen, its keys (masked) and how many objects it holds."""
+    data = [
+        {
+            "organization": t.organization.id,
+            "name": t.organization.name,
+            "api_keys": sorted(mask_key(k) for k in t.api_keys),
+            "counts": t.counts(),
+        }
+        for t in emulator(request).tenants()
+    ]
+    return ok({"object": "list", "data": data})
 
 
 def _journal_filters(request: Request) -> dict[str, Any]:
@@ -193,6 +207,7 @@ def routes() -> list[BaseRoute]:
         Route(f"{PREFIX}/clock", read_clock, methods=["GET"]),
         Route(f"{PREFIX}/clock", set_clock, methods=["POST"]),
         Route(f"{PREFIX}/clock/advance", advance_clock, methods=["POST"]),
+        Route(f"{PREFIX}/tenants", list_tenants, methods=["GET"]),
         Route(f"{PREFIX}/seed", read_seed, methods=["GET"]),
         Route(f"{PREFIX}/seed", set_seed, methods=["POST"]),
         Route(f"{PREFIX}/lenient", read_lenient, methods=["GET"]),

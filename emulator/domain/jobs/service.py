@@ -34,6 +34,7 @@ __all__ = [
     "list_events",
     "list_jobs",
     "pause_job",
+    "refusal",
     "resume_job",
     "retrieve_job",
     "run_all",
@@ -313,16 +314,37 @@ def list_checkpoints(
 # -- transitions -------------------------------------------------------------------------------------
 
 
+def refusal(job: Job, action: str, now: float) -> str | None:
+    """Why the API refuses `action` (cancel, pause or resume) on `job` at `now`, in its own words; None
+    when it allows it. The one statement of the rules: the endpoints raise it, the dashboard disables on
+    it."""
+    status = job.status(now)
+    if action == "cancel":
+        if status in TERMINAL:
+            return (
+                f"Cannot cancel job {job.id}: it has already "
+                f"{'been cancelled' if status == 'cancelled' else status}."
+            )
+        return None
+    if job.cancel_requested and status not in TERMINAL:
+        return f"Cannot {action} job {job.id}: it is being cancelled."
+    needed = {"pause": "running", "resume": "paused"}[action]
+    if status != needed:
+        return f"Cannot {action} job {job.id}: only {needed} jobs can be {action}d (status: {status})."
+    return None
+
+
+def _check(job: Job, action: str, now: float) -> None:
+    message = refusal(job, action, now)
+    if message is not None:
+        raise InvalidRequestError(message)
+
+
 def cancel_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> Job:
     """Cancel from validating_files, queued, running or paused; a scripted slow cancel lands later."""
     now = em.now() if now is None else now
     job = get_job(em, tenant, job_id, now)
-    status = job.status(now)
-    if status in TERMINAL:
-        raise InvalidRequestError(
-            f"Cannot cancel job {job_id}: it has already "
-            f"{'been cancelled' if status == 'cancelled' else status}."
-        )
+    _check(job, "cancel", now)
     if job.cancel_requested:
         return job
     if cancel(job.timeline, now + job.cancel_seconds):
@@ -334,12 +356,7 @@ def cancel_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> J
 def pause_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> Job:
     now = em.now() if now is None else now
     job = get_job(em, tenant, job_id, now)
-    status = job.status(now)
-    _check_not_cancelling(job, "pause", status)
-    if status != "running":
-        raise InvalidRequestError(
-            f"Cannot pause job {job_id}: only running jobs can be paused (status: {status})."
-        )
+    _check(job, "pause", now)
     pause(job.timeline, now, job.plan)
     _store(tenant).touch(job)
     return job
@@ -348,20 +365,10 @@ def pause_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> Jo
 def resume_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> Job:
     now = em.now() if now is None else now
     job = get_job(em, tenant, job_id, now)
-    status = job.status(now)
-    _check_not_cancelling(job, "resume", status)
-    if status != "paused":
-        raise InvalidRequestError(
-            f"Cannot resume job {job_id}: only paused jobs can be resumed (status: {status})."
-        )
+    _check(job, "resume", now)
     resume(job.timeline, now, job.plan)
     _store(tenant).touch(job)
     return job
-
-
-def _check_not_cancelling(job: Job, verb: str, status: str) -> None:
-    if job.cancel_requested and status not in TERMINAL:
-        raise InvalidRequestError(f"Cannot {verb} job {job.id}: it is being cancelled.")
 
 
 # -- control plane -----------------------------------------------------------------------------------
