@@ -6,6 +6,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .api.common import analyses_ready
 from .domain.journal import JournalEntry
 from .domain.state import Emulator, Tenant
 from .domain.tenancy import authenticate
@@ -42,6 +43,7 @@ class OpenAIEdge:
             return
         state["tenant"] = tenant
         state["request_id"] = tenant.ids.request_id()
+        await analyses_ready(tenant, now=em.now())  # what this read may show is then decided
         try:
             await self.app(scope, receive, self._with_headers(send, state, tenant, started, status))
         finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -13,7 +14,7 @@ from ..domain.tenancy import authenticate
 from ..errors import InvalidRequestError, NotFoundError, invalid_json
 from ..params import Param, parse_query_int, validate
 
-__all__ = ["control_scope", "emulator", "ok", "page_params", "read_json", "tenant"]
+__all__ = ["analyses_ready", "control_scope", "emulator", "ok", "page_params", "read_json", "tenant"]
 
 
 def emulator(request: Request) -> Emulator:
@@ -26,6 +27,15 @@ def tenant(request: Request) -> Tenant:
     t: Tenant = request.state.tenant
     t.settle(emulator(request).now())
     return t
+
+
+async def analyses_ready(owner: Tenant, job_id: str | None = None, now: float | None = None) -> None:
+    """Wait, off the event loop, for the file analyses this request depends on: those a read at `now`
+    needs, or (`now` None) every pending one of `job_id` (or of all the tenant's jobs) before a change.
+    Only this request waits; the result is the same however long the analysis took."""
+    futures = owner.jobs.waiting(now, job_id)
+    if futures:
+        await asyncio.wait([asyncio.wrap_future(f) for f in futures])
 
 
 def ok(body: dict[str, Any], status: int = 200) -> JSONResponse:

@@ -15,7 +15,7 @@ from ..domain.state import Tenant
 from ..durations import parse_duration
 from ..errors import InvalidRequestError, NotFoundError
 from ..params import Param
-from .common import control_scope, emulator, ok, read_json
+from .common import analyses_ready, control_scope, emulator, ok, read_json
 
 __all__ = ["PREFIX", "routes"]
 
@@ -127,7 +127,9 @@ async def run_job(request: Request) -> Response:
     """Fast-forward one job (its own timeline; the clock and other jobs stay put) until `until`."""
     body = await read_json(request, {**_SCOPE, "until": Param("string")})
     em, job_id = emulator(request), request.path_params["job_id"]
-    owner, now = _job_owner(request, body, job_id), em.now()
+    owner = _job_owner(request, body, job_id)
+    await analyses_ready(owner, job_id)
+    now = em.now()
     owner.settle(now)
     job = jobs.run_until(em, owner, job_id, body.get("until") or "completed", now)
     owner.settle(now)
@@ -138,7 +140,10 @@ async def run_jobs(request: Request) -> Response:
     """Run every unfinished job (of the scoped tenant, or of all tenants) to completion."""
     body = await read_json(request, _SCOPE)
     em, target = emulator(request), control_scope(request, body)
-    tenants, now = [target] if target is not None else em.tenants(), em.now()
+    tenants = [target] if target is not None else em.tenants()
+    for tenant in tenants:
+        await analyses_ready(tenant)
+    now = em.now()
     results = jobs.run_all(em, tenants, now)
     for tenant in tenants:
         tenant.settle(now)
@@ -160,6 +165,7 @@ async def set_job_progression(request: Request) -> Response:
             "Say whose jobs: give 'job_id', 'api_key' or 'organization', or send the tenant's bearer key.",
             param="api_key",
         )
+    await analyses_ready(owner, job_id)
     now = em.now()
     owner.settle(now)
     jobs.set_progression(em, owner, body["policy"], job_id, now)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import BinaryIO
+
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from ..domain import files
+from ..domain.blobs import CHUNK
 from ..errors import InvalidRequestError
 from ..params import parse_query_int
 from .common import emulator, ok, page_params, tenant
@@ -67,11 +71,18 @@ async def delete_file(request: Request) -> Response:
 
 async def file_content(request: Request) -> Response:
     record = files.get_file(tenant(request), request.path_params["file_id"], emulator(request).now())
+    handle = record.blob.open()  # opened now: a delete from here on waits for this reader to finish
     return StreamingResponse(
-        record.blob.chunks(),
+        _stream(handle),
         media_type="application/octet-stream",
         headers={"content-length": str(record.bytes), "content-disposition": f'attachment; filename="{record.filename}"'},
     )
+
+
+def _stream(handle: BinaryIO) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk
 
 
 def _text(value: object) -> str | None:

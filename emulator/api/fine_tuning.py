@@ -8,7 +8,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..domain import jobs
 from ..domain.jobs.records import Checkpoint, Event
-from .common import emulator, ok, page_params, read_json, tenant
+from .common import analyses_ready, emulator, ok, page_params, read_json, tenant
 
 __all__ = ["routes"]
 
@@ -29,21 +29,27 @@ async def list_jobs(request: Request) -> Response:
 
 
 async def retrieve_job(request: Request) -> Response:
+    job_id = request.path_params["job_id"]
+    if tenant(request).jobs.moves_on_read(job_id):
+        await analyses_ready(tenant(request), job_id)
     owner, now = tenant(request), emulator(request).now()
-    return ok(jobs.retrieve_job(emulator(request), owner, request.path_params["job_id"], now))
+    return ok(jobs.retrieve_job(emulator(request), owner, job_id, now))
 
 
 async def cancel_job(request: Request) -> Response:
+    await analyses_ready(tenant(request), request.path_params["job_id"])
     owner, now = tenant(request), emulator(request).now()
     return ok(jobs.cancel_job(emulator(request), owner, request.path_params["job_id"], now).to_dict(now))
 
 
 async def pause_job(request: Request) -> Response:
+    await analyses_ready(tenant(request), request.path_params["job_id"])
     owner, now = tenant(request), emulator(request).now()
     return ok(jobs.pause_job(emulator(request), owner, request.path_params["job_id"], now).to_dict(now))
 
 
 async def resume_job(request: Request) -> Response:
+    await analyses_ready(tenant(request), request.path_params["job_id"])
     owner, now = tenant(request), emulator(request).now()
     return ok(jobs.resume_job(emulator(request), owner, request.path_params["job_id"], now).to_dict(now))
 

@@ -20,6 +20,7 @@ from .journal import Journal
 from .models import ModelRecord
 from .tenancy import Organization, organization_for
 from .uploads import UploadRecord
+from .workers import Workers
 
 __all__ = ["Emulator", "Tenant"]
 
@@ -49,6 +50,7 @@ class Emulator:
         self.seed = settings.seed
         self.clock: Clock = clock or make_clock(settings.clock, start=settings.start_time, speed=settings.speed)
         self.blobs = BlobStore(settings.spool_threshold)
+        self.workers = Workers(settings.workers)
         self.journal = Journal(settings.journal_limit)
         self.ids = IdFactory(self.seed, "")
         self._tenants: dict[str, Tenant] = {}
@@ -121,4 +123,5 @@ class Emulator:
         self.reset()
 
     def close(self) -> None:
+        self.workers.close()
         self.blobs.close()

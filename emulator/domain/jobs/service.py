@@ -3,7 +3,9 @@ control-plane helpers that drive jobs (run until a status, run everything, choos
 
 from __future__ import annotations
 
-from typing import Any
+import random
+from dataclasses import dataclass
+from typing import Any, BinaryIO
 
 from ...errors import APIError, ConflictError, InvalidRequestError, NotFoundError
 from ...ids import derive_seed
@@ -13,13 +15,15 @@ from ..files import FileRecord
 from ..models import find_model
 from .catalog import lookup_base, model_kind
 from .hyperparameters import parse_method, resolve, steps_per_epoch
-from .job import TERMINAL, Job
+from ..jobscript import JobScript
+from .job import TERMINAL, Job, Pending, Training, checkpoint_steps
 from .metrics import Curve
 from .plan import Plan, build_timeline, cancel, pace, pause, resume
 from .records import Checkpoint, Event, JobError, Note
 from .request import CREATE_SCHEMA, metadata_filter
 from .store import JobStore, check_policy
-from .timeline import INF
+from .report import FileAnalysis
+from .timeline import INF, Segment, Timeline
 from .validation import MAX_NOTED, analyze, moderation_message
 
 __all__ = [
@@ -49,7 +53,11 @@ def _store(tenant: Any) -> JobStore:
 
 
 def create_job(em: Any, tenant: Any, body: dict[str, Any], now: float | None = None) -> Job:
-    """Check the request (400s for request-level problems), analyse the files and plan the whole life."""
+    """Check the request (400s for request-level problems) and store the job in validating_files.
+
+    The files are analysed off the event loop (`em.workers`); the plan and timeline follow from that
+    analysis, the request and the seeds alone, so when the analysis finishes never shows (see Pending).
+    """
     request = validate(body, CREATE_SCHEMA)
     now = em.now() if now is None else now
     store = _store(tenant)
@@ -75,24 +83,116 @@ def create_job(em: Any, tenant: Any, body: dict[str, Any], now: float | None = N
         if request.get("validation_file")
         else None
     )
-
-    requested_epochs = spec.requested()["n_epochs"]
-    report = analyze(training.blob.lines(), snapshot, method=spec.type, n_epochs=requested_epochs)
-    outcome = report.job_error(training.id)
-    data_bytes = training.bytes
-    if validation is not None:
-        valid_report = analyze(validation.blob.lines(), snapshot, method=spec.type, token_limit=None)
-        data_bytes += validation.bytes
-        if outcome is None and (valid_report.format_mismatch or valid_report.problems):
-            outcome = valid_report.job_error(validation.id, role="validation")
-
     active = sum(1 for job in store.jobs if store.refresh(job, now).status(now) not in TERMINAL)
     script = em.script_for_job(tenant, body, active)  # may raise the scenario's job-cap 429
+
+    # Nothing below raises a client error: the job is created from here on.
     job_id = tenant.ids.new("ftjob-")
     seed = request.get("seed")
     if seed is None:
         seed = tenant.ids.rng("ftjob-seed", job_id).randrange(2**31)
-    key = derive_seed(tenant.ids.seed, tenant.organization.id, job_id)
+    inputs = _Inputs(
+        training=training,
+        validation=validation,
+        data_bytes=training.bytes + (validation.bytes if validation is not None else 0),
+        script=script,
+        rng=tenant.ids.rng("ftjob-plan", job_id),
+        created=now,
+    )
+    files_note = f"Validating training file: {training.id}"
+    if validation is not None:
+        files_note += f" and validation file: {validation.id}"
+    created_notes = (Note(f"Created fine-tuning job: {job_id}"), Note(files_note))
+    job = Job(
+        id=job_id,
+        created_at=int(now),
+        organization_id=tenant.organization.id,
+        model=model,
+        snapshot=snapshot,
+        training_file=training.id,
+        validation_file=validation.id if validation is not None else None,
+        spec=spec,
+        suffix=request.get("suffix"),
+        seed=seed,
+        integrations=request.get("integrations"),
+        metadata=request.get("metadata"),
+        key=derive_seed(tenant.ids.seed, tenant.organization.id, job_id),
+        model_slug=tenant.organization.model_slug,
+        work=store.work,
+        stale_reads=script.stale_reads if script is not None else 0,
+        cancel_seconds=script.cancel_seconds if script is not None else 0.0,
+    )
+    # What the job analyses, and what its model learns, is the files' content now: hold their bytes.
+    handles = [training.blob.open()] + ([validation.blob.open()] if validation is not None else [])
+    try:
+        future = em.workers.submit(
+            _analyze_files, handles, snapshot, spec.type, spec.requested()["n_epochs"]
+        )
+    except BaseException:
+        for handle in handles:
+            handle.close()
+        raise
+    training.blob.hold()
+    job.training_blob = training.blob
+    first = Segment("validating_files", now, INF, created_notes)
+    job.pending = Pending(
+        future,
+        lambda job, reports: _train(job, inputs, created_notes, reports),
+        Timeline([first], None),
+        _not_before(inputs),
+    )
+    return store.add(job, now)
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What the plan needs besides the analysis, fixed when the job is created."""
+
+    training: FileRecord
+    validation: FileRecord | None
+    data_bytes: int
+    script: JobScript | None
+    rng: random.Random
+    created: float
+
+
+def _not_before(inputs: _Inputs) -> float:
+    """The earliest clock time the analysis can change what a read shows: the shortest validating phase
+    `pace` can give these bytes (a script that shapes validation makes it now)."""
+    script = inputs.script
+    if script is not None and (
+        script.validating_seconds is not None or any(w.phase == "validating_files" for w in script.warnings)
+    ):
+        return inputs.created
+    return inputs.created + min(600.0, 18.0 + 2.0 * inputs.data_bytes / 1e6) * 0.85
+
+
+def _analyze_files(
+    handles: list[BinaryIO], snapshot: str, method: str, n_epochs: int | str
+) -> tuple[FileAnalysis, FileAnalysis | None]:
+    """Runs on a worker thread: validate, count and screen the training (and validation) file."""
+    try:
+        report = analyze(handles[0], snapshot, method=method, n_epochs=n_epochs)
+        valid = analyze(handles[1], snapshot, method=method, token_limit=None) if len(handles) > 1 else None
+        return report, valid
+    finally:
+        for handle in handles:
+            handle.close()
+
+
+def _train(
+    job: Job,
+    inputs: _Inputs,
+    created_notes: tuple[Note, ...],
+    reports: tuple[FileAnalysis, FileAnalysis | None],
+) -> Training:
+    """The job's plan and timeline from its files' analysis (a pure function of its arguments)."""
+    report, valid_report = reports
+    training, validation, script = inputs.training, inputs.validation, inputs.script
+    outcome = report.job_error(training.id)
+    if validation is not None and valid_report is not None:
+        if outcome is None and (valid_report.format_mismatch or valid_report.problems):
+            outcome = valid_report.job_error(validation.id, role="validation")
     if script is not None:
         if script.reject_moderation:
             outcome = JobError(
@@ -107,66 +207,39 @@ def create_job(em: Any, tenant: Any, body: dict[str, Any], now: float | None = N
         if script.failure is not None and script.failure.phase == "validating_files":
             outcome = None  # the script's failure is applied by the plan
 
-    resolved = resolve(spec, report.n_examples, snapshot)
+    resolved = resolve(job.spec, report.n_examples, job.snapshot)
     per_epoch = steps_per_epoch(report.n_examples, resolved.batch_size)
     total = per_epoch * resolved.n_epochs
-    rng = tenant.ids.rng("ftjob-plan", job_id)
+    rng = random.Random()
+    rng.setstate(inputs.rng.getstate())  # the stream is read again if this runs twice
     tokens_per_step = report.billable_tokens / max(1, report.n_examples) * resolved.batch_size
     validating, queued, requeue, sps = pace(
         rng,
         n_examples=report.n_examples,
-        data_bytes=data_bytes,
+        data_bytes=inputs.data_bytes,
         tokens_per_step=tokens_per_step,
-        snapshot=snapshot,
+        snapshot=job.snapshot,
         script=script,
     )
     # Same user seed, data and parameters: the same loss curve (as OpenAI promises for `seed`).
-    curve_key = derive_seed("curve", seed, training.blob.md5, snapshot, sorted(resolved.values.items()))
+    curve_key = derive_seed("curve", job.seed, training.blob.md5, job.snapshot, sorted(resolved.values.items()))
     curve = Curve(curve_key, total, per_epoch, validation is not None)
-    job = Job(
-        id=job_id,
-        created_at=int(now),
-        organization_id=tenant.organization.id,
-        model=model,
-        snapshot=snapshot,
-        training_file=training.id,
-        validation_file=validation.id if validation is not None else None,
-        spec=spec,
-        resolved=resolved,
-        suffix=request.get("suffix"),
-        seed=seed,
-        integrations=request.get("integrations"),
-        metadata=request.get("metadata"),
-        key=key,
-        model_slug=tenant.organization.model_slug,
-        billable_tokens=report.billable_tokens,
-        plan=None,  # type: ignore[arg-type]  # set below: the notes need the job's names
-        timeline=None,  # type: ignore[arg-type]
-        curve=curve,
-        work=store.work,
-        stale_reads=script.stale_reads if script is not None else 0,
-        cancel_seconds=script.cancel_seconds if script is not None else 0.0,
-    )
-    files_note = f"Validating training file: {training.id}"
-    if validation is not None:
-        files_note += f" and validation file: {validation.id}"
-    job.plan = Plan(
-        created=now,
+    plan = Plan(
+        created=inputs.created,
         validating=validating,
         queued=queued,
         requeue=requeue,
         sps=sps,
         finalize=15.0,
         total_steps=total,
-        created_notes=(Note(f"Created fine-tuning job: {job_id}"), Note(files_note)),
-        validation_notes=_truncation_notes(report, snapshot),
-        success_notes=_success_notes(job),
+        created_notes=created_notes,
+        validation_notes=_truncation_notes(report, job.snapshot),
+        success_notes=_success_notes(job, per_epoch, resolved.n_epochs, total),
         outcome=outcome,
         failure=script.failure if script is not None else None,
         warnings=script.warnings if script is not None else (),
     )
-    job.timeline = build_timeline(job.plan)
-    return store.add(job, now)
+    return Training(resolved, report.billable_tokens, curve, plan, build_timeline(plan))
 
 
 def _target(tenant: Any, model_id: str) -> tuple[str, str]:
@@ -214,10 +287,11 @@ def _truncation_notes(report: Any, snapshot: str) -> tuple[Note, ...]:
     return tuple(notes)
 
 
-def _success_notes(job: Job) -> tuple[Note, ...]:
-    steps = sorted(s for s in job.checkpoint_steps() if s != job.curve.total_steps)
+def _success_notes(job: Job, per_epoch: int, epochs: int, total: int) -> tuple[Note, ...]:
+    steps = sorted(s for s in checkpoint_steps(per_epoch, epochs) if s != total)
     notes = [
-        Note(f"Checkpoint created at step {s} with Snapshot ID: {job.checkpoint_model(s)}") for s in steps
+        Note(f"Checkpoint created at step {s} with Snapshot ID: {job.checkpoint_model(s, total)}")
+        for s in steps
     ]
     notes.append(Note(f"New fine-tuned model created: {job.fine_tuned_model}"))
     notes.append(Note("The job has successfully completed"))

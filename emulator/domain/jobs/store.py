@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
+from concurrent.futures import Future
 from typing import Any
 
 from ...errors import InvalidRequestError
@@ -53,7 +54,8 @@ class JobStore:
         self.policy: str | None = None
         self.checkpoint_models: dict[str, ModelRecord] = {}
         self.work = Work()
-        self._due: list[tuple[float, int, str, int]] = []  # (success time, tiebreak, job id, job version)
+        self._due: list[tuple[float, int, str, int]] = []
+        self._pending: dict[str, Job] = {}  # jobs whose files are still being analysed  # (success time, tiebreak, job id, job version)
         self._seq = itertools.count()
         self._lock = threading.RLock()
 
@@ -68,6 +70,11 @@ class JobStore:
 
     def policy_of(self, job: Job) -> str:
         return job.policy or self.default_policy()
+
+    def moves_on_read(self, job_id: str) -> bool:
+        """Whether a retrieve of `job_id` changes its timeline (the step-per-read policy)."""
+        job = self.jobs.get(job_id)
+        return job is not None and self.policy_of(job) == "step-per-read"
 
     def set_policy(self, policy: str | None, now: float, job: Job | None = None) -> None:
         """Switch a job (or the tenant's default); the time already spent under the old policy counts."""
@@ -89,8 +96,24 @@ class JobStore:
             self.jobs.add(job)
             job.work = self.work
             self.sync(job, now)
-            self.touch(job)
+            if job.trained is not None:
+                self.touch(job)
+            else:
+                self._pending[job.id] = job
+                job.on_trained = self._trained
             return job
+
+    def _trained(self, job: Job) -> None:
+        with self._lock:
+            self._pending.pop(job.id, None)
+            self.touch(job)
+
+    def waiting(self, now: float | None = None, job_id: str | None = None) -> list[Future[Any]]:
+        """The file analyses a read at `now` (None: a change to the jobs) must wait for, off the loop."""
+        with self._lock:
+            jobs = [self._pending.get(job_id)] if job_id is not None else list(self._pending.values())
+        futures = [job.waiting_on(now) for job in jobs if job is not None]
+        return [f for f in futures if f is not None]
 
     def touch(self, job: Job) -> None:
         """Record a timeline edit: stale due-entries are dropped, the new success time is queued."""
@@ -111,6 +134,8 @@ class JobStore:
             return
         if now < job.synced_at:  # an older reading (a concurrent request): nothing new to account for
             return
+        if job.provisional(now):  # nothing has moved yet; the drift held so far is applied once planned
+            return
         held = drift - job.drift_mark
         if held > 0 and not job.timeline.finished(job.synced_at):
             job.timeline.shift(job.synced_at, held)
@@ -127,6 +152,11 @@ class JobStore:
 
     def settle(self, now: float) -> None:
         """Register what succeeded by `now`; cheap when nothing is due (a heap peek)."""
+        if self._pending:
+            with self._lock:
+                for job in list(self._pending.values()):
+                    if not job.provisional(now):
+                        job.training  # noqa: B018  # plans the job (queues its success time)
         if not self._due or self._due[0][0] > now:
             return
         with self._lock:
