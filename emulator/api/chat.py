@@ -11,7 +11,8 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from ..domain import inference
-from .common import emulator, ok, read_json, tenant
+from ..domain.inference import memory
+from .common import emulator, off_loop, ok, read_json, tenant
 
 __all__ = ["event_stream", "routes"]
 
@@ -33,6 +34,8 @@ async def create_chat_completion(request: Request) -> Response:
     owner = tenant(request)
     model = inference.serve(owner, chat.model, "chat")
     inference.check_model_params(body, model.reasoning)
+    if model.record is not None:  # what the model learned is read from its training bytes off the loop
+        await off_loop(request, memory.memory_for, owner, model.record, "chat")
     completion = inference.answer_chat(owner, model, chat, emulator(request).now())
     if chat.stream:
         return event_stream(completion.chunks())

@@ -15,7 +15,7 @@ from ..domain.blobs import CHUNK
 from ..errors import InvalidRequestError
 from ..params import parse_query_int
 from .common import emulator, ok, page_params, tenant
-from .forms import copy_to_blob, read_form
+from .forms import additional_properties, copy_to_blob, read_form
 
 __all__ = ["routes"]
 
@@ -24,7 +24,9 @@ _FIELDS = ("file", "purpose", "expires_after[anchor]", "expires_after[seconds]")
 
 async def create_file(request: Request) -> Response:
     em, owner = emulator(request), tenant(request)
-    form = await read_form(request, max_bytes=em.settings.max_file_bytes, allowed=_FIELDS)
+    form = await read_form(
+        request, max_bytes=em.settings.max_file_bytes, allowed=_FIELDS, unexpected=additional_properties
+    )
     upload = form.get("file")
     purpose = form.get("purpose")
     request.state.journal_body = {

@@ -377,6 +377,9 @@ class ScenarioEngine:
         """Charge one request to the tenant's buckets: its x-ratelimit-* headers, or RateLimitError."""
         return self.limiter.admit(organization, self.limits(organization), tokens, model, self._now())
 
+    def refund(self, organization: str, tokens: int) -> None:
+        self.limiter.refund(organization, tokens)
+
     def job_script(
         self, organization: str, organization_name: str, request: Mapping[str, Any], active_jobs: int = 0
     ) -> JobScript | None:

@@ -12,17 +12,17 @@ from ...ids import derive_seed
 from ...params import validate
 from ..collection import Page
 from ..files import FileRecord
+from ..jobscript import JobScript
 from ..models import find_model
 from .catalog import lookup_base, model_kind
 from .hyperparameters import parse_method, resolve, steps_per_epoch
-from ..jobscript import JobScript
 from .job import TERMINAL, Job, Pending, Training, checkpoint_steps
 from .metrics import Curve
 from .plan import Plan, build_timeline, cancel, pace, pause, resume
 from .records import Checkpoint, Event, JobError, Note
+from .report import FileAnalysis
 from .request import CREATE_SCHEMA, metadata_filter
 from .store import JobStore, check_policy
-from .report import FileAnalysis
 from .timeline import INF, Segment, Timeline
 from .validation import MAX_NOTED, analyze, moderation_message
 

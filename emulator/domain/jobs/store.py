@@ -54,8 +54,8 @@ class JobStore:
         self.policy: str | None = None
         self.checkpoint_models: dict[str, ModelRecord] = {}
         self.work = Work()
-        self._due: list[tuple[float, int, str, int]] = []
-        self._pending: dict[str, Job] = {}  # jobs whose files are still being analysed  # (success time, tiebreak, job id, job version)
+        self._due: list[tuple[float, int, str, int]] = []  # (success time, tiebreak, job id, job version)
+        self._pending: dict[str, Job] = {}  # jobs whose files are still being analysed
         self._seq = itertools.count()
         self._lock = threading.RLock()
 
