@@ -271,6 +271,8 @@ def _configure_logging(level: str) -> None:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from .protocol import uvicorn_options
+
     from .app import create_app
 
     try:
@@ -291,7 +293,12 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"emulator serve: {exc}", file=sys.stderr)
         return 2
     config = uvicorn.Config(
-        AccessLog(app), host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False
+        AccessLog(app),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=False,
+        **uvicorn_options(settings.max_header_bytes),
     )
     server = uvicorn.Server(config)
     _configure_logging(settings.log_level)

@@ -101,6 +101,7 @@ class Emulator:
                 record.blob.discard()
             for upload in tenant.uploads:
                 upload.discard_parts()
+            tenant.jobs.abandon()  # analyses still running for forgotten jobs stop early
         self.journal.clear(organization_id)
         if organization_id is None:
             self.ids = IdFactory(self.seed, "")

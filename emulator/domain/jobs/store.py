@@ -115,6 +115,13 @@ class JobStore:
         futures = [job.waiting_on(now) for job in jobs if job is not None]
         return [f for f in futures if f is not None]
 
+    def abandon(self) -> None:
+        """Stop the analyses of pending jobs (the tenant is being forgotten)."""
+        with self._lock:
+            for job in self._pending.values():
+                if job.pending is not None:
+                    job.pending.stop.set()
+
     def touch(self, job: Job) -> None:
         """Record a timeline edit: stale due-entries are dropped, the new success time is queued."""
         job.version += 1
