@@ -13,7 +13,7 @@ DEFAULT_MAX_DEPTH = 64
 def parse_json(raw: bytes | str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
     """Decode `raw`; ValueError when it is not JSON or nests arrays/objects deeper than `max_depth`.
 
-    `NaN` and `Infinity` decode to floats (Python's SDK sends them): parameter checks name them.
+    `NaN` and `Infinity` decode to floats (Python's `json.dumps` writes them): parameter checks name them.
     """
     try:
         value = json.loads(raw)

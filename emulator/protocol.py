@@ -13,7 +13,16 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 __all__ = ["OpenAIH11Protocol", "uvicorn_options"]
 
 
+LINGER_SECONDS = 1.0  # how long the rest of a refused request is read and dropped before closing
+
+
 class OpenAIH11Protocol(H11Protocol):
+    _refused = False
+
+    def data_received(self, data: bytes) -> None:
+        if not self._refused:
+            super().data_received(data)
+
     def send_400_response(self, msg: str) -> None:
         # uvicorn has already logged `msg` in one line
         body = json.dumps(
@@ -39,7 +48,10 @@ class OpenAIH11Protocol(H11Protocol):
             h11.EndOfMessage(),
         ):
             self.transport.write(self.conn.send(event))
-        self.transport.close()
+        # Closing with the request's tail unread would reset the connection and could lose the answer:
+        # read and drop the tail for a moment (the client closes first once it has read the 400).
+        self._refused = True
+        self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
 
 def uvicorn_options(max_header_bytes: int) -> dict[str, Any]:
