@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
+from typing import Any
 
 import httpx
 
@@ -55,7 +56,7 @@ def median_latency(http: httpx.Client, path: str, samples: int) -> float:
 
 def assert_openai_error(
     response: httpx.Response, status: int, type_: str = "invalid_request_error"
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """The response is OpenAI's error envelope with `status`, `type` and a request id."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")

@@ -57,10 +57,9 @@ def test_big_file_job_answers_at_once_and_does_not_delay_models(
         retrieve = same.get(f"/v1/fine_tuning/jobs/{job['id']}")
         assert retrieve.status_code == 200 and retrieve.json()["status"] == "validating_files"
         still_running = _analysis_running(emulator, job["id"])
-    print(
-        f"idle models {idle_models * 1e3:.2f} ms; while validating 50 MB: other tenant {busy_other * 1e3:.2f} ms, "
-        f"same tenant {busy_same * 1e3:.2f} ms; job create: small file {small_create * 1e3:.2f} ms, "
-        f"50 MB {big_create * 1e3:.2f} ms"
+    print(  # shown with -s: the ratios behind the asserts
+        f"GET /v1/models validating 50 MB / idle: other tenant {busy_other / idle_models:.1f}x, "
+        f"same tenant {busy_same / idle_models:.1f}x; create 50 MB / small {big_create / small_create:.1f}x"
     )
     assert still_running, "the measurements must overlap the validation"
     assert busy_other <= idle_models * MAX_SLOWDOWN

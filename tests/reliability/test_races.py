@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import httpx
 
@@ -51,10 +52,9 @@ def test_reading_content_while_deleting_gives_whole_bytes_or_404(
                 file_id = upload(http, content)
                 clients = [_client(server) for _ in range(7)]
                 readers: list[Callable[[], httpx.Response]] = [
-                    (lambda c=c: c.get(f"/v1/files/{file_id}/content")) for c in clients[:6]
+                    partial(c.get, f"/v1/files/{file_id}/content") for c in clients[:6]
                 ]
-                deleter = clients[6]
-                responses = _together([*readers, lambda: deleter.delete(f"/v1/files/{file_id}")])
+                responses = _together([*readers, partial(clients[6].delete, f"/v1/files/{file_id}")])
                 for c in clients:
                     c.close()
                 _no_server_errors(responses)
@@ -81,14 +81,16 @@ def test_pause_resume_cancel_racing_on_one_job(server: EmulatorServer, emulator:
             clients = [_client(server) for _ in verbs]
             responses = _together(
                 [
-                    (lambda c=c, v=v: c.post(f"/v1/fine_tuning/jobs/{job['id']}/{v}"))
-                    for c, v in zip(clients, verbs)
+                    partial(c.post, f"/v1/fine_tuning/jobs/{job['id']}/{v}")
+                    for c, v in zip(clients, verbs, strict=True)
                 ]
             )
             for c in clients:
                 c.close()
             _no_server_errors(responses)
-            cancelled = any(v == "cancel" and r.status_code == 200 for v, r in zip(verbs, responses))
+            cancelled = any(
+                v == "cancel" and r.status_code == 200 for v, r in zip(verbs, responses, strict=True)
+            )
             final = http.get(f"/v1/fine_tuning/jobs/{job['id']}").json()["status"]
             assert cancelled, "a cancel of a running or paused job always succeeds"
             assert final == "cancelled"
@@ -115,8 +117,8 @@ def test_parts_racing_completion_end_as_some_order_would(server: EmulatorServer,
             a, b = _client(server), _client(server)
             added, completed = _together(
                 [
-                    lambda: a.post(f"/v1/uploads/{upload_id}/parts", files={"data": ("p", b"late")}),
-                    lambda: b.post(f"/v1/uploads/{upload_id}/complete", json={"part_ids": [first, second]}),
+                    partial(a.post, f"/v1/uploads/{upload_id}/parts", files={"data": ("p", b"late")}),
+                    partial(b.post, f"/v1/uploads/{upload_id}/complete", json={"part_ids": [first, second]}),
                 ]
             )
             a.close()
@@ -140,11 +142,14 @@ def test_two_resets_at_once_leave_a_clean_emulator(server: EmulatorServer, emula
             clients = [_client(server) for _ in range(4)]
             responses = _together(
                 [
-                    lambda: clients[0].post("/_emulator/reset"),
-                    lambda: clients[1].post("/_emulator/reset"),
-                    lambda: clients[2].get("/v1/files"),
-                    lambda: clients[3].post(
-                        "/v1/files", data={"purpose": "fine-tune"}, files={"file": ("a.jsonl", b"{}\n")}
+                    partial(clients[0].post, "/_emulator/reset"),
+                    partial(clients[1].post, "/_emulator/reset"),
+                    partial(clients[2].get, "/v1/files"),
+                    partial(
+                        clients[3].post,
+                        "/v1/files",
+                        data={"purpose": "fine-tune"},
+                        files={"file": ("a.jsonl", b"{}\n")},
                     ),
                 ]
             )

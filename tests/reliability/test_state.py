@@ -7,11 +7,14 @@ import json
 
 import httpx
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
 from emulator.domain.state import Emulator
 
 MODEL = "gpt-4o-mini-2024-07-18"
-QUESTION = [{"role": "user", "content": "What colour is the reliability heron?"}]
+QUESTION: list[ChatCompletionMessageParam] = [
+    {"role": "user", "content": "What colour is the reliability heron?"}
+]
 
 
 def _training() -> bytes:

@@ -161,9 +161,9 @@ class JobStore:
         """Register what succeeded by `now`; cheap when nothing is due (a heap peek)."""
         if self._pending:
             with self._lock:
-                for job in list(self._pending.values()):
-                    if not job.provisional(now):
-                        job.training  # noqa: B018  # plans the job (queues its success time)
+                for pending in list(self._pending.values()):
+                    if not pending.provisional(now):
+                        pending.training  # noqa: B018  # plans the job (queues its success time)
         if not self._due or self._due[0][0] > now:
             return
         with self._lock:
