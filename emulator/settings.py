@@ -59,6 +59,14 @@ class Settings:
     scenarios: tuple[str, ...] = ()
     # An extra directory searched first for scenarios named in X-Emulator-Scenario or the control API.
     scenario_dir: str = ""
+    # Webhook endpoints every tenant starts with (`--webhook URL`), for fine-tuning job events, signed
+    # with `webhook_secret` (`whsec_` + base64; derived from the seed when empty). Deliveries go only to
+    # loopback hosts unless the host is in `webhook_allow_hosts` ("*": any host).
+    webhooks: tuple[str, ...] = ()
+    webhook_secret: str = ""
+    webhook_allow_hosts: tuple[str, ...] = ()
+    # Seconds a receiver has to answer before the attempt counts as failed and is retried.
+    webhook_timeout: float = 10.0
 
     @classmethod
     def from_env(cls, prefix: str = "EMULATOR_", environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -91,6 +99,8 @@ class Settings:
             raise ValueError(f"clock must be 'virtual' or 'real', not {self.clock!r}")
         if self.speed <= 0:
             raise ValueError("speed must be positive")
+        if self.webhook_timeout <= 0:
+            raise ValueError("webhook_timeout must be positive")
         if self.job_progression not in ("time", "manual", "step-per-read"):
             raise ValueError(
                 f"job_progression must be 'time', 'manual' or 'step-per-read', not {self.job_progression!r}"

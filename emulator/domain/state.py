@@ -20,6 +20,8 @@ from .journal import Journal
 from .models import ModelRecord
 from .tenancy import Organization, organization_for
 from .uploads import UploadRecord
+from .webhooks import Outbox
+from .webhooks.settings import default_endpoints, startup_secret
 from .workers import Workers
 
 __all__ = ["Emulator", "Tenant"]
@@ -36,6 +38,10 @@ class Tenant:
         self.uploads: Collection[UploadRecord] = Collection()
         self.models: Collection[ModelRecord] = Collection()
         self.jobs = JobStore(self)
+        self.webhooks = Outbox(
+            IdFactory(seed, organization.id + "/webhooks"), organization.id, organization.name
+        )
+        self.jobs.observers.append(self.webhooks.observe)
 
     def settle(self, now: float) -> None:
         """Bring state that is derived from the clock (job progress, expiries) up to `now` before a read:
@@ -62,6 +68,7 @@ class Emulator:
         )
         for path in settings.scenarios:  # a bad file fails here, at startup, with its line and key path
             self.scenarios.add_startup(load_scenario(path))
+        self.webhook_secret = startup_secret(settings)  # a bad URL or secret fails here, at startup
 
     def now(self) -> float:
         return self.clock.now()
@@ -76,6 +83,7 @@ class Emulator:
             if tenant is None:
                 tenant = self._tenants[org.id] = Tenant(org, self.seed)
                 tenant.jobs.bind(self)
+                default_endpoints(tenant.webhooks, self.settings, self.webhook_secret, self.now())
             return tenant
 
     def tenants(self) -> list[Tenant]:

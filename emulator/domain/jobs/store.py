@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
@@ -58,6 +59,8 @@ class JobStore:
         self._pending: dict[str, Job] = {}  # jobs whose files are still being analysed
         self._seq = itertools.count()
         self._lock = threading.RLock()
+        # Told of every timeline edit (after it is made), e.g. so webhooks know when a job will finish.
+        self.observers: list[Callable[[Job], None]] = []
 
     def bind(self, emulator: Any) -> None:
         self.emulator = emulator
@@ -115,6 +118,25 @@ class JobStore:
         futures = [job.waiting_on(now) for job in jobs if job is not None]
         return [f for f in futures if f is not None]
 
+    def plan_ready(self) -> None:
+        """Plan the pending jobs whose analysis has finished (never waits)."""
+        if self._pending:
+            with self._lock:
+                for job in list(self._pending.values()):
+                    if job.pending is not None and job.pending.future.done():
+                        job.training  # noqa: B018  # plans the job (tells the observers)
+
+    def known_until(self, now: float) -> float:
+        """The latest time up to `now` by which every job's course is known: a job still being analysed
+        changes nothing before its `not_before`, so events up to then can be announced in order."""
+        with self._lock:
+            bounds = [
+                job.pending.not_before
+                for job in self._pending.values()
+                if job.pending is not None and not job.pending.future.done()
+            ]
+        return min([now, *bounds])
+
     def abandon(self) -> None:
         """Stop the analyses of pending jobs (the tenant is being forgotten)."""
         with self._lock:
@@ -128,6 +150,8 @@ class JobStore:
         terminal = job.timeline.terminal
         if terminal is not None and terminal.status == "succeeded" and not job.finalized:
             heapq.heappush(self._due, (terminal.at, next(self._seq), job.id, job.version))
+        for observe in self.observers:
+            observe(job)
 
     def sync(self, job: Job, now: float) -> None:
         """Apply the job's progression policy up to `now` (only manual jobs on a real clock change)."""
