@@ -124,6 +124,13 @@ def _add_serve(commands: Any) -> None:
         "printed at startup)",
     )
     serve.add_argument(
+        "--lenient",
+        action="store_true",
+        default=None,
+        help="lenient mode for suites generated from the spec: unknown ids of the right prefix "
+        "(file-abc123, ft-AF1WoRqd3aJAHsqc9NY7iL8F, ...) are materialized on first use",
+    )
+    serve.add_argument(
         "--set",
         action="append",
         dest="extra",
@@ -204,6 +211,7 @@ def serve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None =
         "api_keys": args.api_keys,
         "log_level": args.log_level,
         "webhook_secret": args.webhook_secret,
+        "lenient": getattr(args, "lenient", None),
     }
     if args.webhooks:
         overrides["webhooks"] = tuple(args.webhooks)

@@ -42,6 +42,8 @@ class OpenAIEdge:
             self._record(scope, state, None, status[0])
             return
         state["tenant"] = tenant
+        state["api_key"] = key
+        state["project"] = _header(scope, b"openai-project") or tenant.organization.project_id
         state["request_id"] = tenant.ids.request_id()
         await analyses_ready(tenant, now=em.now())  # what this read may show is then decided
         try:
@@ -67,6 +69,7 @@ class OpenAIEdge:
                 }
                 if tenant is not None:
                     extra["openai-organization"] = tenant.organization.name
+                    extra["openai-project"] = state["project"]
                     extra.update(state.get("rate_limit_headers") or _static_rate_limits(em))
                 present = {name.lower() for name, _ in headers}
                 for name, value in extra.items():

@@ -30,6 +30,11 @@ class Settings:
     start_time: float = 1_735_689_600.0
     # Allow-list of API keys; empty means every key is accepted and becomes its own tenant.
     api_keys: tuple[str, ...] = ()
+    # Lenient mode: unknown ids of the right prefix are materialized on first reference, placeholder values
+    # from generated suites are accepted (see README "Lenient mode"). Strict (False) is OpenAI's behaviour.
+    lenient: bool = False
+    # Admin keys beside those starting with `sk-admin-` (checkpoint permissions need one).
+    admin_keys: tuple[str, ...] = ()
     # API key -> organization name; keys mapped to the same name share one tenant.
     organizations: Mapping[str, str] = field(default_factory=dict)
     max_file_bytes: int = 512 * MB
@@ -123,6 +128,10 @@ def _coerce(f: dataclasses.Field[Any], value: Any) -> Any:
             return float(value)
         if kind == "str":
             return str(value)
+        if kind == "bool":
+            if isinstance(value, str):
+                return value.strip().lower() in ("1", "true", "yes", "on")
+            return bool(value)
         if kind.startswith("tuple"):
             items = value.split(",") if isinstance(value, str) else list(value)
             return tuple(str(item).strip() for item in items if str(item).strip())

@@ -52,7 +52,17 @@ DEFAULT_API_KEY = "sk-emulator-test-0123456789abcdefghijklmnop"
 # Where in-process requests "go": a reserved TLD, so a request that escapes the transport fails loudly.
 INPROCESS_URL = "http://openai-emulator.test"
 # Settings a handle can change between tests without a new app (they are read at request time).
-PER_TEST_FIELDS = ("seed", "clock", "speed", "start_time", "api_keys", "organizations", "job_progression")
+PER_TEST_FIELDS = (
+    "seed",
+    "clock",
+    "speed",
+    "start_time",
+    "api_keys",
+    "organizations",
+    "job_progression",
+    "lenient",
+    "admin_keys",
+)
 
 
 def parse_clock(value: object) -> dict[str, Any]:

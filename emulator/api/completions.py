@@ -6,10 +6,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..domain import inference
+from ..domain import inference, lenient
 from ..domain.inference import legacy, memory
 from .chat import event_stream
-from .common import emulator, off_loop, ok, read_json, tenant
+from .common import emulator, off_loop, ok, read_json, shared_models, tenant
 
 __all__ = ["routes"]
 
@@ -18,7 +18,8 @@ async def create_completion(request: Request) -> Response:
     body = await read_json(request)
     completion_request = inference.parse_completion(body)
     owner = tenant(request)
-    model = inference.serve(owner, completion_request.model, "completion")
+    lenient.ensure_model(emulator(request), owner, completion_request.model)
+    model = inference.serve(owner, completion_request.model, "completion", shared_models(request))
     if model.record is not None:  # what the model learned is read from its training bytes off the loop
         await off_loop(request, memory.memory_for, owner, model.record, "completion")
     completion = legacy.answer(owner, model, completion_request, emulator(request).now())

@@ -18,6 +18,8 @@ from .jobs.store import JobStore
 from .jobscript import JobScript
 from .journal import Journal
 from .models import ModelRecord
+from .permissions import Permission
+from .stored import StoredCompletion
 from .tenancy import Organization, organization_for
 from .uploads import UploadRecord
 from .webhooks import Outbox
@@ -42,6 +44,8 @@ class Tenant:
             IdFactory(seed, organization.id + "/webhooks"), organization.id, organization.name
         )
         self.jobs.observers.append(self.webhooks.observe)
+        self.completions: Collection[StoredCompletion] = Collection()  # chat completions sent with store
+        self.permissions: Collection[Permission] = Collection()  # checkpoint grants to other projects
 
     def settle(self, now: float) -> None:
         """Bring state that is derived from the clock (job progress, expiries) up to `now` before a read:

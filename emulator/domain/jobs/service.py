@@ -16,6 +16,7 @@ from ...params import validate
 from ..blobs import Blob
 from ..collection import Page
 from ..files import FileRecord
+from ..inference.serving import SharedModels
 from ..jobscript import JobScript
 from ..models import find_model
 from .catalog import lookup_base, model_kind
@@ -26,6 +27,7 @@ from .plan import Plan, build_timeline, cancel, pace, pause, resume
 from .records import Checkpoint, Event, JobError, Note
 from .report import FileAnalysis
 from .request import CREATE_SCHEMA, metadata_filter
+from .reward import RewardCurve
 from .store import JobStore, check_policy
 from .timeline import INF, Segment, Timeline
 from .validation import MAX_NOTED, analyze, moderation_message
@@ -57,17 +59,24 @@ def _store(tenant: Any) -> JobStore:
 # -- create ------------------------------------------------------------------------------------------
 
 
-def create_job(em: Any, tenant: Any, body: dict[str, Any], now: float | None = None) -> Job:
-    """Check the request (400s for request-level problems) and store the job in validating_files.
-
-    The files are analysed off the event loop (`em.workers`); the plan and timeline follow from that
-    analysis, the request and the seeds alone, so when the analysis finishes never shows (see Pending).
-    """
+def create_job(
+    em: Any,
+    tenant: Any,
+    body: dict[str, Any],
+    now: float | None = None,
+    shared: SharedModels | None = None,
+    *,
+    job_id: str | None = None,
+) -> Job:
+    """Check the request (400s for request-level problems) and store the job in validating_files; its
+    files are analysed off the event loop and its life planned from that (see Pending). `shared` finds
+    fine-tuned models other organizations granted to the caller's project; `job_id` is given only for
+    jobs lenient mode materializes under an id the client chose."""
     request = validate(body, CREATE_SCHEMA)
     now = em.now() if now is None else now
     store = _store(tenant)
     spec = parse_method(request.get("method"), request.get("hyperparameters"))
-    model, snapshot = _target(tenant, request["model"])
+    model, snapshot = _target(tenant, request["model"], shared)
     kind = model_kind(snapshot)
     if (
         kind == "reasoning"
@@ -92,7 +101,7 @@ def create_job(em: Any, tenant: Any, body: dict[str, Any], now: float | None = N
     script = em.script_for_job(tenant, body, active)  # may raise the scenario's job-cap 429
 
     # Nothing below raises a client error: the job is created from here on.
-    job_id = tenant.ids.new("ftjob-")
+    job_id = job_id or tenant.ids.new("ftjob-")
     seed = request.get("seed")
     if seed is None:
         seed = tenant.ids.rng("ftjob-seed", job_id).randrange(2**31)
@@ -250,7 +259,13 @@ def _train(
     curve_key = derive_seed(
         "curve", job.seed, training.blob.md5, job.snapshot, sorted(resolved.values.items())
     )
-    curve = Curve(curve_key, total, per_epoch, validation is not None)
+    curve = (
+        RewardCurve(
+            curve_key, total, per_epoch, validation is not None, int(resolved.values["eval_interval"])
+        )
+        if job.spec.type == "reinforcement"
+        else Curve(curve_key, total, per_epoch, validation is not None)
+    )
     plan = Plan(
         created=inputs.created,
         validating=validating,
@@ -269,10 +284,13 @@ def _train(
     return Training(resolved, report.billable_tokens, curve, plan, build_timeline(plan))
 
 
-def _target(tenant: Any, model_id: str) -> tuple[str, str]:
+def _target(tenant: Any, model_id: str, shared: SharedModels | None = None) -> tuple[str, str]:
     """(the model the job reports, the base snapshot) or model_not_available."""
     if model_id.startswith("ft:"):
         record = find_model(tenant, model_id)
+        if record is None and shared is not None:
+            granted = shared(model_id)
+            record = granted[1] if granted is not None else None
         if record is not None and lookup_base(record.base) is not None:
             return model_id, record.base
     else:
