@@ -118,6 +118,7 @@ def http(server: EmulatorServer, emulator: Emulator, contract_log: ContractLog) 
         base_url=server.url,
         headers={"Authorization": f"Bearer {API_KEY}"},
         event_hooks={"response": [contract_log.sync_hook]},
+        timeout=60,  # a read may wait for a training file's analysis (the SDK waits up to 600 s)
     ) as raw:
         yield raw
 
