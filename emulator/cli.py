@@ -287,6 +287,8 @@ def _configure_logging(level: str) -> None:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from .protocol import uvicorn_options
+
     from .app import create_app
 
     try:
@@ -314,7 +316,12 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"emulator serve: {exc.strerror if isinstance(exc, PortInUse) else exc}", file=sys.stderr)
         return 1
     config = uvicorn.Config(
-        AccessLog(app), host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False
+        AccessLog(app),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=False,
+        **uvicorn_options(settings.max_header_bytes),
     )
     quiet_uvicorn(settings.log_level)
     server = uvicorn.Server(config)

@@ -29,6 +29,7 @@ __all__ = [
     "invalid_json",
     "invalid_url",
     "no_such_object",
+    "payload_too_large",
 ]
 
 _UNSET: Any = object()
@@ -106,6 +107,10 @@ def invalid_url(method: str, path: str) -> NotFoundError:
 
 def no_such_object(kind: str, object_id: str, param: str = "id") -> NotFoundError:
     return NotFoundError(f"No such {kind} object: {object_id}", param=param)
+
+
+def payload_too_large(limit: int, seen: int) -> PayloadTooLargeError:
+    return PayloadTooLargeError(f"Maximum content size limit ({limit}) exceeded ({seen} bytes read)")
 
 
 def invalid_json() -> InvalidRequestError:

@@ -8,6 +8,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .api.common import analyses_ready
 from .domain.journal import JournalEntry
 from .domain.state import Emulator, Tenant
 from .domain.tenancy import authenticate
@@ -48,6 +49,7 @@ class OpenAIEdge:
         state["api_key"] = key
         state["project"] = _header(scope, b"openai-project") or tenant.organization.project_id
         state["request_id"] = tenant.ids.request_id()
+        await analyses_ready(tenant, now=em.now())  # what this read may show is then decided
         try:
             await self.app(scope, receive, self._with_headers(send, state, tenant, started, status))
         finally:

@@ -106,6 +106,12 @@ def check_value(value: Any, spec: Param, path: str) -> Any:
             return value
         if spec.kind != "string":
             raise _invalid_value(path, value, spec.literals)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidRequestError(
+            f"Invalid '{path}': expected a finite number, but got {_non_finite(value)} instead.",
+            param=path,
+            code="invalid_value",
+        )
     if not _is(spec.kind, value):
         raise _type_error(path, spec, value)
     if spec.enum and value not in spec.enum:
@@ -210,6 +216,10 @@ def _check_length(value: str | list[Any], spec: Param, path: str) -> None:
             param=path,
             code=f"{noun}_above_max_length",
         )
+
+
+def _non_finite(value: float) -> str:
+    return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
 
 
 def _num(x: float) -> str:

@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .app import create_app
+from .protocol import uvicorn_options
 from .scenarios.middleware import ConnectionDropped
 from .settings import Settings
 
@@ -163,6 +164,7 @@ class EmulatorServer:
             access_log=False,
             lifespan="on",
             timeout_graceful_shutdown=1,  # a request held by a stall fault must not hold up stop()
+            **uvicorn_options(self.settings.max_header_bytes),
         )
         self._error = None
         self._server = uvicorn.Server(config)

@@ -43,6 +43,13 @@ class Settings:
     max_part_bytes: int = 64 * MB
     # Blobs above this many bytes are spooled to a temporary directory instead of RAM.
     spool_threshold: int = 1 * MB
+    # Threads that validate training files off the event loop (file-sized work runs there, never inline).
+    workers: int = 2
+    # Request-body limits of every JSON endpoint: total bytes and nesting depth of arrays/objects.
+    max_json_bytes: int = 32 * MB
+    max_json_depth: int = 64
+    # The request line and headers together; larger requests get a 400 before reaching the app.
+    max_header_bytes: int = 64 * 1024
     journal_limit: int = 10_000
     # Per-tenant, per-minute buckets on the emulator clock (429s and truthful x-ratelimit-* headers); 0: off.
     rate_limit_requests: int = 10_000

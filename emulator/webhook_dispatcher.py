@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx2
 
+from .api.common import analyses_ready
 from .domain.journal import JournalEntry
 from .domain.state import Emulator
 from .domain.webhooks import Outbox, Send, sign
@@ -66,6 +67,8 @@ class WebhookDispatcher:
 
     async def flush(self) -> None:
         """Deliver everything due by now and wait for it (attempts freed by those, too)."""
+        for tenant in self.emulator.tenants():  # jobs whose files are still analysed: off the loop
+            await analyses_ready(tenant, now=self.emulator.now())
         while True:
             self._start(self._collect())
             if not self._inflight:
@@ -80,7 +83,9 @@ class WebhookDispatcher:
             outbox = tenant.webhooks
             if not len(outbox.endpoints) and not len(outbox.deliveries):
                 continue
-            outbox.emit(now, tenant.jobs.jobs.get, em.scenarios)
+            tenant.jobs.plan_ready()  # a job is watched once its files' analysis has planned it
+            # announced in the order they happen, however long an analysis takes
+            outbox.emit(tenant.jobs.known_until(now), tenant.jobs.jobs.get, em.scenarios)
             due.extend((outbox, send) for send in outbox.take_due(now, em.scenarios))
         return due
 

@@ -17,6 +17,21 @@ from . import contract
 API_KEY = "sk-test-0123456789abcdefghijklmnopqrstuvwxyz"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fuzz-examples",
+        type=int,
+        default=8,
+        help="generated requests per operation in the spec fuzz run (default 8; try 300 for a long run)",
+    )
+
+
+@pytest.fixture
+def fuzz_examples(request: pytest.FixtureRequest) -> int:
+    value: int = request.config.getoption("--fuzz-examples")
+    return value
+
+
 def pytest_report_header() -> str:
     return contract.status()
 
@@ -67,10 +82,16 @@ def contract_log() -> Iterator[ContractLog]:
     assert not log.violations, "responses violate the OpenAPI contract:\n" + "\n".join(log.violations)
 
 
-def make_client(server: EmulatorServer, log: ContractLog, api_key: str = API_KEY, **kwargs: object) -> openai.OpenAI:
+def make_client(
+    server: EmulatorServer, log: ContractLog, api_key: str = API_KEY, **kwargs: object
+) -> openai.OpenAI:
     http = httpx2.Client(event_hooks={"response": [log.sync_hook]})
     return openai.OpenAI(
-        base_url=server.base_url, api_key=api_key, http_client=http, _strict_response_validation=True, **kwargs
+        base_url=server.base_url,
+        api_key=api_key,
+        http_client=http,
+        _strict_response_validation=True,
+        **kwargs,
     )
 
 
@@ -81,9 +102,7 @@ def client(server: EmulatorServer, emulator: Emulator, contract_log: ContractLog
 
 
 @pytest.fixture
-async def async_client(
-    server: EmulatorServer, emulator: Emulator, contract_log: ContractLog
-) -> object:
+async def async_client(server: EmulatorServer, emulator: Emulator, contract_log: ContractLog) -> object:
     http = httpx2.AsyncClient(event_hooks={"response": [contract_log.async_hook]})
     sdk = openai.AsyncOpenAI(
         base_url=server.base_url, api_key=API_KEY, http_client=http, _strict_response_validation=True
@@ -99,12 +118,15 @@ def http(server: EmulatorServer, emulator: Emulator, contract_log: ContractLog) 
         base_url=server.url,
         headers={"Authorization": f"Bearer {API_KEY}"},
         event_hooks={"response": [contract_log.sync_hook]},
+        timeout=60,  # a read may wait for a training file's analysis (the SDK waits up to 600 s)
     ) as raw:
         yield raw
 
 
 @pytest.fixture
-def other_client(server: EmulatorServer, emulator: Emulator, contract_log: ContractLog) -> Iterator[openai.OpenAI]:
+def other_client(
+    server: EmulatorServer, emulator: Emulator, contract_log: ContractLog
+) -> Iterator[openai.OpenAI]:
     """A second tenant (different API key)."""
     with make_client(server, contract_log, api_key="sk-other-tenant-key-000000000000000000") as sdk:
         yield sdk

@@ -11,8 +11,9 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from ..domain import inference, lenient, stored
+from ..domain.inference import memory
 from ..domain.state import Tenant
-from .common import emulator, ok, page_params, read_json, shared_models, tenant
+from .common import emulator, off_loop, ok, page_params, read_json, shared_models, tenant
 
 __all__ = ["event_stream", "routes"]
 
@@ -39,6 +40,8 @@ async def create_chat_completion(request: Request) -> Response:
     lenient.ensure_model(emulator(request), owner, chat.model)
     model = inference.serve(owner, chat.model, "chat", shared_models(request))
     inference.check_model_params(body, model.reasoning)
+    if model.record is not None:  # what the model learned is read from its training bytes off the loop
+        await off_loop(request, memory.memory_for, owner, model.record, "chat")
     completion = inference.answer_chat(owner, model, chat, emulator(request).now())
 
     def keep() -> None:

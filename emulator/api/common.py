@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
+import asyncio
+import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -13,19 +14,27 @@ from ..domain import permissions
 from ..domain.models import ModelRecord
 from ..domain.state import Emulator, Tenant
 from ..domain.tenancy import authenticate
-from ..errors import InvalidRequestError, NotFoundError, invalid_json
+from ..errors import InvalidRequestError, NotFoundError, invalid_json, payload_too_large
+from ..jsonbody import parse_json
 from ..params import Param, parse_query_int, validate
 
 __all__ = [
+    "analyses_ready",
     "control_scope",
     "emulator",
+    "off_loop",
     "ok",
     "page_params",
     "project",
+    "read_body",
     "read_json",
     "shared_models",
     "tenant",
 ]
+
+log = logging.getLogger("emulator")
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def emulator(request: Request) -> Emulator:
@@ -38,6 +47,20 @@ def tenant(request: Request) -> Tenant:
     t: Tenant = request.state.tenant
     t.settle(emulator(request).now())
     return t
+
+
+async def off_loop(request: Request, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run work that grows with a file's size on the emulator's workers; only this request waits."""
+    return await asyncio.wrap_future(emulator(request).workers.submit(fn, *args, **kwargs))
+
+
+async def analyses_ready(owner: Tenant, job_id: str | None = None, now: float | None = None) -> None:
+    """Wait, off the event loop, for the file analyses this request depends on: those a read at `now`
+    needs, or (`now` None) every pending one of `job_id` (or of all the tenant's jobs) before a change.
+    Only this request waits; the result is the same however long the analysis took."""
+    futures = owner.jobs.waiting(now, job_id)
+    if futures:
+        await asyncio.wait([asyncio.wrap_future(f) for f in futures])
 
 
 def project(request: Request) -> str:
@@ -56,13 +79,29 @@ def ok(body: dict[str, Any], status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status)
 
 
+async def read_body(request: Request, limit: int) -> bytes:
+    """The whole body, refused with a 413 once it passes `limit` bytes (nothing more is buffered)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise payload_too_large(limit, int(declared))
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise payload_too_large(limit, size)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def read_json(request: Request, schema: dict[str, Param] | None = None) -> dict[str, Any]:
     """The body as a JSON object, recorded in the journal and checked against `schema` when given."""
-    raw = await request.body()
+    settings = emulator(request).settings
+    raw = await read_body(request, settings.max_json_bytes)
     try:
-        body = json.loads(raw) if raw.strip() else {}
-    except (ValueError, UnicodeDecodeError):
+        body = parse_json(raw, max_depth=settings.max_json_depth) if raw.strip() else {}
+    except (ValueError, UnicodeDecodeError) as exc:
         request.state.journal_body = raw[:200].decode("utf-8", "replace")
+        log.info("unparsable JSON body on %s %s: %s", request.method, request.url.path, exc)
         raise invalid_json() from None
     request.state.journal_body = body
     if not isinstance(body, dict):

@@ -7,9 +7,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..domain import inference, lenient
-from ..domain.inference import legacy
+from ..domain.inference import legacy, memory
 from .chat import event_stream
-from .common import emulator, ok, read_json, shared_models, tenant
+from .common import emulator, off_loop, ok, read_json, shared_models, tenant
 
 __all__ = ["routes"]
 
@@ -20,6 +20,8 @@ async def create_completion(request: Request) -> Response:
     owner = tenant(request)
     lenient.ensure_model(emulator(request), owner, completion_request.model)
     model = inference.serve(owner, completion_request.model, "completion", shared_models(request))
+    if model.record is not None:  # what the model learned is read from its training bytes off the loop
+        await off_loop(request, memory.memory_for, owner, model.record, "completion")
     completion = legacy.answer(owner, model, completion_request, emulator(request).now())
     if completion_request.stream:
         return event_stream(completion.chunks())

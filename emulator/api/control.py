@@ -16,7 +16,7 @@ from ..domain.tenancy import mask_key
 from ..durations import parse_duration
 from ..errors import InvalidRequestError, NotFoundError
 from ..params import Param
-from .common import control_scope, emulator, ok, read_json
+from .common import analyses_ready, control_scope, emulator, ok, read_json
 from .listing import list_page
 
 __all__ = ["PREFIX", "routes"]
@@ -143,7 +143,9 @@ async def run_job(request: Request) -> Response:
     """Move the clock along one job's timeline until it reaches `until`."""
     body = await read_json(request, {**_SCOPE, "until": Param("string")})
     em, job_id = emulator(request), request.path_params["job_id"]
-    owner, now = _job_owner(request, body, job_id), em.now()
+    owner = _job_owner(request, body, job_id)
+    await analyses_ready(owner, job_id)
+    now = em.now()
     owner.settle(now)
     job = jobs.run_until(em, owner, job_id, body.get("until") or "completed", now)
     now = em.now()
@@ -155,7 +157,10 @@ async def run_jobs(request: Request) -> Response:
     """Run every unfinished job (of the scoped tenant, or of all tenants) to completion."""
     body = await read_json(request, _SCOPE)
     em, target = emulator(request), control_scope(request, body)
-    tenants, now = [target] if target is not None else em.tenants(), em.now()
+    tenants = [target] if target is not None else em.tenants()
+    for tenant in tenants:
+        await analyses_ready(tenant)
+    now = em.now()
     results = jobs.run_all(em, tenants, now)
     now = em.now()
     for tenant in tenants:
@@ -178,6 +183,7 @@ async def set_job_progression(request: Request) -> Response:
             "Say whose jobs: give 'job_id', 'api_key' or 'organization', or send the tenant's bearer key.",
             param="api_key",
         )
+    await analyses_ready(owner, job_id)
     now = em.now()
     owner.settle(now)
     jobs.set_progression(em, owner, body["policy"], job_id, now)

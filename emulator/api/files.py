@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import BinaryIO
+
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from ..domain import files, lenient
+from ..domain.blobs import CHUNK
 from ..domain.state import Tenant
 from ..errors import InvalidRequestError
 from ..params import parse_query_int
 from .common import emulator, ok, page_params, tenant
-from .forms import copy_to_blob, read_form
+from .forms import additional_properties, copy_to_blob, read_form
 
 __all__ = ["routes"]
 
@@ -21,7 +25,9 @@ _FIELDS = ("file", "purpose", "expires_after[anchor]", "expires_after[seconds]")
 
 async def create_file(request: Request) -> Response:
     em, owner = emulator(request), tenant(request)
-    form = await read_form(request, max_bytes=em.settings.max_file_bytes, allowed=_FIELDS)
+    form = await read_form(
+        request, max_bytes=em.settings.max_file_bytes, allowed=_FIELDS, unexpected=additional_properties
+    )
     upload = form.get("file")
     purpose = form.get("purpose")
     request.state.journal_body = {
@@ -75,11 +81,18 @@ async def delete_file(request: Request) -> Response:
 
 async def file_content(request: Request) -> Response:
     record = files.get_file(_owner(request), request.path_params["file_id"], emulator(request).now())
+    handle = record.blob.open()  # opened now: a delete from here on waits for this reader to finish
     return StreamingResponse(
-        record.blob.chunks(),
+        _stream(handle),
         media_type="application/octet-stream",
         headers={"content-length": str(record.bytes), "content-disposition": f'attachment; filename="{record.filename}"'},
     )
+
+
+def _stream(handle: BinaryIO) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk
 
 
 def _text(value: object) -> str | None:

@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute, Route
 from ..domain import jobs, lenient
 from ..domain.jobs.records import Checkpoint, Event
 from ..domain.state import Tenant
-from .common import emulator, ok, page_params, read_json, shared_models, tenant
+from .common import analyses_ready, emulator, ok, page_params, read_json, shared_models, tenant
 
 __all__ = ["routes"]
 
@@ -43,22 +43,32 @@ def _owner(request: Request, first_call: str = "retrieve") -> Tenant:
 
 
 async def retrieve_job(request: Request) -> Response:
-    owner, now = _owner(request), emulator(request).now()
-    return ok(jobs.retrieve_job(emulator(request), owner, request.path_params["job_id"], now))
+    job_id = request.path_params["job_id"]
+    owner = _owner(request)
+    if owner.jobs.moves_on_read(job_id) or emulator(request).clock.mode == "auto":
+        await analyses_ready(owner, job_id)  # the read may move the job (or an auto clock) past validation
+    now = emulator(request).now()
+    return ok(jobs.retrieve_job(emulator(request), owner, job_id, now))
 
 
 async def cancel_job(request: Request) -> Response:
-    owner, now = _owner(request, "cancel"), emulator(request).now()
+    owner = _owner(request, "cancel")
+    await analyses_ready(owner, request.path_params["job_id"])
+    now = emulator(request).now()
     return ok(jobs.cancel_job(emulator(request), owner, request.path_params["job_id"], now).to_dict(now))
 
 
 async def pause_job(request: Request) -> Response:
-    owner, now = _owner(request, "pause"), emulator(request).now()
+    owner = _owner(request, "pause")
+    await analyses_ready(owner, request.path_params["job_id"])
+    now = emulator(request).now()
     return ok(jobs.pause_job(emulator(request), owner, request.path_params["job_id"], now).to_dict(now))
 
 
 async def resume_job(request: Request) -> Response:
-    owner, now = _owner(request, "resume"), emulator(request).now()
+    owner = _owner(request, "resume")
+    await analyses_ready(owner, request.path_params["job_id"])
+    now = emulator(request).now()
     return ok(jobs.resume_job(emulator(request), owner, request.path_params["job_id"], now).to_dict(now))
 
 

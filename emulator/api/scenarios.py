@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -10,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..errors import InvalidRequestError, NotFoundError
+from ..jsonbody import parse_json
 from ..scenarios import Scenario, ScenarioError, list_library, parse_scenario, parse_yaml
 from .common import control_scope, emulator, ok
 from .listing import list_page
@@ -37,7 +37,7 @@ async def _read(request: Request) -> tuple[Scenario | None, dict[str, Any]]:
         if content_type in _YAML_TYPES:
             return parse_yaml(raw, "<request body>"), {}
         try:
-            body = json.loads(raw) if raw.strip() else {}
+            body = parse_json(raw) if raw.strip() else {}
         except ValueError:
             return parse_yaml(raw, "<request body>"), {}
         if not isinstance(body, dict):

@@ -16,22 +16,50 @@ CHUNK = 64 * 1024
 
 
 class Blob:
-    """Immutable bytes, either held in memory or in a file only this emulator knows about."""
+    """Immutable bytes, either held in memory or in a file only this emulator knows about.
+
+    Readers hold the bytes: `open()` (and `hold()`) count as references, and `discard()` only marks the
+    blob; its bytes go once the last reference is released. So a download racing a delete sends the whole
+    file, and a fine-tuned model keeps what it learned after its training file is deleted.
+    """
 
     def __init__(self, size: int, md5: str, data: bytes | None = None, path: str | None = None) -> None:
         self.size = size
         self.md5 = md5
         self._data = data
         self._path = path
+        self._references = 0
+        self._discarded = False
+        self._lock = threading.Lock()
 
     @property
     def on_disk(self) -> bool:
         return self._path is not None
 
     def open(self) -> BinaryIO:
-        if self._path is not None:
-            return open(self._path, "rb")
-        return io.BytesIO(self._data or b"")
+        """A reader that keeps the bytes alive until it is closed."""
+        self.hold()
+        try:
+            if self._path is not None:
+                return io.BufferedReader(_HeldFile(self._path, self), CHUNK)
+            return _HeldBytes(self._data or b"", self)
+        except BaseException:
+            self.release()
+            raise
+
+    def hold(self) -> None:
+        """Keep the bytes alive (across a `discard`) until `release`."""
+        with self._lock:
+            if self._discarded and self._references == 0:
+                raise FileNotFoundError("the blob has been discarded")
+            self._references += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._references -= 1
+            gone = self._discarded and self._references == 0
+        if gone:
+            self._remove()
 
     def chunks(self, size: int = CHUNK) -> Iterator[bytes]:
         with self.open() as handle:
@@ -48,6 +76,16 @@ class Blob:
             return handle.read()
 
     def discard(self) -> None:
+        """Forget the bytes once no reader holds them any more."""
+        with self._lock:
+            if self._discarded:
+                return
+            self._discarded = True
+            gone = self._references == 0
+        if gone:
+            self._remove()
+
+    def _remove(self) -> None:
         if self._path is not None:
             try:
                 os.unlink(self._path)
@@ -55,6 +93,34 @@ class Blob:
                 pass
             self._path = None
         self._data = b""
+
+
+class _HeldFile(io.FileIO):
+    """A spooled blob's file, opened by one reader; closing it releases the reader's reference."""
+
+    def __init__(self, path: str, blob: Blob) -> None:
+        super().__init__(path, "rb")
+        self._blob: Blob | None = blob
+
+    def close(self) -> None:
+        super().close()
+        blob, self._blob = self._blob, None
+        if blob is not None:
+            blob.release()
+
+
+class _HeldBytes(io.BytesIO):
+    """An in-memory blob's bytes, read by one reader; closing releases the reader's reference."""
+
+    def __init__(self, data: bytes, blob: Blob) -> None:
+        super().__init__(data)
+        self._blob: Blob | None = blob
+
+    def close(self) -> None:
+        super().close()
+        blob, self._blob = self._blob, None
+        if blob is not None:
+            blob.release()
 
 
 class BlobWriter:

@@ -24,6 +24,7 @@ from .tenancy import Organization, organization_for
 from .uploads import UploadRecord
 from .webhooks import Outbox
 from .webhooks.settings import default_endpoints, startup_secret
+from .workers import Workers
 
 __all__ = ["Emulator", "Tenant"]
 
@@ -65,6 +66,7 @@ class Emulator:
         self.seed = settings.seed
         self.clock: Clock = clock or make_clock(settings.clock, start=settings.start_time, speed=settings.speed)
         self.blobs = BlobStore(settings.spool_threshold)
+        self.workers = Workers(settings.workers)
         self.journal = Journal(settings.journal_limit)
         self.ids = IdFactory(self.seed, "")
         self._tenants: dict[str, Tenant] = {}
@@ -120,6 +122,7 @@ class Emulator:
                 record.blob.discard()
             for upload in tenant.uploads:
                 upload.discard_parts()
+            tenant.jobs.abandon()  # analyses still running for forgotten jobs stop early
         self.journal.clear(organization_id)
         if organization_id is None:
             self.polling_hint = None
@@ -160,4 +163,5 @@ class Emulator:
         self.reset()
 
     def close(self) -> None:
+        self.workers.close()
         self.blobs.close()

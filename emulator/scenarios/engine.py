@@ -417,6 +417,9 @@ class ScenarioEngine:
         """Charge one request to the tenant's buckets: its x-ratelimit-* headers, or RateLimitError."""
         return self.limiter.admit(organization, self.limits(organization), tokens, model, self._now())
 
+    def refund(self, organization: str, tokens: int) -> None:
+        self.limiter.refund(organization, tokens)
+
     def webhook_fault(
         self, organization: str, organization_name: str, event_type: str, url: str, attempt: int
     ) -> WebhookFault | None:

@@ -27,8 +27,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..domain.state import Emulator, Tenant
 from ..domain.tenancy import authenticate
+from ..domain.models import base_model, resolve_alias
 from ..domain.tokens import count_chat_example, count_tokens, encoding_for_model
 from ..errors import APIError, InvalidRequestError, RateLimitError
+from ..jsonbody import parse_json
 from ..rendering import error_response
 from .dsl import CANNED_ERRORS, FAULTS, Dist, Fault, Respond, Rule, Scenario, ScenarioError, parse_scenario
 from .engine import Decision, RequestFacts, ScenarioInstance
@@ -84,21 +86,33 @@ class ScenarioMiddleware:
             organization_name=org.name,
             api_key=_api_key(headers),
         )
+        charged = _estimate_tokens(facts)
         try:
-            limit_headers = engine.admit(org.id, _estimate_tokens(facts), facts.model)
+            limit_headers = engine.admit(org.id, charged, facts.model)
         except RateLimitError as exc:
             state["journal_rule"] = "rate_limits"
             await error_response(exc)(scope, replay, send)
             return
         if limit_headers:
             state["rate_limit_headers"] = limit_headers
+        status: list[int] = []
+
+        async def watch(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
         decision = engine.decide(facts, instance)
-        with engine.bound(instance) as job_rules:
-            if decision is None:
-                await self.app(scope, replay, send)
-            else:
-                state["journal_rule"] = decision.label
-                await _Run(self.app, scope, replay, send, state, decision, facts).go()
+        try:
+            with engine.bound(instance) as job_rules:
+                if decision is None:
+                    await self.app(scope, replay, watch)
+                else:
+                    state["journal_rule"] = decision.label
+                    await _Run(self.app, scope, replay, watch, state, decision, facts).go()
+        finally:
+            if charged and (not status or 400 <= status[0] < 500):
+                engine.refund(org.id, charged)  # a refused request costs no tokens
         if job_rules:
             labels = [state["journal_rule"]] if state.get("journal_rule") else []
             state["journal_rule"] = ", ".join(labels + job_rules)
@@ -535,8 +549,19 @@ async def _read_json_body(scope: Scope, receive: Receive, headers: dict[str, str
     body = None
     if complete and raw.strip():
         with contextlib.suppress(ValueError, UnicodeDecodeError):
-            body = json.loads(raw)
+            body = parse_json(raw)
     return body, replay
+
+
+def _allowance(limit: Any, model: str | None, default: int) -> int:
+    """The completion tokens a request may use: its limit, unless the limit cannot be valid for the model
+    (not an integer, or beyond its context window), which the handler answers with a 400, not a 429."""
+    if not isinstance(limit, int) or isinstance(limit, bool):
+        return default
+    name = model or ""
+    base = base_model(resolve_alias(name.split(":")[1] if name.startswith("ft:") and ":" in name[3:] else name))
+    window = base.context_window if base is not None else 1_048_576
+    return limit if 0 < limit <= window else 0
 
 
 def _estimate_tokens(facts: RequestFacts) -> int:
@@ -549,13 +574,13 @@ def _estimate_tokens(facts: RequestFacts) -> int:
         if facts.path == "/v1/chat/completions" and isinstance(body.get("messages"), list):
             prompt = count_chat_example([m for m in body["messages"] if isinstance(m, dict)], encoding)
             limit = body.get("max_completion_tokens") or body.get("max_tokens") or 0
-            return prompt + (limit if isinstance(limit, int) else 0)
+            return prompt + _allowance(limit, facts.model, 0)
         if facts.path == "/v1/completions":
             prompt_value = body.get("prompt", "")
             prompts = prompt_value if isinstance(prompt_value, list) else [prompt_value]
             prompt = sum(count_tokens(p, encoding) for p in prompts if isinstance(p, str))
             limit = body.get("max_tokens", 16)
-            return prompt + (limit if isinstance(limit, int) else 16) * max(1, len(prompts))
+            return prompt + _allowance(limit, facts.model, 16) * max(1, len(prompts))
     except Exception:  # a malformed body is the handler's 400 to give, not ours
         return 0
     return 0

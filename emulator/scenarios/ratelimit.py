@@ -90,6 +90,13 @@ class RateLimiter:
                 token_bucket.level -= tokens
             return _headers(requests, token_bucket)
 
+    def refund(self, organization: str, tokens: int) -> None:
+        """Give back the tokens charged for a request the API then refused (a 4xx never costs tokens)."""
+        with self._lock:
+            bucket = self._buckets.get((organization, "tokens"))
+            if bucket is not None and tokens > 0:
+                bucket.level = min(bucket.limit, bucket.level + tokens)
+
     def reset(self, organization: str | None = None) -> None:
         with self._lock:
             if organization is None:

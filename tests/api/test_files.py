@@ -139,7 +139,7 @@ def test_missing_purpose_and_file_are_400(http: httpx.Client) -> None:
     }
     r = http.post("/v1/files", data={"purpose": "fine-tune"}, files={"other": ("a.jsonl", LINES)})
     assert r.status_code == 400
-    assert r.json()["error"]["message"] == "Unrecognized request argument supplied: other"
+    assert r.json()["error"]["message"] == "Additional properties are not allowed ('other' was unexpected)"
     r = http.post("/v1/files", data={"purpose": "fine-tune"}, files={})
     assert r.json()["error"]["param"] == "file"
 

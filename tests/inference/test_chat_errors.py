@@ -268,7 +268,7 @@ def test_max_tokens_above_the_model_limit(http: httpx.Client) -> None:
         "provided "
         "8192.",
         "max_tokens",
-        None,
+        "invalid_value",
     )
     expect(
         http,
@@ -277,7 +277,7 @@ def test_max_tokens_above_the_model_limit(http: httpx.Client) -> None:
         "provided "
         "20000.",
         "max_completion_tokens",
-        None,
+        "invalid_value",
     )
 
 

@@ -253,17 +253,14 @@ def remember(tenant: Any, model_id: str, blob: Any, kind: str) -> Memory:
 
 
 def _training_blob(tenant: Any, record: Any) -> Any:
+    """The bytes the model's job trained on, held by the job since it was created: deleting the training
+    file afterwards does not change what the model learned."""
     job_id = getattr(record, "job_id", None)
     store = getattr(tenant, "jobs", None)
     jobs = getattr(store, "jobs", store)  # the JobStore keeps its jobs in a Collection
     if not job_id or jobs is None:
         return None
-    job = jobs.get(job_id)
-    file_id = getattr(job, "training_file", None)
-    if not file_id:
-        return None
-    file = tenant.files.get(file_id)
-    return None if file is None else file.blob
+    return getattr(jobs.get(job_id), "training_blob", None)
 
 
 def memory_for(tenant: Any, record: Any, kind: str) -> Memory | None:

@@ -135,6 +135,7 @@ def check_budget(model: ServedModel, prompt_tokens: int, requested: int | None, 
                 "tokens, "
                 f"whereas you provided {requested}.",
                 param=param,
+                code="invalid_value",  # as OpenAI answers (tailcallhq/forgecode#1185, 2025-07)
             )
         if requested is None and prompt_tokens > window:
             raise InvalidRequestError(

@@ -3,9 +3,13 @@ the clock (the job object, event pages, checkpoints)."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..blobs import Blob
 from ..collection import Page
 from .hyperparameters import MethodSpec, Resolved
 from .metrics import Curve
@@ -15,7 +19,7 @@ from .records import Checkpoint, Event, Note
 from .report import TRAINING_PRICE_PER_1K
 from .timeline import Segment, Terminal, Timeline
 
-__all__ = ["Job", "Work"]
+__all__ = ["Job", "Pending", "Training", "Work", "checkpoint_steps"]
 
 TERMINAL = ("succeeded", "failed", "cancelled")
 
@@ -28,6 +32,47 @@ class Work:
     checkpoints_built: int = 0
 
 
+def checkpoint_steps(per_epoch: int, epochs: int) -> list[int]:
+    """The ends of the last three epochs, highest first."""
+    return [e * per_epoch for e in range(epochs, max(0, epochs - 3), -1)]
+
+
+@dataclass
+class Training:
+    """What the job's files decide: resolved hyperparameters, billable tokens, the loss curve, the plan
+    and the timeline. A pure function of the files' content and the request, whenever it is computed."""
+
+    resolved: Resolved
+    billable_tokens: int  # per epoch
+    curve: Curve
+    plan: Plan
+    timeline: Timeline
+
+
+class Pending:
+    """A job whose files are still being analysed off the event loop.
+
+    Until `not_before` (the earliest clock time the analysis could change anything a client sees: the
+    shortest possible validating_files phase) reads use the `provisional` timeline, which shows exactly
+    what the real one would. From then on a read needs the real one: request handlers await `future`
+    first, so only that request waits; `Job.training` blocks for it as a last resort.
+    """
+
+    def __init__(
+        self,
+        future: Future[Any],
+        finish: Callable[[Job, Any], Training],
+        provisional: Timeline,
+        not_before: float,
+        stop: threading.Event,
+    ) -> None:
+        self.future = future
+        self.finish = finish
+        self.provisional = provisional
+        self.not_before = not_before
+        self.stop = stop  # set when nobody will read the result (a reset): the analysis ends early
+
+
 @dataclass(eq=False)
 class Job:
     id: str
@@ -38,18 +83,18 @@ class Job:
     training_file: str
     validation_file: str | None
     spec: MethodSpec
-    resolved: Resolved
     suffix: str | None
     seed: int
     integrations: list[dict[str, Any]] | None
     metadata: dict[str, str] | None
     key: int  # everything derived (event ids, names, metrics noise) hangs off this
     model_slug: str
-    billable_tokens: int  # per epoch
-    plan: Plan
-    timeline: Timeline
-    curve: Curve
     work: Work
+    # What the files decide: set at once, or later from `pending` (see Pending).
+    trained: Training | None = None
+    pending: Pending | None = None
+    on_trained: Callable[[Job], None] | None = None  # the store queues the success time
+    training_blob: Blob | None = None  # held: what the model learns survives the file's deletion
     policy: str | None = None  # progression override for this job
     stale_reads: int = 0
     cancel_seconds: float = 0.0  # a scripted slow cancel lands this long after it is asked for
@@ -65,9 +110,64 @@ class Job:
     drift_clock: int = 0
     synced_at: float = 0.0
     ids: EventIds = field(init=False)
+    _lock: threading.RLock = field(init=False, repr=False, default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
         self.ids = EventIds(self.key)
+
+    # -- what the files decide -----------------------------------------------------------------------
+
+    @property
+    def training(self) -> Training:
+        """The analysed plan; waits for a pending analysis (handlers await it first, see Pending)."""
+        with self._lock:
+            if self.trained is None:
+                assert self.pending is not None
+                self.trained = self.pending.finish(self, self.pending.future.result())
+                self.pending = None
+                if self.on_trained is not None:
+                    self.on_trained(self)
+            return self.trained
+
+    def provisional(self, now: float) -> bool:
+        """Whether a read at `now` can (and does) use the provisional timeline of a pending analysis."""
+        pending = self.pending
+        return pending is not None and now < pending.not_before and not pending.future.done()
+
+    def waiting_on(self, now: float | None = None) -> Future[Any] | None:
+        """The analysis a read at `now` (None: any mutation) needs and that is not ready yet, if any."""
+        pending = self.pending
+        if pending is None or pending.future.done():
+            return None
+        return pending.future if now is None or now >= pending.not_before else None
+
+    def timeline_at(self, now: float) -> Timeline:
+        """The timeline a read at `now` sees: the provisional one while the analysis may still run, so
+        the read never waits for it."""
+        pending = self.pending
+        if pending is not None and self.provisional(now):
+            return pending.provisional
+        return self.training.timeline
+
+    @property
+    def resolved(self) -> Resolved:
+        return self.training.resolved
+
+    @property
+    def billable_tokens(self) -> int:
+        return self.training.billable_tokens
+
+    @property
+    def curve(self) -> Curve:
+        return self.training.curve
+
+    @property
+    def plan(self) -> Plan:
+        return self.training.plan
+
+    @property
+    def timeline(self) -> Timeline:
+        return self.training.timeline
 
     # -- names ---------------------------------------------------------------------------------------
 
@@ -75,26 +175,24 @@ class Job:
     def fine_tuned_model(self) -> str:
         return f"ft:{self.snapshot}:{self.model_slug}:{self.suffix or ''}:{token(8, self.key, 'model')}"
 
-    def checkpoint_model(self, step: int) -> str:
-        if step == self.curve.total_steps:
+    def checkpoint_model(self, step: int, total_steps: int | None = None) -> str:
+        if step == (self.curve.total_steps if total_steps is None else total_steps):
             return self.fine_tuned_model
         ckpt = token(8, self.key, "checkpoint-model")
         return f"ft:{self.snapshot}:{self.model_slug}:{self.suffix or ''}:{ckpt}:ckpt-step-{step}"
 
     def checkpoint_steps(self) -> list[int]:
         """The ends of the last three epochs, highest first."""
-        per_epoch = self.curve.steps_per_epoch
-        epochs = self.resolved.n_epochs
-        return [e * per_epoch for e in range(epochs, max(0, epochs - 3), -1)]
+        return checkpoint_steps(self.curve.steps_per_epoch, self.resolved.n_epochs)
 
     # -- state at a time -----------------------------------------------------------------------------
 
     def status(self, now: float) -> str:
-        return self.timeline.status(now)
+        return self.timeline_at(now).status(now)
 
     def validated(self, now: float) -> bool:
         """Whether validation has passed by `now` (hyperparameters show their resolved values from then)."""
-        if self.plan.outcome is not None:
+        if self.provisional(now) or self.plan.outcome is not None:
             return False
         return any(s.phase != "validating_files" and s.start <= now for s in self.timeline.segments)
 
@@ -104,7 +202,7 @@ class Job:
 
     def to_dict(self, now: float, *, stale: bool = False) -> dict[str, Any]:
         status = self.status(now)
-        terminal = self.timeline.terminal
+        terminal = self.timeline_at(now).terminal
         succeeded = status == "succeeded"
         hp = self.hyperparameters(now)
         method: dict[str, Any] = {"type": self.spec.type, self.spec.type: {"hyperparameters": hp}}
@@ -143,7 +241,7 @@ class Job:
     # -- events --------------------------------------------------------------------------------------
 
     def event_count(self, now: float) -> int:
-        return self.timeline.visible_count(now)
+        return self.timeline_at(now).visible_count(now)
 
     def events_page(self, now: float, *, limit: int, after: str | None) -> Page[Event]:
         """Newest first; `after` an event id gives the events older than it. Costs O(limit)."""
@@ -160,7 +258,7 @@ class Job:
         return Page(events, stop >= 0)
 
     def event_at(self, index: int, now: float) -> Event:
-        found = self.timeline.locate(index, now)
+        found = self.timeline_at(now).locate(index, now)
         assert found is not None, f"event {index} is not visible"
         kind, block, offset = found
         self.work.events_built += 1

@@ -29,7 +29,7 @@ FROZEN_HINT = (
 def note_read(em: Any, job: Job, now: float) -> float:
     """Count a read of `job` at `now`; on an auto clock the third read at one instant advances the clock
     to the job's next status change. Returns the time the read should be answered at."""
-    if job.timeline.finished(now):
+    if job.timeline_at(now).finished(now):
         job.idle_reads = 0
         return now
     if job.read_at == now:
@@ -41,7 +41,7 @@ def note_read(em: Any, job: Job, now: float) -> float:
         em.polling_hint = FROZEN_HINT.format(job=job.id, n=job.idle_reads, status=job.status(now))
     if mode != "auto" or job.idle_reads < IDLE_READS:
         return now
-    milestone = job.timeline.next_milestone(now)
+    milestone = job.timeline_at(now).next_milestone(now)
     if milestone is None or milestone == INF:  # paused or stuck in the queue: only a call moves it
         return now
     job.idle_reads = 0

@@ -3,27 +3,35 @@ control-plane helpers that drive jobs (run until a status, run everything, choos
 
 from __future__ import annotations
 
-from typing import Any
+import random
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
 
 from ...clock import advance_to
 from ...errors import APIError, ConflictError, InvalidRequestError, NotFoundError
 from ...ids import derive_seed
 from ...params import validate
+from ..blobs import Blob
 from ..collection import Page
 from ..files import FileRecord
 from ..inference.serving import SharedModels
+from ..jobscript import JobScript
 from ..models import find_model
 from .catalog import lookup_base, model_kind
 from .hyperparameters import parse_method, resolve, steps_per_epoch
-from .job import TERMINAL, Job
+from .job import TERMINAL, Job, Pending, Training, checkpoint_steps
 from .metrics import Curve
 from .plan import Plan, build_timeline, cancel, pace, pause, resume
 from .polling import note_read
 from .records import Checkpoint, Event, JobError, Note
+from .report import FileAnalysis
 from .request import CREATE_SCHEMA, metadata_filter
 from .reward import RewardCurve
 from .store import JobStore, check_policy
-from .timeline import INF
+from .timeline import INF, Segment, Timeline
 from .validation import MAX_NOTED, analyze, moderation_message
 
 __all__ = [
@@ -42,6 +50,7 @@ __all__ = [
     "set_progression",
 ]
 
+YIELD_EVERY = 1  # lines analysed between two hand-overs of the interpreter lock (about 1 ms of work each)
 RUN_TARGETS = ("queued", "running", "succeeded", "failed", "cancelled", "completed")
 
 
@@ -62,9 +71,10 @@ def create_job(
     *,
     job_id: str | None = None,
 ) -> Job:
-    """Check the request (400s for request-level problems), analyse the files and plan the whole life.
-    `shared` finds fine-tuned models other organizations granted to the caller's project; `job_id` is
-    given only for jobs lenient mode materializes under an id the client chose."""
+    """Check the request (400s for request-level problems) and store the job in validating_files; its
+    files are analysed off the event loop and its life planned from that (see Pending). `shared` finds
+    fine-tuned models other organizations granted to the caller's project; `job_id` is given only for
+    jobs lenient mode materializes under an id the client chose."""
     request = validate(body, CREATE_SCHEMA)
     now = em.now() if now is None else now
     store = _store(tenant)
@@ -90,24 +100,136 @@ def create_job(
         if request.get("validation_file")
         else None
     )
-
-    requested_epochs = spec.requested()["n_epochs"]
-    report = analyze(training.blob.lines(), snapshot, method=spec.type, n_epochs=requested_epochs)
-    outcome = report.job_error(training.id)
-    data_bytes = training.bytes
-    if validation is not None:
-        valid_report = analyze(validation.blob.lines(), snapshot, method=spec.type, token_limit=None)
-        data_bytes += validation.bytes
-        if outcome is None and (valid_report.format_mismatch or valid_report.problems):
-            outcome = valid_report.job_error(validation.id, role="validation")
-
     active = sum(1 for job in store.jobs if store.refresh(job, now).status(now) not in TERMINAL)
     script = em.script_for_job(tenant, body, active)  # may raise the scenario's job-cap 429
+
+    # Nothing below raises a client error: the job is created from here on.
     job_id = job_id or tenant.ids.new("ftjob-")
     seed = request.get("seed")
     if seed is None:
         seed = tenant.ids.rng("ftjob-seed", job_id).randrange(2**31)
-    key = derive_seed(tenant.ids.seed, tenant.organization.id, job_id)
+    inputs = _Inputs(
+        training=training,
+        validation=validation,
+        data_bytes=training.bytes + (validation.bytes if validation is not None else 0),
+        script=script,
+        rng=tenant.ids.rng("ftjob-plan", job_id),
+        created=now,
+    )
+    files_note = f"Validating training file: {training.id}"
+    if validation is not None:
+        files_note += f" and validation file: {validation.id}"
+    created_notes = (Note(f"Created fine-tuning job: {job_id}"), Note(files_note))
+    job = Job(
+        id=job_id,
+        created_at=int(now),
+        organization_id=tenant.organization.id,
+        model=model,
+        snapshot=snapshot,
+        training_file=training.id,
+        validation_file=validation.id if validation is not None else None,
+        spec=spec,
+        suffix=request.get("suffix"),
+        seed=seed,
+        integrations=request.get("integrations"),
+        metadata=request.get("metadata"),
+        key=derive_seed(tenant.ids.seed, tenant.organization.id, job_id),
+        model_slug=tenant.organization.model_slug,
+        work=store.work,
+        stale_reads=script.stale_reads if script is not None else 0,
+        cancel_seconds=script.cancel_seconds if script is not None else 0.0,
+    )
+    # What the job analyses, and what its model learns, is the files' content now: hold their bytes.
+    blobs = [training.blob] + ([validation.blob] if validation is not None else [])
+    for blob in blobs:
+        blob.hold()
+    stop = threading.Event()
+    try:
+        future = em.workers.submit(
+            _analyze_files, blobs, stop, snapshot, spec.type, spec.requested()["n_epochs"]
+        )
+    except BaseException:
+        for blob in blobs:
+            blob.release()
+        raise
+    if validation is not None:  # the training bytes stay held by the job: they are what its model learns
+        future.add_done_callback(lambda _: validation.blob.release())
+    job.training_blob = training.blob
+    first = Segment("validating_files", now, INF, created_notes)
+    job.pending = Pending(
+        future,
+        lambda job, reports: _train(job, inputs, created_notes, reports),
+        Timeline([first], None),
+        _not_before(inputs),
+        stop,
+    )
+    return store.add(job, now)
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What the plan needs besides the analysis, fixed when the job is created."""
+
+    training: FileRecord
+    validation: FileRecord | None
+    data_bytes: int
+    script: JobScript | None
+    rng: random.Random
+    created: float
+
+
+def _not_before(inputs: _Inputs) -> float:
+    """The earliest clock time the analysis can change what a read shows: the shortest validating phase
+    `pace` can give these bytes (a script that shapes validation makes it now)."""
+    script = inputs.script
+    if script is not None and (
+        script.validating_seconds is not None or any(w.phase == "validating_files" for w in script.warnings)
+    ):
+        return inputs.created
+    return inputs.created + min(600.0, 18.0 + 2.0 * inputs.data_bytes / 1e6) * 0.85
+
+
+def _analyze_files(
+    blobs: list[Blob], stop: threading.Event, snapshot: str, method: str, n_epochs: int | str
+) -> tuple[FileAnalysis, FileAnalysis | None]:
+    """Runs on a worker thread: validate, count and screen the training (and validation) file."""
+    with blobs[0].open() as handle:
+        report = analyze(_lines(handle, stop), snapshot, method=method, n_epochs=n_epochs)
+    valid = None
+    if len(blobs) > 1:
+        with blobs[1].open() as handle:
+            valid = analyze(_lines(handle, stop), snapshot, method=method, token_limit=None)
+    return report, valid
+
+
+class Abandoned(Exception):
+    """The job was forgotten (a reset) while its files were being analysed."""
+
+
+def _lines(handle: BinaryIO, stop: threading.Event) -> Iterator[bytes]:
+    """The file's lines, with the interpreter lock handed back every few lines: the event loop thread
+    then waits microseconds for it, not a 5 ms switch interval per step of every request."""
+    for number, line in enumerate(handle):
+        if number % YIELD_EVERY == 0:
+            if stop.is_set():
+                raise Abandoned
+            time.sleep(0)  # not a delay: lets a waiting thread take the interpreter lock now
+        yield line
+
+
+def _train(
+    job: Job,
+    inputs: _Inputs,
+    created_notes: tuple[Note, ...],
+    reports: tuple[FileAnalysis, FileAnalysis | None],
+) -> Training:
+    """The job's plan and timeline from its files' analysis (a pure function of its arguments)."""
+    report, valid_report = reports
+    training, validation, script = inputs.training, inputs.validation, inputs.script
+    outcome = report.job_error(training.id)
+    if validation is not None and valid_report is not None:
+        if outcome is None and (valid_report.format_mismatch or valid_report.problems):
+            outcome = valid_report.job_error(validation.id, role="validation")
     if script is not None:
         if script.reject_moderation:
             outcome = JobError(
@@ -122,72 +244,47 @@ def create_job(
         if script.failure is not None and script.failure.phase == "validating_files":
             outcome = None  # the script's failure is applied by the plan
 
-    resolved = resolve(spec, report.n_examples, snapshot)
+    resolved = resolve(job.spec, report.n_examples, job.snapshot)
     per_epoch = steps_per_epoch(report.n_examples, resolved.batch_size)
     total = per_epoch * resolved.n_epochs
-    rng = tenant.ids.rng("ftjob-plan", job_id)
+    rng = random.Random()
+    rng.setstate(inputs.rng.getstate())  # the stream is read again if this runs twice
     tokens_per_step = report.billable_tokens / max(1, report.n_examples) * resolved.batch_size
     validating, queued, requeue, sps = pace(
         rng,
         n_examples=report.n_examples,
-        data_bytes=data_bytes,
+        data_bytes=inputs.data_bytes,
         tokens_per_step=tokens_per_step,
-        snapshot=snapshot,
+        snapshot=job.snapshot,
         script=script,
     )
     # Same user seed, data and parameters: the same loss curve (as OpenAI promises for `seed`).
-    curve_key = derive_seed("curve", seed, training.blob.md5, snapshot, sorted(resolved.values.items()))
+    curve_key = derive_seed(
+        "curve", job.seed, training.blob.md5, job.snapshot, sorted(resolved.values.items())
+    )
     curve = (
         RewardCurve(
             curve_key, total, per_epoch, validation is not None, int(resolved.values["eval_interval"])
         )
-        if spec.type == "reinforcement"
+        if job.spec.type == "reinforcement"
         else Curve(curve_key, total, per_epoch, validation is not None)
     )
-    job = Job(
-        id=job_id,
-        created_at=int(now),
-        organization_id=tenant.organization.id,
-        model=model,
-        snapshot=snapshot,
-        training_file=training.id,
-        validation_file=validation.id if validation is not None else None,
-        spec=spec,
-        resolved=resolved,
-        suffix=request.get("suffix"),
-        seed=seed,
-        integrations=request.get("integrations"),
-        metadata=request.get("metadata"),
-        key=key,
-        model_slug=tenant.organization.model_slug,
-        billable_tokens=report.billable_tokens,
-        plan=None,  # type: ignore[arg-type]  # set below: the notes need the job's names
-        timeline=None,  # type: ignore[arg-type]
-        curve=curve,
-        work=store.work,
-        stale_reads=script.stale_reads if script is not None else 0,
-        cancel_seconds=script.cancel_seconds if script is not None else 0.0,
-    )
-    files_note = f"Validating training file: {training.id}"
-    if validation is not None:
-        files_note += f" and validation file: {validation.id}"
-    job.plan = Plan(
-        created=now,
+    plan = Plan(
+        created=inputs.created,
         validating=validating,
         queued=queued,
         requeue=requeue,
         sps=sps,
         finalize=15.0,
         total_steps=total,
-        created_notes=(Note(f"Created fine-tuning job: {job_id}"), Note(files_note)),
-        validation_notes=_truncation_notes(report, snapshot),
-        success_notes=_success_notes(job),
+        created_notes=created_notes,
+        validation_notes=_truncation_notes(report, job.snapshot),
+        success_notes=_success_notes(job, per_epoch, resolved.n_epochs, total),
         outcome=outcome,
         failure=script.failure if script is not None else None,
         warnings=script.warnings if script is not None else (),
     )
-    job.timeline = build_timeline(job.plan)
-    return store.add(job, now)
+    return Training(resolved, report.billable_tokens, curve, plan, build_timeline(plan))
 
 
 def _target(tenant: Any, model_id: str, shared: SharedModels | None = None) -> tuple[str, str]:
@@ -238,10 +335,11 @@ def _truncation_notes(report: Any, snapshot: str) -> tuple[Note, ...]:
     return tuple(notes)
 
 
-def _success_notes(job: Job) -> tuple[Note, ...]:
-    steps = sorted(s for s in job.checkpoint_steps() if s != job.curve.total_steps)
+def _success_notes(job: Job, per_epoch: int, epochs: int, total: int) -> tuple[Note, ...]:
+    steps = sorted(s for s in checkpoint_steps(per_epoch, epochs) if s != total)
     notes = [
-        Note(f"Checkpoint created at step {s} with Snapshot ID: {job.checkpoint_model(s)}") for s in steps
+        Note(f"Checkpoint created at step {s} with Snapshot ID: {job.checkpoint_model(s, total)}")
+        for s in steps
     ]
     notes.append(Note(f"New fine-tuned model created: {job.fine_tuned_model}"))
     notes.append(Note("The job has successfully completed"))

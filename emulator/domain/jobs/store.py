@@ -16,6 +16,7 @@ import heapq
 import itertools
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 from ...errors import InvalidRequestError
@@ -55,6 +56,7 @@ class JobStore:
         self.checkpoint_models: dict[str, ModelRecord] = {}
         self.work = Work()
         self._due: list[tuple[float, int, str, int]] = []  # (success time, tiebreak, job id, job version)
+        self._pending: dict[str, Job] = {}  # jobs whose files are still being analysed
         self._seq = itertools.count()
         self._lock = threading.RLock()
         # Told of every timeline edit (after it is made), e.g. so webhooks know when a job will finish.
@@ -71,6 +73,11 @@ class JobStore:
 
     def policy_of(self, job: Job) -> str:
         return job.policy or self.default_policy()
+
+    def moves_on_read(self, job_id: str) -> bool:
+        """Whether a retrieve of `job_id` changes its timeline (the step-per-read policy)."""
+        job = self.jobs.get(job_id)
+        return job is not None and self.policy_of(job) == "step-per-read"
 
     def set_policy(self, policy: str | None, now: float, job: Job | None = None) -> None:
         """Switch a job (or the tenant's default); the time already spent under the old policy counts."""
@@ -92,8 +99,50 @@ class JobStore:
             self.jobs.add(job)
             job.work = self.work
             self.sync(job, now)
-            self.touch(job)
+            if job.trained is not None:
+                self.touch(job)
+            else:
+                self._pending[job.id] = job
+                job.on_trained = self._trained
             return job
+
+    def _trained(self, job: Job) -> None:
+        with self._lock:
+            self._pending.pop(job.id, None)
+            self.touch(job)
+
+    def waiting(self, now: float | None = None, job_id: str | None = None) -> list[Future[Any]]:
+        """The file analyses a read at `now` (None: a change to the jobs) must wait for, off the loop."""
+        with self._lock:
+            jobs = [self._pending.get(job_id)] if job_id is not None else list(self._pending.values())
+        futures = [job.waiting_on(now) for job in jobs if job is not None]
+        return [f for f in futures if f is not None]
+
+    def plan_ready(self) -> None:
+        """Plan the pending jobs whose analysis has finished (never waits)."""
+        if self._pending:
+            with self._lock:
+                for job in list(self._pending.values()):
+                    if job.pending is not None and job.pending.future.done():
+                        job.training  # noqa: B018  # plans the job (tells the observers)
+
+    def known_until(self, now: float) -> float:
+        """The latest time up to `now` by which every job's course is known: a job still being analysed
+        changes nothing before its `not_before`, so events up to then can be announced in order."""
+        with self._lock:
+            bounds = [
+                job.pending.not_before
+                for job in self._pending.values()
+                if job.pending is not None and not job.pending.future.done()
+            ]
+        return min([now, *bounds])
+
+    def abandon(self) -> None:
+        """Stop the analyses of pending jobs (the tenant is being forgotten)."""
+        with self._lock:
+            for job in self._pending.values():
+                if job.pending is not None:
+                    job.pending.stop.set()
 
     def touch(self, job: Job) -> None:
         """Record a timeline edit: stale due-entries are dropped, the new success time is queued."""
@@ -116,6 +165,8 @@ class JobStore:
             return
         if now < job.synced_at:  # an older reading (a concurrent request): nothing new to account for
             return
+        if job.provisional(now):  # nothing has moved yet; the drift held so far is applied once planned
+            return
         held = drift - job.drift_mark
         if held > 0 and not job.timeline.finished(job.synced_at):
             job.timeline.shift(job.synced_at, held)
@@ -132,6 +183,11 @@ class JobStore:
 
     def settle(self, now: float) -> None:
         """Register what succeeded by `now`; cheap when nothing is due (a heap peek)."""
+        if self._pending:
+            with self._lock:
+                for pending in list(self._pending.values()):
+                    if not pending.provisional(now):
+                        pending.training  # noqa: B018  # plans the job (queues its success time)
         if not self._due or self._due[0][0] > now:
             return
         with self._lock:
