@@ -11,6 +11,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from .api import chat, completions, control, files, fine_tuning, legacy_fine_tunes, models, moderations, uploads
+from .api import lifecycle as lifecycle_api
 from .api import scenarios as scenario_api
 from .clock import Clock
 from .domain.state import Emulator
@@ -26,7 +27,7 @@ __all__ = ["create_app"]
 def _routes() -> list[BaseRoute]:
     return [*files.routes(), *uploads.routes(), *models.routes(), *chat.routes(), *completions.routes(),
             *fine_tuning.routes(), *legacy_fine_tunes.routes(), *moderations.routes(), *control.routes(),
-            *scenario_api.routes()]
+            *scenario_api.routes(), *lifecycle_api.routes(control.PREFIX)]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             Middleware(ConnectionFaults),  # outside the edge: drops happen after the journal has the request
             Middleware(OpenAIEdge, emulator=emulator),
             Middleware(ScenarioMiddleware, emulator=emulator),  # inside the edge: the tenant is known
+            Middleware(lifecycle_api.LifecycleWarnings),  # `unrestricted`: what the real calendar would refuse
         ],
         exception_handlers={
             APIError: handle_api_error,

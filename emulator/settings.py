@@ -52,6 +52,9 @@ class Settings:
     scenarios: tuple[str, ...] = ()
     # An extra directory searched first for scenarios named in X-Emulator-Scenario or the control API.
     scenario_dir: str = ""
+    # The real service's calendar: "unrestricted" serves every model whatever the date (and warns where
+    # OpenAI would refuse); "openai" enforces shutdown dates and the fine-tuning wind-down on the clock.
+    lifecycle: str = "unrestricted"
 
     @classmethod
     def from_env(cls, prefix: str = "EMULATOR_", environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -84,6 +87,8 @@ class Settings:
             raise ValueError(f"clock must be 'virtual' or 'real', not {self.clock!r}")
         if self.speed <= 0:
             raise ValueError("speed must be positive")
+        if self.lifecycle not in ("unrestricted", "openai"):
+            raise ValueError(f"lifecycle must be 'unrestricted' or 'openai', not {self.lifecycle!r}")
         if self.job_progression not in ("time", "manual", "step-per-read"):
             raise ValueError(
                 f"job_progression must be 'time', 'manual' or 'step-per-read', not {self.job_progression!r}"

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from ..domain import inference
+from ..domain import inference, lifecycle
 from .common import emulator, ok, read_json, tenant
 
 __all__ = ["event_stream", "routes"]
@@ -32,8 +32,10 @@ async def create_chat_completion(request: Request) -> Response:
     chat = inference.parse_chat(body)
     owner = tenant(request)
     model = inference.serve(owner, chat.model, "chat")
+    now = emulator(request).now()
+    lifecycle.check_serving(emulator(request), owner, chat.model, model.base.id, model.fine_tuned, now)
     inference.check_model_params(body, model.reasoning)
-    completion = inference.answer_chat(owner, model, chat, emulator(request).now())
+    completion = inference.answer_chat(owner, model, chat, now)
     if chat.stream:
         return event_stream(completion.chunks())
     return ok(completion.to_dict())

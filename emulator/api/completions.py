@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..domain import inference
+from ..domain import inference, lifecycle
 from ..domain.inference import legacy
 from .chat import event_stream
 from .common import emulator, ok, read_json, tenant
@@ -19,7 +19,9 @@ async def create_completion(request: Request) -> Response:
     completion_request = inference.parse_completion(body)
     owner = tenant(request)
     model = inference.serve(owner, completion_request.model, "completion")
-    completion = legacy.answer(owner, model, completion_request, emulator(request).now())
+    now = emulator(request).now()
+    lifecycle.check_serving(emulator(request), owner, completion_request.model, model.base.id, model.fine_tuned, now)
+    completion = legacy.answer(owner, model, completion_request, now)
     if completion_request.stream:
         return event_stream(completion.chunks())
     return ok(completion.to_dict())

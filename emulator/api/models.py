@@ -1,4 +1,4 @@
-"""/v1/models: the base catalog plus the caller's fine-tuned models."""
+"""/v1/models: the base catalog plus the caller's fine-tuned models, each with its `shutdown_date`."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..domain import models
+from ..domain import lifecycle, models
 from ..errors import NotFoundError, PermissionDeniedError
-from .common import ok, tenant
+from .common import emulator, ok, tenant
 
 __all__ = ["routes"]
 
@@ -18,21 +18,35 @@ def _not_found(model_id: str) -> NotFoundError:
 
 
 async def list_models(request: Request) -> Response:
-    owner = tenant(request)
-    data = [models.base_to_dict(m) for m in models.BASE_MODELS.values()]
-    data += [m.to_dict() for m in owner.models if not m.deleted]
+    owner, em = tenant(request), emulator(request)
+    now = em.now()
+    data = []
+    for base in models.BASE_MODELS.values():
+        date = lifecycle.model_shutdown(em, owner, base.id)
+        if lifecycle.visible(em, owner, base.id, date, now, retrieve=False):
+            data.append({**models.base_to_dict(base), "shutdown_date": date})
+    for record in owner.models:
+        if record.deleted:
+            continue
+        date = lifecycle.model_shutdown(em, owner, record.id, record.base)
+        if lifecycle.visible(em, owner, record.id, date, now, retrieve=False):
+            data.append({**record.to_dict(), "shutdown_date": date})
     return ok({"object": "list", "data": data})
 
 
 async def retrieve_model(request: Request) -> Response:
-    model_id = request.path_params["model"]
+    model_id, owner, em = request.path_params["model"], tenant(request), emulator(request)
     base = models.base_model(model_id)
     if base is not None:
-        return ok(models.base_to_dict(base))
-    record = tenant(request).models.get(model_id)
+        date = lifecycle.model_shutdown(em, owner, model_id)
+        lifecycle.visible(em, owner, model_id, date, em.now(), retrieve=True)
+        return ok({**models.base_to_dict(base), "shutdown_date": date})
+    record = owner.models.get(model_id)
     if record is None or record.deleted:
         raise _not_found(model_id)
-    return ok(record.to_dict())
+    date = lifecycle.model_shutdown(em, owner, model_id, record.base)
+    lifecycle.visible(em, owner, model_id, date, em.now(), retrieve=True)
+    return ok({**record.to_dict(), "shutdown_date": date})
 
 
 async def delete_model(request: Request) -> Response:

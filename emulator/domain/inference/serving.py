@@ -11,17 +11,6 @@ from .. import models, tokens
 
 __all__ = ["ServedModel", "check_budget", "max_output_tokens", "serve"]
 
-# Most completion tokens one request may ask for, per base snapshot family (OpenAI's model pages).
-_MAX_OUTPUT = (
-    ("gpt-4o-2024-05-13", 4_096),
-    ("gpt-4o", 16_384),
-    ("gpt-4.1", 32_768),
-    ("o4-mini", 100_000),
-    ("gpt-4-turbo", 4_096),
-    ("gpt-4-", 8_192),
-    ("gpt-4", 8_192),
-)
-
 _NOT_CHAT = (
     "This is not a chat model and thus not supported in the v1/chat/completions endpoint. "
     "Did you mean to use v1/completions?"
@@ -45,7 +34,7 @@ class ServedModel:
 
     @property
     def reasoning(self) -> bool:
-        return self.base.id.startswith(("o1", "o3", "o4"))
+        return self.base.reasoning
 
     @property
     def fingerprint(self) -> str:
@@ -102,10 +91,7 @@ def serve(tenant: Any, model_id: str, endpoint: str) -> ServedModel:
 def max_output_tokens(model: ServedModel) -> int:
     if model.base.kind == "completion":
         return model.base.context_window
-    for prefix, limit in _MAX_OUTPUT:
-        if model.base.id.startswith(prefix):
-            return limit
-    return 4_096
+    return model.base.max_output
 
 
 def check_budget(model: ServedModel, prompt_tokens: int, requested: int | None, param: str) -> int:

@@ -11,7 +11,8 @@ from ...params import validate
 from ..collection import Page
 from ..files import FileRecord
 from ..models import find_model
-from .catalog import lookup_base, model_kind
+from ..lifecycle import check_training, fine_tuning_base
+from .catalog import lookup_base, unsupported_method
 from .hyperparameters import parse_method, resolve, steps_per_epoch
 from .job import TERMINAL, Job
 from .metrics import Curve
@@ -54,21 +55,11 @@ def create_job(em: Any, tenant: Any, body: dict[str, Any], now: float | None = N
     now = em.now() if now is None else now
     store = _store(tenant)
     spec = parse_method(request.get("method"), request.get("hyperparameters"))
-    model, snapshot = _target(tenant, request["model"])
-    kind = model_kind(snapshot)
-    if (
-        kind == "reasoning"
-        and spec.type != "reinforcement"
-        or spec.type == "reinforcement"
-        and kind != "reasoning"
-    ):
-        raise InvalidRequestError(
-            f"Model {snapshot} does not support the '{spec.type}' fine-tuning method.", param="method.type"
-        )
-    if spec.type == "dpo" and kind == "completion":
-        raise InvalidRequestError(
-            f"Model {snapshot} does not support the 'dpo' fine-tuning method.", param="method.type"
-        )
+    model, snapshot = _target(em, tenant, request["model"], now)
+    refused = unsupported_method(snapshot, spec.type)
+    if refused is not None:
+        raise InvalidRequestError(refused, param="method.type")
+    check_training(em, tenant, request["model"], snapshot, now)  # the wind-down and shutdown dates
     training = _file(tenant, request["training_file"], "training_file", now)
     validation = (
         _file(tenant, request["validation_file"], "validation_file", now)
@@ -166,17 +157,18 @@ def create_job(em: Any, tenant: Any, body: dict[str, Any], now: float | None = N
         warnings=script.warnings if script is not None else (),
     )
     job.timeline = build_timeline(job.plan)
+    tenant.history.job_created(now)
     return store.add(job, now)
 
 
-def _target(tenant: Any, model_id: str) -> tuple[str, str]:
+def _target(em: Any, tenant: Any, model_id: str, now: float) -> tuple[str, str]:
     """(the model the job reports, the base snapshot) or model_not_available."""
     if model_id.startswith("ft:"):
         record = find_model(tenant, model_id)
         if record is not None and lookup_base(record.base) is not None:
             return model_id, record.base
     else:
-        base = lookup_base(model_id)
+        base = fine_tuning_base(em, tenant, model_id, now)
         if base is not None:
             return base.id, base.id
     raise InvalidRequestError(
