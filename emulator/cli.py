@@ -30,6 +30,7 @@ OpenAI fine-tuning emulator {version} listening on {url}
 
   export OPENAI_BASE_URL={url}/v1 OPENAI_API_KEY=sk-anything   # for code that builds its own client
   Control API: {url}/_emulator/health   (Ctrl-C to stop)
+  Lifecycle policy: {lifecycle}
 """
 
 ENV_PREFIX = "EMULATOR_"
@@ -81,6 +82,12 @@ def _add_serve(commands: Any) -> None:
         choices=["time", "manual", "step-per-read"],
         help="how fine-tuning jobs progress: on the clock (default), only when advanced or run through the "
         "control API, or one status per retrieve",
+    )
+    serve.add_argument(
+        "--lifecycle",
+        choices=["unrestricted", "openai"],
+        help="the real service's calendar: unrestricted (default) serves every model whatever the date and "
+        "warns where OpenAI would refuse; openai enforces model shutdown dates and the fine-tuning wind-down",
     )
     serve.add_argument(
         "--scenario",
@@ -187,6 +194,7 @@ def serve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None =
         "speed": args.speed,
         "start_time": args.start_time,
         "job_progression": args.job_progression,
+        "lifecycle": args.lifecycle,
         "api_keys": args.api_keys,
         "log_level": args.log_level,
     }
@@ -304,7 +312,8 @@ def _serve(args: argparse.Namespace) -> int:
         await original_startup(sockets=sockets)
         if server.started:
             port = server.servers[0].sockets[0].getsockname()[1] if server.servers else settings.port
-            print(SNIPPET.format(version=__version__, url=f"http://{host}:{port}"), flush=True)
+            print(SNIPPET.format(version=__version__, url=f"http://{host}:{port}",
+                                 lifecycle=_lifecycle_line(settings.lifecycle)), flush=True)
 
     server.startup = startup  # type: ignore[method-assign]
     try:
@@ -317,12 +326,20 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lifecycle_line(policy: str) -> str:
+    if policy == "openai":
+        return "openai (model shutdown dates and the fine-tuning wind-down enforced on the emulator's clock)"
+    return "unrestricted (every model works whatever the date; x-emulator-warning marks what OpenAI would refuse)"
+
+
 # -- validate --------------------------------------------------------------------------------------------
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .domain.jobs.validation import TRAINING_PRICE_PER_1K, analyze
+    from .domain.jobs.validation import analyze
+    from .domain.tuning import fine_tunable_ids, methods_for, refusal
 
+    model_error = refusal(args.model, args.method)
     try:
         with open(args.file, "rb") as data:
             report = analyze(data, args.model, method=args.method, n_epochs=args.epochs or "auto")
@@ -333,16 +350,37 @@ def _validate(args: argparse.Namespace) -> int:
     if args.json:
         body = report.to_dict()
         body["file"] = args.file
-        body["price_per_1k_tokens_usd"] = TRAINING_PRICE_PER_1K
-        body["valid"] = verdict is None
+        body["valid"] = verdict is None and model_error is None
+        body["model_error"] = model_error
         body["job_error"] = None if verdict is None else {"code": verdict.code, "message": verdict.message}
         print(json.dumps(body, indent=2))
     else:
-        print(_readable(args.file, report, verdict, TRAINING_PRICE_PER_1K))
-    return 0 if verdict is None else 1
+        print(_readable(args.file, report, verdict, model_ok=model_error is None))
+        if model_error is not None:
+            accepted = methods_for(report.model)
+            hint = (
+                f"{report.model} accepts method {', '.join(accepted)}"
+                if accepted
+                else f"fine-tunable models: {', '.join(fine_tunable_ids())}"
+            )
+            print(f"INVALID: the API would refuse the job: {model_error}\n  ({hint})")
+    return 0 if verdict is None and model_error is None else 1
 
 
-def _readable(path: str, report: Any, verdict: Any, price: float) -> str:
+def _cost_line(report: Any) -> str:
+    """The estimate and the price it used (each model's own training price, from the catalog)."""
+    tuning = report.tuning
+    if tuning is None:
+        return f"Estimated training cost: unknown ({report.model} is not a fine-tunable model)"
+    if report.estimated_cost is None:
+        return f"Estimated training cost: not token-based for {report.model} ({tuning.price_label})"
+    return (
+        f"Estimated training cost: ${report.estimated_cost:,.2f} at {tuning.price_label} "
+        f"(${tuning.price / 1000:.4g} / 1K), {report.model}'s training price"
+    )
+
+
+def _readable(path: str, report: Any, verdict: Any, *, model_ok: bool = True) -> str:
     """The validate report for people: errors with line numbers, warnings, token statistics, cost."""
     lines = [
         f"{path}: {report.n_examples:,} example(s) on {report.n_lines:,} line(s), {report.bytes:,} bytes",
@@ -393,11 +431,13 @@ def _readable(path: str, report: Any, verdict: Any, price: float) -> str:
         f"Tokens in the file: {report.total_tokens:,} ({report.billable_tokens:,} billed per epoch)",
         f"Epochs: {report.n_epochs} ({epochs})",
         f"Trained tokens: {report.trained_tokens:,} = {report.billable_tokens:,} x {report.n_epochs}",
-        f"Estimated training cost: ${report.estimated_cost:,.2f} at ${price} / 1K tokens",
+        _cost_line(report),
         "",
     ]
-    if verdict is None:
+    if verdict is None and model_ok:
         lines.append("OK: a fine-tuning job would accept this file.")
+    elif verdict is None:
+        lines.append("The file itself is valid.")
     else:
         lines.append(f"INVALID: a fine-tuning job would fail with {verdict.code}: {verdict.message}")
     return "\n".join(lines)

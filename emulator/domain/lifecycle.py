@@ -7,7 +7,7 @@ from typing import Any
 from ..errors import APIError, InvalidRequestError
 from .calendar import Calendar, deprecated_model, is_past, training_not_available, warn
 from .catalog import Model
-from .tuning import lookup_base
+from .tuning import lookup_base, not_available
 
 __all__ = ["calendar_for", "check_serving", "check_training", "fine_tuning_base", "model_shutdown", "visible"]
 
@@ -53,9 +53,7 @@ def check_training(em: Any, tenant: Any, requested: str, snapshot: str, now: flo
     if is_past(date, now):
         _enforce(
             calendar,
-            InvalidRequestError(
-                f"Model {requested} is not available for fine-tuning or does not exist.", code="model_not_available"
-            ),
+            InvalidRequestError(not_available(requested), code="model_not_available"),
             f"{live} shut down on {date}, so it cannot be fine-tuned",
         )
 

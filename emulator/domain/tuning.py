@@ -8,7 +8,17 @@ from dataclasses import dataclass
 from .catalog_table import FINE_TUNING_ALIASES as _CHOICES
 from .models import BASE_MODELS, BaseModel
 
-__all__ = ["FINE_TUNING_ALIASES", "Target", "lookup_base", "methods_for", "model_kind", "unsupported_method"]
+__all__ = [
+    "FINE_TUNING_ALIASES",
+    "Target",
+    "fine_tunable_ids",
+    "lookup_base",
+    "methods_for",
+    "model_kind",
+    "not_available",
+    "refusal",
+    "unsupported_method",
+]
 
 # alias -> the snapshot a job trains when nothing is shut down (the first choice of the catalog's list).
 FINE_TUNING_ALIASES: dict[str, str] = {alias: choices[0] for alias, choices in _CHOICES.items()}
@@ -57,3 +67,24 @@ def unsupported_method(snapshot: str, method: str) -> str | None:
     if method in methods_for(snapshot):
         return None
     return f"Model {snapshot} does not support the '{method}' fine-tuning method."
+
+
+def not_available(model_id: str) -> str:
+    """OpenAI's message (code `model_not_available`) for a model that cannot be fine-tuned."""
+    return f"Model {model_id} is not available for fine-tuning or does not exist."
+
+
+def fine_tunable_ids() -> list[str]:
+    """Every id a job accepts as `model`: the fine-tunable snapshots and the aliases that reach them."""
+    return sorted({m.id for m in BASE_MODELS.values() if m.fine_tunable} | set(FINE_TUNING_ALIASES))
+
+
+def refusal(model_id: str, method: str) -> str | None:
+    """What the API says to a job on `model_id` with `method` (None: accepted). A fine-tuned model
+    (`ft:<base>:…`) is judged by its base."""
+    base_id = model_id.split(":")[1] if model_id.startswith("ft:") and model_id.count(":") >= 2 else model_id
+    base = lookup_base(base_id)
+    if base is None:
+        return not_available(model_id)
+    return unsupported_method(base.id, method)
+

@@ -13,6 +13,7 @@ from ..files import FileRecord
 from ..models import find_model
 from ..lifecycle import check_training, fine_tuning_base
 from .catalog import lookup_base, unsupported_method
+from ..tuning import not_available
 from .hyperparameters import parse_method, resolve, steps_per_epoch
 from .job import TERMINAL, Job
 from .metrics import Curve
@@ -171,9 +172,7 @@ def _target(em: Any, tenant: Any, model_id: str, now: float) -> tuple[str, str]:
         base = fine_tuning_base(em, tenant, model_id, now)
         if base is not None:
             return base.id, base.id
-    raise InvalidRequestError(
-        f"Model {model_id} is not available for fine-tuning or does not exist.", code="model_not_available"
-    )
+    raise InvalidRequestError(not_available(model_id), code="model_not_available")
 
 
 def _file(tenant: Any, file_id: str, param: str, now: float) -> FileRecord:
