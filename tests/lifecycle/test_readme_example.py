@@ -1,0 +1,25 @@
+"""The README's lifecycle example runs as written, in a user's pytest with the emulator plugin."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpcore2  # noqa: F401  (one copy across pytester's inner runs; see tests/test_pytest_plugin.py)
+import pytest
+
+pytest_plugins = ["pytester"]
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _example() -> str:
+    match = re.search(r"<!-- example: lifecycle -->\n```python\n(.*?)```", README.read_text(), re.S)
+    assert match is not None, "the README lost its lifecycle example"
+    return match.group(1)
+
+
+def test_readme_lifecycle_example_passes(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\naddopts = --strict-markers -p no:cacheprovider\nfilterwarnings = error\n")
+    pytester.makepyfile(test_app=_example())
+    pytester.runpytest().assert_outcomes(passed=1)
