@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             Middleware(ConnectionFaults),  # outside the edge: drops happen after the journal has the request
             Middleware(OpenAIEdge, emulator=emulator),
             Middleware(ScenarioMiddleware, emulator=emulator),  # inside the edge: the tenant is known
-            Middleware(lifecycle_api.LifecycleWarnings),  # `unrestricted`: what the real calendar would refuse
+            Middleware(lifecycle_api.LifecycleWarnings),  # `unrestricted`: what the real calendar refuses
         ],
         exception_handlers={
             APIError: handle_api_error,

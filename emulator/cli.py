@@ -329,7 +329,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _lifecycle_line(policy: str) -> str:
     if policy == "openai":
         return "openai (model shutdown dates and the fine-tuning wind-down enforced on the emulator's clock)"
-    return "unrestricted (every model works whatever the date; x-emulator-warning marks what OpenAI would refuse)"
+    return "unrestricted (every model works whatever the date; x-emulator-warning marks what OpenAI refuses)"
 
 
 # -- validate --------------------------------------------------------------------------------------------

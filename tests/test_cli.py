@@ -205,6 +205,7 @@ def test_python_m_emulator_serve_starts_and_stops_on_ctrl_c() -> None:
         err = proc.stderr.read() if proc.stderr else ""
     assert proc.returncode == 0, err
     assert "GET /v1/models 200" in out
+    assert "Lifecycle policy: unrestricted (every model works whatever the date;" in out
     assert "emulator stopped" in out
 
 

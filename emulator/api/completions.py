@@ -20,7 +20,9 @@ async def create_completion(request: Request) -> Response:
     owner = tenant(request)
     model = inference.serve(owner, completion_request.model, "completion")
     now = emulator(request).now()
-    lifecycle.check_serving(emulator(request), owner, completion_request.model, model.base.id, model.fine_tuned, now)
+    lifecycle.check_serving(
+        emulator(request), owner, completion_request.model, model.base.id, model.fine_tuned, now
+    )
     completion = legacy.answer(owner, model, completion_request, now)
     if completion_request.stream:
         return event_stream(completion.chunks())

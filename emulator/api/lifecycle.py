@@ -46,8 +46,13 @@ class LifecycleWarnings:
         async def send_with_warning(message: Message) -> None:
             if message["type"] == "http.response.start" and collected:
                 text = " | ".join(collected)
-                message = {**message, "headers": [*message.get("headers", []), (WARNING_HEADER.encode(),
-                                                                                 text.encode("latin-1", "replace"))]}
+                message = {
+                    **message,
+                    "headers": [
+                        *message.get("headers", []),
+                        (WARNING_HEADER.encode(), text.encode("latin-1", "replace")),
+                    ],
+                }
                 for warning in collected:
                     log.warning("%s %s: %s", scope["method"], scope["path"], warning)
             await send(message)

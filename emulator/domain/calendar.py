@@ -69,13 +69,20 @@ class LifecycleSpec:
         if self.policy is not None and self.policy not in POLICIES:
             raise ValueError(f"lifecycle policy must be one of {', '.join(POLICIES)}, not {self.policy!r}")
         if self.access is not None and self.access not in ACCESS:
-            raise ValueError(f"lifecycle access must be one of {', '.join(ACCESS)} or null, not {self.access!r}")
+            raise ValueError(
+                f"lifecycle access must be one of {', '.join(ACCESS)} or null, not {self.access!r}"
+            )
 
     @classmethod
     def build(
-        cls, policy: str | None = None, access: str | None = None, shutdown_dates: Mapping[str, object] | None = None
+        cls,
+        policy: str | None = None,
+        access: str | None = None,
+        shutdown_dates: Mapping[str, object] | None = None,
     ) -> LifecycleSpec:
-        dates = tuple((str(k), check_date(v, f"shutdown_dates.{k}")) for k, v in (shutdown_dates or {}).items())
+        dates = tuple(
+            (str(k), check_date(v, f"shutdown_dates.{k}")) for k, v in (shutdown_dates or {}).items()
+        )
         return cls(policy, access, dates)
 
     def over(self, lower: LifecycleSpec) -> LifecycleSpec:
@@ -86,8 +93,9 @@ class LifecycleSpec:
             tuple({**dict(lower.shutdown_dates), **dict(self.shutdown_dates)}.items()),
         )
 
-    def updated(self, *, policy: str | None, access: str | None, clear_access: bool,
-                dates: Mapping[str, str | None]) -> LifecycleSpec:
+    def updated(
+        self, *, policy: str | None, access: str | None, clear_access: bool, dates: Mapping[str, str | None]
+    ) -> LifecycleSpec:
         return replace(
             self,
             policy=policy or self.policy,
@@ -168,14 +176,18 @@ class Calendar:
         if now >= WIND_DOWN["everyone"].timestamp:
             return f"no organization may create fine-tuning jobs from {WIND_DOWN['everyone'].date}"
         never = WIND_DOWN["never_fine_tuned"]
-        if now >= never.timestamp and (history.first_job_at is None or history.first_job_at >= never.timestamp):
-            return f"organizations that had never fine-tuned before {never.date} may not create fine-tuning jobs"
+        if now >= never.timestamp and (
+            history.first_job_at is None or history.first_job_at >= never.timestamp
+        ):
+            return (
+                f"organizations that had never fine-tuned before {never.date} may not create fine-tuning jobs"
+            )
         inactive = WIND_DOWN["inactive_60_days"]
         recent = history.last_fine_tuned_inference_at
         if now >= inactive.timestamp and (recent is None or recent < now - INACTIVITY_WINDOW_DAYS * _DAY):
             return (
-                f"from {inactive.date}, organizations without inference on a fine-tuned model in the previous "
-                f"{INACTIVITY_WINDOW_DAYS} days may not create fine-tuning jobs"
+                f"from {inactive.date}, organizations without inference on a fine-tuned model in the "
+                f"previous {INACTIVITY_WINDOW_DAYS} days may not create fine-tuning jobs"
             )
         return None
 
@@ -198,7 +210,9 @@ def deprecated_model(model_id: str) -> NotFoundError:
 
 # -- warnings: what `unrestricted` serves although the real service would refuse it -------------------------
 
-_WARNINGS: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("lifecycle_warnings", default=None)
+_WARNINGS: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "lifecycle_warnings", default=None
+)
 
 
 def bind_warnings() -> tuple[list[str], contextvars.Token[list[str] | None]]:

@@ -46,7 +46,9 @@ def check_training(em: Any, tenant: Any, requested: str, snapshot: str, now: flo
     calendar = calendar_for(em, tenant)
     refusal = calendar.training_refusal(tenant.history, now)
     if refusal is not None:
-        _enforce(calendar, training_not_available(), f"Fine-tuning job refused on the real calendar: {refusal}")
+        _enforce(
+            calendar, training_not_available(), f"Fine-tuning job refused on the real calendar: {refusal}"
+        )
     real = lookup_base(requested, lambda s: not is_past(calendar.shutdown_date(s), now))
     live = snapshot if requested.startswith("ft:") else (real.id if real is not None else snapshot)
     date = calendar.shutdown_date(live)
@@ -62,7 +64,9 @@ def check_serving(em: Any, tenant: Any, model_id: str, base: str, fine_tuned: bo
     """Refuse (or warn about) inference on a model past its shutdown date; record fine-tuned inference
     (the wind-down's 60-day rule looks at it)."""
     calendar = calendar_for(em, tenant)
-    date = calendar.fine_tuned_shutdown_date(model_id, base) if fine_tuned else calendar.shutdown_date(model_id)
+    date = (
+        calendar.fine_tuned_shutdown_date(model_id, base) if fine_tuned else calendar.shutdown_date(model_id)
+    )
     if is_past(date, now):
         what = f"{model_id} (fine-tuned from {base})" if fine_tuned else model_id
         _enforce(calendar, deprecated_model(model_id), f"{what} shut down on {date}")

@@ -87,4 +87,3 @@ def refusal(model_id: str, method: str) -> str | None:
     if base is None:
         return not_available(model_id)
     return unsupported_method(base.id, method)
-

@@ -784,7 +784,9 @@ class _Parser:
             raise self.fail(f"{path}.access", f"expected one of {', '.join(ACCESS)}, got {access!r}")
         dates = doc.get("shutdown_dates") or {}
         if not isinstance(dates, Mapping):
-            raise self.fail(f"{path}.shutdown_dates", f"expected a mapping of model id to date, got {_kind(dates)}")
+            raise self.fail(
+                f"{path}.shutdown_dates", f"expected a mapping of model id to date, got {_kind(dates)}"
+            )
         try:
             return LifecycleSpec.build(policy, access, {str(k): v for k, v in dates.items()})
         except ValueError as exc:

@@ -359,7 +359,8 @@ class ScenarioEngine:
         order so later ones win."""
         with self._lock:
             shared = [i.scenario.lifecycle for i in self._global.values() if i.scenario.lifecycle]
-            own = [i.scenario.lifecycle for i in self._tenants.get(organization, {}).values() if i.scenario.lifecycle]
+            mine = self._tenants.get(organization, {}).values()
+            own = [i.scenario.lifecycle for i in mine if i.scenario.lifecycle]
         return shared, own
 
     def limits(self, organization: str) -> Limits:

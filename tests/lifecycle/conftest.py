@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
 from emulator.domain.catalog import day
 from emulator.domain.state import Emulator
@@ -13,7 +14,9 @@ from emulator.domain.state import Emulator
 from ..conftest import API_KEY
 from ..jobs.conftest import chat_file, upload
 
-__all__ = ["TRAINING_NOT_AVAILABLE", "at", "deprecated", "lifecycle", "new_job", "succeeded_model"]
+__all__ = ["HI", "TRAINING_NOT_AVAILABLE", "at", "deprecated", "lifecycle", "new_job", "succeeded_model"]
+
+HI: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
 
 TRAINING_NOT_AVAILABLE = {
     "message": "OpenAI is winding down the fine-tuning platform and your organization is no longer able to "

@@ -17,6 +17,8 @@ from emulator.domain.catalog_table import FINE_TUNING_ALIASES, MODELS, SOURCES, 
 from emulator.domain.jobs.catalog import model_kind
 from emulator.domain.models import BASE_MODELS
 
+from .conftest import HI
+
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "contract" / "openapi.yaml"
 
 
@@ -136,14 +138,12 @@ def test_every_model_is_listed_with_its_shutdown_date(client: openai.OpenAI) -> 
 
 def test_every_chat_model_of_the_sdk_answers(client: openai.OpenAI) -> None:
     for model in typing.get_args(ChatModel):
-        reply = client.chat.completions.create(model=model, messages=[{"role": "user", "content": "Hi"}])
+        reply = client.chat.completions.create(model=model, messages=HI)
         assert reply.choices[0].message.role == "assistant", model
         assert reply.model == (BASE_MODELS[model].alias_of or model)
 
 
 def test_gpt5_is_a_reasoning_model(client: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as info:
-        client.chat.completions.create(
-            model="gpt-5.4", messages=[{"role": "user", "content": "Hi"}], temperature=0.2
-        )
+        client.chat.completions.create(model="gpt-5.4", messages=HI, temperature=0.2)
     assert info.value.param == "temperature"

@@ -6,9 +6,7 @@ import httpx
 import openai
 import pytest
 
-from .conftest import at, deprecated, lifecycle, new_job, succeeded_model
-
-HI = [{"role": "user", "content": "Hi"}]
+from .conftest import HI, at, deprecated, lifecycle, new_job, succeeded_model
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +28,9 @@ def test_base_model_answers_the_day_before_and_is_deprecated_on_its_date(
     assert alias.value.body == deprecated("gpt-4.1-nano")
 
 
-def test_shut_down_models_leave_the_list_and_retrieve_is_404(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_shut_down_models_leave_the_list_and_retrieve_is_404(
+    client: openai.OpenAI, http: httpx.Client
+) -> None:
     at(http, "2026-09-27")
     assert "davinci-002" in {m.id for m in client.models.list()}
     at(http, "2026-09-28")
@@ -41,7 +41,9 @@ def test_shut_down_models_leave_the_list_and_retrieve_is_404(client: openai.Open
     assert info.value.body == deprecated("davinci-002")
 
 
-def test_legacy_completions_model_is_deprecated_on_its_date(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_legacy_completions_model_is_deprecated_on_its_date(
+    client: openai.OpenAI, http: httpx.Client
+) -> None:
     at(http, "2026-09-27")
     assert client.completions.create(model="babbage-002", prompt="Say hi").choices
     at(http, "2026-09-29")
@@ -62,7 +64,9 @@ def test_fine_tuned_model_follows_its_base(client: openai.OpenAI, http: httpx.Cl
     assert model not in {m.id for m in client.models.list()}
 
 
-def test_fine_tunes_of_gpt_3_5_turbo_0613_outlive_their_base(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_fine_tunes_of_gpt_3_5_turbo_0613_outlive_their_base(
+    client: openai.OpenAI, http: httpx.Client
+) -> None:
     # OpenAI's 2023-11-06 notice: fine-tunes of 0613 were not affected by its 2024-09-13 shutdown.
     lifecycle(http, policy="unrestricted")
     model = succeeded_model(client, http, "gpt-3.5-turbo-0613")
@@ -112,7 +116,9 @@ def test_override_allows_an_org_that_never_fine_tuned(client: openai.OpenAI, htt
     assert new_job(client, "gpt-4.1-mini").status == "validating_files"
 
 
-def test_override_moves_a_shutdown_date_for_base_and_fine_tunes(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_override_moves_a_shutdown_date_for_base_and_fine_tunes(
+    client: openai.OpenAI, http: httpx.Client
+) -> None:
     model = succeeded_model(client, http, "gpt-4o-mini")
     lifecycle(http, shutdown_dates={"gpt-4o-mini-2024-07-18": "2025-01-02"})
     assert client.models.retrieve("gpt-4o-mini-2024-07-18").shutdown_date == "2025-01-02"
@@ -134,7 +140,9 @@ def test_override_adds_a_date_to_a_model_without_one(client: openai.OpenAI, http
     assert client.models.retrieve("gpt-5.5").shutdown_date is None
 
 
-def test_overrides_are_per_tenant(client: openai.OpenAI, other_client: openai.OpenAI, http: httpx.Client) -> None:
+def test_overrides_are_per_tenant(
+    client: openai.OpenAI, other_client: openai.OpenAI, http: httpx.Client
+) -> None:
     lifecycle(http, shutdown_dates={"gpt-5.5": "2025-01-01"})
     assert client.models.list() and "gpt-5.5" not in {m.id for m in client.models.list()}
     assert other_client.models.retrieve("gpt-5.5").shutdown_date is None  # unrestricted, no override

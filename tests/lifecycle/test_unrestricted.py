@@ -12,9 +12,7 @@ from emulator.api.lifecycle import WARNING_HEADER
 from emulator.domain.state import Emulator
 
 from ..jobs.conftest import chat_file, upload
-from .conftest import at, lifecycle, succeeded_model
-
-HI = [{"role": "user", "content": "Hi"}]
+from .conftest import HI, at, lifecycle, succeeded_model
 
 
 def test_default_policy_is_unrestricted(http: httpx.Client) -> None:
@@ -50,7 +48,9 @@ def test_live_model_has_no_warning(client: openai.OpenAI) -> None:
     assert WARNING_HEADER not in raw.headers
 
 
-def test_job_creation_past_the_wind_down_succeeds_with_a_warning(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_job_creation_past_the_wind_down_succeeds_with_a_warning(
+    client: openai.OpenAI, http: httpx.Client
+) -> None:
     at(http, "2027-02-01")
     raw = client.fine_tuning.jobs.with_raw_response.create(
         model="gpt-4.1", training_file=upload(client, chat_file(12))
@@ -60,10 +60,15 @@ def test_job_creation_past_the_wind_down_succeeds_with_a_warning(client: openai.
         "Fine-tuning job refused on the real calendar: no organization may create fine-tuning jobs from "
         "2027-01-06; OpenAI would answer 403 training_not_available"
     )
-    assert "gpt-4.1-2025-04-14 shut down on 2027-01-14, so it cannot be fine-tuned" in raw.headers[WARNING_HEADER]
+    assert (
+        "gpt-4.1-2025-04-14 shut down on 2027-01-14, so it cannot be fine-tuned"
+        in raw.headers[WARNING_HEADER]
+    )
 
 
-def test_fine_tuned_model_past_its_base_is_served_with_a_warning(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_fine_tuned_model_past_its_base_is_served_with_a_warning(
+    client: openai.OpenAI, http: httpx.Client
+) -> None:
     model = succeeded_model(client, http, "gpt-4o-mini")
     at(http, "2027-01-14")
     raw = client.chat.completions.with_raw_response.create(model=model, messages=HI)

@@ -9,7 +9,7 @@ import pytest
 from emulator.domain.state import Emulator
 
 from ..jobs.conftest import chat_file, upload
-from .conftest import TRAINING_NOT_AVAILABLE, at, lifecycle, new_job, succeeded_model
+from .conftest import HI, TRAINING_NOT_AVAILABLE, at, lifecycle, new_job, succeeded_model
 
 
 @pytest.fixture(autouse=True)
@@ -78,27 +78,27 @@ def test_sixty_day_window_counts_from_the_last_fine_tuned_inference(
 ) -> None:
     model = succeeded_model(client, http)
     at(http, "2026-06-01")  # 12:00: the last inference on a fine-tuned model
-    client.chat.completions.create(model=model, messages=[{"role": "user", "content": "Hi"}])
+    client.chat.completions.create(model=model, messages=HI)
     at(http, "2026-07-02")
     assert new_job(client).status == "validating_files"
     at(http, "2026-07-30")  # 59 days later: still inside the window
     assert new_job(client).status == "validating_files"
     at(http, "2026-08-01")  # 61 days later
     _refused(client)
-    client.chat.completions.create(model=model, messages=[{"role": "user", "content": "Hi"}])
+    client.chat.completions.create(model=model, messages=HI)
     assert new_job(client).status == "validating_files"  # active again: the window is rolling
 
 
 def test_everyone_loses_job_creation_on_the_last_cutoff(client: openai.OpenAI, http: httpx.Client) -> None:
     model = succeeded_model(client, http, "gpt-4o-mini")
     at(http, "2027-01-04")
-    client.chat.completions.create(model=model, messages=[{"role": "user", "content": "Hi"}])
+    client.chat.completions.create(model=model, messages=HI)
     at(http, "2027-01-05")
     assert new_job(client, "gpt-4o-mini-2024-07-18").status == "validating_files"
     at(http, "2027-01-06", hour=0)
     _refused(client)
     # ... while inference on the fine-tuned model continues until its base shuts down (2027-01-14).
-    assert client.chat.completions.create(model=model, messages=[{"role": "user", "content": "Hi"}]).model == model
+    assert client.chat.completions.create(model=model, messages=HI).model == model
 
 
 @pytest.mark.anyio
@@ -116,22 +116,26 @@ def test_running_jobs_finish_after_a_cutoff(client: openai.OpenAI, http: httpx.C
     at(http, "2026-05-20")
     finished = client.fine_tuning.jobs.retrieve(job.id)
     assert finished.status == "succeeded" and finished.fine_tuned_model is not None
-    reply = client.chat.completions.create(
-        model=finished.fine_tuned_model, messages=[{"role": "user", "content": "Hi"}]
-    )
+    reply = client.chat.completions.create(model=finished.fine_tuned_model, messages=HI)
     assert reply.model == finished.fine_tuned_model
     # That job, created the day before the cutoff, makes this an organization that had fine-tuned.
     assert new_job(client).status == "validating_files"
 
 
-def test_control_api_reports_history_and_why(client: openai.OpenAI, http: httpx.Client, emulator: Emulator) -> None:
+def test_control_api_reports_history_and_why(
+    client: openai.OpenAI, http: httpx.Client, emulator: Emulator
+) -> None:
     model = succeeded_model(client, http)
-    client.chat.completions.create(model=model, messages=[{"role": "user", "content": "Hi"}])
+    client.chat.completions.create(model=model, messages=HI)
     at(http, "2026-09-01")
     state = http.get("/_emulator/lifecycle").json()
     assert state["policy"] == "openai" and state["can_create_jobs"] is False
-    assert state["reason"].startswith("from 2026-07-02, organizations without inference on a fine-tuned model")
+    assert state["reason"].startswith(
+        "from 2026-07-02, organizations without inference on a fine-tuned model"
+    )
     assert state["history"]["first_job_at"] == int(emulator.settings.start_time)
     assert state["wind_down"] == {
-        "never_fine_tuned": "2026-05-07", "inactive_60_days": "2026-07-02", "everyone": "2027-01-06",
+        "never_fine_tuned": "2026-05-07",
+        "inactive_60_days": "2026-07-02",
+        "everyone": "2027-01-06",
     }

@@ -10,10 +10,10 @@ from ...ids import derive_seed
 from ...params import validate
 from ..collection import Page
 from ..files import FileRecord
-from ..models import find_model
 from ..lifecycle import check_training, fine_tuning_base
-from .catalog import lookup_base, unsupported_method
+from ..models import find_model
 from ..tuning import not_available
+from .catalog import lookup_base, unsupported_method
 from .hyperparameters import parse_method, resolve, steps_per_epoch
 from .job import TERMINAL, Job
 from .metrics import Curve
