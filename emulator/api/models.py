@@ -19,33 +19,34 @@ def _not_found(model_id: str) -> NotFoundError:
 
 async def list_models(request: Request) -> Response:
     owner, em = tenant(request), emulator(request)
-    now = em.now()
+    calendar, now = lifecycle.calendar_for(em, owner), em.now()
     data = []
     for base in models.BASE_MODELS.values():
-        date = lifecycle.model_shutdown(em, owner, base.id)
-        if lifecycle.visible(em, owner, base.id, date, now, retrieve=False):
+        date = lifecycle.model_shutdown(calendar, base.id)
+        if lifecycle.visible(calendar, base.id, date, now, retrieve=False):
             data.append({**models.base_to_dict(base), "shutdown_date": date})
     for record in owner.models:
         if record.deleted:
             continue
-        date = lifecycle.model_shutdown(em, owner, record.id, record.base)
-        if lifecycle.visible(em, owner, record.id, date, now, retrieve=False):
+        date = lifecycle.model_shutdown(calendar, record.id, record.base)
+        if lifecycle.visible(calendar, record.id, date, now, retrieve=False):
             data.append({**record.to_dict(), "shutdown_date": date})
     return ok({"object": "list", "data": data})
 
 
 async def retrieve_model(request: Request) -> Response:
     model_id, owner, em = request.path_params["model"], tenant(request), emulator(request)
+    calendar = lifecycle.calendar_for(em, owner)
     base = models.base_model(model_id)
     if base is not None:
-        date = lifecycle.model_shutdown(em, owner, model_id)
-        lifecycle.visible(em, owner, model_id, date, em.now(), retrieve=True)
+        date = lifecycle.model_shutdown(calendar, model_id)
+        lifecycle.visible(calendar, model_id, date, em.now(), retrieve=True)
         return ok({**models.base_to_dict(base), "shutdown_date": date})
     record = owner.models.get(model_id)
     if record is None or record.deleted:
         raise _not_found(model_id)
-    date = lifecycle.model_shutdown(em, owner, model_id, record.base)
-    lifecycle.visible(em, owner, model_id, date, em.now(), retrieve=True)
+    date = lifecycle.model_shutdown(calendar, model_id, record.base)
+    lifecycle.visible(calendar, model_id, date, em.now(), retrieve=True)
     return ok({**record.to_dict(), "shutdown_date": date})
 
 

@@ -74,18 +74,16 @@ def check_serving(em: Any, tenant: Any, model_id: str, base: str, fine_tuned: bo
         tenant.history.fine_tuned_inference(now)
 
 
-def model_shutdown(em: Any, tenant: Any, model_id: str, base: str | None = None) -> str | None:
+def model_shutdown(calendar: Calendar, model_id: str, base: str | None = None) -> str | None:
     """`shutdown_date` for the model object: a base model's, or (with `base`) a fine-tuned model's."""
-    calendar = calendar_for(em, tenant)
     return calendar.fine_tuned_shutdown_date(model_id, base) if base else calendar.shutdown_date(model_id)
 
 
-def visible(em: Any, tenant: Any, model_id: str, date: str | None, now: float, *, retrieve: bool) -> bool:
+def visible(calendar: Calendar, model_id: str, date: str | None, now: float, *, retrieve: bool) -> bool:
     """Whether `/v1/models` shows the model: under `openai` a shut-down model is gone (a retrieve is
     refused with the deprecation 404); `unrestricted` shows it and warns on a retrieve."""
     if not is_past(date, now):
         return True
-    calendar = calendar_for(em, tenant)
     if retrieve:
         _enforce(calendar, deprecated_model(model_id), f"{model_id} shut down on {date}")
     return not calendar.enforced

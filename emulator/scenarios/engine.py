@@ -356,10 +356,11 @@ class ScenarioEngine:
 
     def lifecycle(self, organization: str) -> tuple[list[LifecycleSpec], list[LifecycleSpec]]:
         """The `lifecycle` sections of the active scenarios: (global ones, the tenant's own), each in load
-        order so later ones win."""
+        order so later ones win. A request's in-band scenario (X-Emulator-Scenario) joins the tenant's."""
+        inband = _INBAND.get()
         with self._lock:
             shared = [i.scenario.lifecycle for i in self._global.values() if i.scenario.lifecycle]
-            mine = self._tenants.get(organization, {}).values()
+            mine = [*self._tenants.get(organization, {}).values(), *([inband] if inband else [])]
             own = [i.scenario.lifecycle for i in mine if i.scenario.lifecycle]
         return shared, own
 

@@ -85,3 +85,12 @@ def test_lifecycle_section_is_validated() -> None:
         parse_yaml("name: s\nlifecycle:\n  shutdown_dates:\n    gpt-4o: soon\n")
     with pytest.raises(ScenarioError, match="unknown key 'policies'"):
         parse_yaml("name: s\nlifecycle:\n  policies: openai\n")
+
+
+def test_in_band_scenario_header_applies_the_calendar_to_one_request(client: openai.OpenAI) -> None:
+    with pytest.raises(openai.NotFoundError) as info:
+        client.chat.completions.create(
+            model="gpt-3.5-turbo-0613", messages=HI, extra_headers={"X-Emulator-Scenario": "real_calendar"}
+        )
+    assert info.value.body == deprecated("gpt-3.5-turbo-0613")
+    assert client.chat.completions.create(model="gpt-3.5-turbo-0613", messages=HI).choices
