@@ -29,8 +29,8 @@ def test_a_model_the_api_refuses_for_fine_tuning_is_invalid(
     assert "OK: a fine-tuning job would accept" not in out
     assert "The file itself is valid." in out
     assert (
-        "INVALID: the API would refuse the job: Model gpt-5 is not available for fine-tuning or does not exist."
-        in out
+        "INVALID: the API would refuse the job: "
+        "Model gpt-5 is not available for fine-tuning or does not exist." in out
     )
     assert "fine-tunable models: babbage-002, davinci-002, gpt-3.5-turbo," in out
     assert "Estimated training cost: unknown (gpt-5 is not a fine-tunable model)" in out
