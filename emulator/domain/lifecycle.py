@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..errors import APIError, InvalidRequestError
 from .calendar import Calendar, deprecated_model, is_past, training_not_available, warn
 from .catalog import Model
 from .tuning import lookup_base, not_available
 
+if TYPE_CHECKING:  # state imports the job service, which imports this module
+    from .state import Emulator, Tenant
+
 __all__ = ["calendar_for", "check_serving", "check_training", "fine_tuning_base", "model_shutdown", "visible"]
 
 
-def calendar_for(em: Any, tenant: Any) -> Calendar:
+def calendar_for(em: Emulator, tenant: Tenant) -> Calendar:
     """The tenant's effective calendar: settings, scenarios and control overrides layered."""
-    calendar: Calendar = em.calendar(tenant)
-    return calendar
+    return em.calendar(tenant)
 
 
 def _enforce(calendar: Calendar, error: APIError, why: str) -> None:
@@ -27,7 +29,7 @@ def _enforce(calendar: Calendar, error: APIError, why: str) -> None:
     )
 
 
-def fine_tuning_base(em: Any, tenant: Any, model_id: str, now: float) -> Model | None:
+def fine_tuning_base(em: Emulator, tenant: Tenant, model_id: str, now: float) -> Model | None:
     """The snapshot a job on `model_id` trains. Under `openai` an alias skips snapshots already shut down
     (gpt-3.5-turbo trains 0125 once 0613 is gone); `unrestricted` keeps the first choice."""
     calendar = calendar_for(em, tenant)
@@ -36,7 +38,7 @@ def fine_tuning_base(em: Any, tenant: Any, model_id: str, now: float) -> Model |
     return lookup_base(model_id, lambda snapshot: not is_past(calendar.shutdown_date(snapshot), now))
 
 
-def check_training(em: Any, tenant: Any, requested: str, snapshot: str, now: float) -> None:
+def check_training(em: Emulator, tenant: Tenant, requested: str, snapshot: str, now: float) -> None:
     """Refuse (or warn about) a job the real service would not create at `now`.
 
     Raises:
@@ -60,7 +62,7 @@ def check_training(em: Any, tenant: Any, requested: str, snapshot: str, now: flo
         )
 
 
-def check_serving(em: Any, tenant: Any, model_id: str, base: str, fine_tuned: bool, now: float) -> None:
+def check_serving(em: Emulator, tenant: Tenant, model_id: str, base: str, fine_tuned: bool, now: float) -> None:
     """Refuse (or warn about) inference on a model past its shutdown date; record fine-tuned inference
     (the wind-down's 60-day rule looks at it)."""
     calendar = calendar_for(em, tenant)
