@@ -8,7 +8,7 @@ import pytest
 
 from emulator import Settings
 from emulator.cli import _parser, serve_settings
-from emulator.scenarios import ScenarioError, parse_yaml
+from emulator.scenarios import ScenarioError, parse_yaml, scenario
 
 from ..conftest import API_KEY
 from .conftest import HI, TRAINING_NOT_AVAILABLE, deprecated, new_job, succeeded_model
@@ -94,3 +94,10 @@ def test_in_band_scenario_header_applies_the_calendar_to_one_request(client: ope
         )
     assert info.value.body == deprecated("gpt-3.5-turbo-0613")
     assert client.chat.completions.create(model="gpt-3.5-turbo-0613", messages=HI).choices
+
+
+def test_builder_sets_the_lifecycle() -> None:
+    built = scenario("lost-access").lifecycle("openai", "blocked", {"gpt-4o": "2026-01-01"}).build()
+    assert built.lifecycle is not None
+    assert (built.lifecycle.policy, built.lifecycle.access) == ("openai", "blocked")
+    assert built.lifecycle.shutdown_dates == (("gpt-4o", "2026-01-01"),)
