@@ -61,7 +61,9 @@ class ScenarioBuilder:
         shutdown_dates: dict[str, str | None] | None = None,
     ) -> ScenarioBuilder:
         """The real calendar for this scenario: policy, fine-tuning access, shutdown date overrides."""
-        self._doc["lifecycle"] = _clean({"policy": policy, "access": access, "shutdown_dates": shutdown_dates})
+        self._doc["lifecycle"] = _clean(
+            {"policy": policy, "access": access, "shutdown_dates": shutdown_dates}
+        )
         return self
 
     def to_dict(self) -> dict[str, Any]:
