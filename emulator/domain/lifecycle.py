@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..errors import APIError, InvalidRequestError
@@ -29,13 +30,17 @@ def _enforce(calendar: Calendar, error: APIError, why: str) -> None:
     )
 
 
+def _alive(calendar: Calendar, now: float) -> Callable[[str], bool]:
+    return lambda snapshot: not is_past(calendar.shutdown_date(snapshot), now)
+
+
 def fine_tuning_base(em: Emulator, tenant: Tenant, model_id: str, now: float) -> Model | None:
     """The snapshot a job on `model_id` trains. Under `openai` an alias skips snapshots already shut down
     (gpt-3.5-turbo trains 0125 once 0613 is gone); `unrestricted` keeps the first choice."""
     calendar = calendar_for(em, tenant)
     if not calendar.enforced:
         return lookup_base(model_id)
-    return lookup_base(model_id, lambda snapshot: not is_past(calendar.shutdown_date(snapshot), now))
+    return lookup_base(model_id, _alive(calendar, now))
 
 
 def check_training(em: Emulator, tenant: Tenant, requested: str, snapshot: str, now: float) -> None:
@@ -51,7 +56,7 @@ def check_training(em: Emulator, tenant: Tenant, requested: str, snapshot: str, 
         _enforce(
             calendar, training_not_available(), f"Fine-tuning job refused on the real calendar: {refusal}"
         )
-    real = lookup_base(requested, lambda s: not is_past(calendar.shutdown_date(s), now))
+    real = lookup_base(requested, _alive(calendar, now))
     live = snapshot if requested.startswith("ft:") else (real.id if real is not None else snapshot)
     date = calendar.shutdown_date(live)
     if is_past(date, now):
@@ -62,7 +67,9 @@ def check_training(em: Emulator, tenant: Tenant, requested: str, snapshot: str, 
         )
 
 
-def check_serving(em: Emulator, tenant: Tenant, model_id: str, base: str, fine_tuned: bool, now: float) -> None:
+def check_serving(
+    em: Emulator, tenant: Tenant, model_id: str, base: str, fine_tuned: bool, now: float
+) -> None:
     """Refuse (or warn about) inference on a model past its shutdown date; record fine-tuned inference
     (the wind-down's 60-day rule looks at it)."""
     calendar = calendar_for(em, tenant)
