@@ -32,7 +32,8 @@ _BODY = {
 
 
 class LifecycleWarnings:
-    """Collects a request's lifecycle warnings; adds them as one header and logs one line each."""
+    """Collects a request's lifecycle warnings; adds them as one header (and to the journal entry) and
+    logs one line each."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -55,6 +56,8 @@ class LifecycleWarnings:
                 }
                 for warning in collected:
                     log.warning("%s %s: %s", scope["method"], scope["path"], warning)
+                state = scope.setdefault("state", {})  # the journal entry shows it too
+                state["journal_extra"] = {**(state.get("journal_extra") or {}), "lifecycle_warning": text}
             await send(message)
 
         try:

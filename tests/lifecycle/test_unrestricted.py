@@ -43,6 +43,16 @@ def test_shut_down_model_is_served_with_a_warning_and_one_log_line(
     assert lines == [f"POST /v1/chat/completions: {raw.headers[WARNING_HEADER]}"]
 
 
+def test_the_journal_records_the_warning(client: openai.OpenAI, http: httpx.Client) -> None:
+    client.chat.completions.create(model="gpt-3.5-turbo-0613", messages=HI)
+    client.chat.completions.create(model="gpt-4o-mini", messages=HI)
+    entries = http.get("/_emulator/requests", params={"path": "/v1/chat/completions"}).json()["data"]
+    assert [e["extra"].get("lifecycle_warning", "")[:38] for e in entries] == [
+        "gpt-3.5-turbo-0613 shut down on 2024-0",
+        "",
+    ]
+
+
 def test_live_model_has_no_warning(client: openai.OpenAI) -> None:
     raw = client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=HI)
     assert WARNING_HEADER not in raw.headers
