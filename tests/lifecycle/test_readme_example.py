@@ -23,3 +23,32 @@ def test_readme_lifecycle_example_passes(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\naddopts = --strict-markers -p no:cacheprovider\nfilterwarnings = error\n")
     pytester.makepyfile(test_app=_example())
     pytester.runpytest().assert_outcomes(passed=1)
+
+
+CALENDAR_TEST = """
+import openai
+import pytest
+
+def test_policy(openai_client, openai_emulator):
+    answered = True
+    try:
+        question = [{"role": "user", "content": "Hi"}]
+        openai_client.chat.completions.create(model="gpt-3.5-turbo-0613", messages=question)
+    except openai.NotFoundError:
+        answered = False
+    assert openai_emulator.state.settings.lifecycle == "{policy}"
+    assert answered == ("{policy}" == "unrestricted")
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "policy"),
+    [
+        ([], "unrestricted"),
+        (["--emulator-lifecycle=openai"], "openai"),
+        (["-o", "emulator_lifecycle=openai"], "openai"),
+    ],
+)
+def test_suite_wide_lifecycle_option(pytester: pytest.Pytester, args: list[str], policy: str) -> None:
+    pytester.makepyfile(test_calendar=CALENDAR_TEST.replace("{policy}", policy))
+    pytester.runpytest("-p", "no:cacheprovider", *args).assert_outcomes(passed=1)
