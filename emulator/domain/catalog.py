@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 __all__ = [
+    "METHODS",
     "Dated",
     "Model",
     "Source",
