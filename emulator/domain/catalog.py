@@ -6,6 +6,7 @@ The rows themselves live in `catalog_table.py` (data only); this module types th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -106,6 +107,7 @@ class Model:
         return dated.date if dated is not None else None
 
 
+@functools.cache  # a few hundred distinct dates, read on every model listing
 def day(date: str) -> float:
     """Unix time of 00:00 UTC on `date` (YYYY-MM-DD)."""
     parsed = dt.date.fromisoformat(date)
