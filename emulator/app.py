@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -10,7 +11,18 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from .api import chat, completions, control, files, fine_tuning, legacy_fine_tunes, models, moderations, uploads
+from .api import (
+    chat,
+    completions,
+    control,
+    files,
+    fine_tuning,
+    legacy_fine_tunes,
+    models,
+    moderations,
+    uploads,
+    webhooks,
+)
 from .api import lifecycle as lifecycle_api
 from .api import scenarios as scenario_api
 from .clock import Clock
@@ -20,6 +32,7 @@ from .middleware import OpenAIEdge
 from .rendering import handle_api_error, handle_http_exception, handle_unexpected
 from .scenarios.middleware import ConnectionFaults, ScenarioMiddleware
 from .settings import Settings
+from .webhook_dispatcher import WebhookDispatcher
 
 __all__ = ["create_app"]
 
@@ -27,19 +40,24 @@ __all__ = ["create_app"]
 def _routes() -> list[BaseRoute]:
     return [*files.routes(), *uploads.routes(), *models.routes(), *chat.routes(), *completions.routes(),
             *fine_tuning.routes(), *legacy_fine_tunes.routes(), *moderations.routes(), *control.routes(),
-            *scenario_api.routes(), *lifecycle_api.routes(control.PREFIX)]
+            *scenario_api.routes(), *webhooks.routes(), *lifecycle_api.routes(control.PREFIX)]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
     """Build an emulator app with its own state; two apps never share anything."""
     settings = settings or Settings()
     emulator = Emulator(settings, clock)
+    dispatcher = WebhookDispatcher(emulator)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        delivering = asyncio.get_running_loop().create_task(dispatcher.run())
         try:
             yield
         finally:
+            delivering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await delivering
             emulator.close()
 
     app = Starlette(
@@ -59,4 +77,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.router.redirect_slashes = False
     app.state.emulator = emulator
+    app.state.webhooks = dispatcher
     return app

@@ -117,6 +117,20 @@ def _add_serve(commands: Any) -> None:
         help="put API key KEY in organization NAME (repeatable; keys may share one)",
     )
     serve.add_argument(
+        "--webhook",
+        action="append",
+        dest="webhooks",
+        metavar="URL",
+        help="send fine-tuning job events to URL for every tenant (repeatable; loopback hosts only unless "
+        "webhook_allow_hosts allows more)",
+    )
+    serve.add_argument(
+        "--webhook-secret",
+        metavar="WHSEC",
+        help="the whsec_... secret --webhook deliveries are signed with (default: derived from the seed, "
+        "printed at startup)",
+    )
+    serve.add_argument(
         "--set",
         action="append",
         dest="extra",
@@ -197,7 +211,10 @@ def serve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None =
         "lifecycle": args.lifecycle,
         "api_keys": args.api_keys,
         "log_level": args.log_level,
+        "webhook_secret": args.webhook_secret,
     }
+    if args.webhooks:
+        overrides["webhooks"] = tuple(args.webhooks)
     if args.scenarios:
         overrides["scenarios"] = tuple(args.scenarios)
     if args.scenario_dir:
@@ -271,9 +288,10 @@ class AccessLog:
 def _configure_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-    access_log.handlers = [handler]
-    access_log.setLevel(level.upper())
-    access_log.propagate = False
+    for logger in (access_log, logging.getLogger("emulator.webhooks")):  # one line per request / delivery
+        logger.handlers = [handler]
+        logger.setLevel(level.upper())
+        logger.propagate = False
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -314,6 +332,9 @@ def _serve(args: argparse.Namespace) -> int:
             port = server.servers[0].sockets[0].getsockname()[1] if server.servers else settings.port
             print(SNIPPET.format(version=__version__, url=f"http://{host}:{port}",
                                  lifecycle=_lifecycle_line(settings.lifecycle)), flush=True)
+            for url in settings.webhooks:
+                secret = app.state.emulator.webhook_secret
+                print(f"  Webhooks: fine-tuning job events -> {url}, signed with {secret}", flush=True)
 
     server.startup = startup  # type: ignore[method-assign]
     try:

@@ -55,6 +55,14 @@ class Settings:
     # The real service's calendar: "unrestricted" serves every model whatever the date (and warns where
     # OpenAI would refuse); "openai" enforces shutdown dates and the fine-tuning wind-down on the clock.
     lifecycle: str = "unrestricted"
+    # Webhook endpoints every tenant starts with (`--webhook URL`), for fine-tuning job events, signed
+    # with `webhook_secret` (`whsec_` + base64; derived from the seed when empty). Deliveries go only to
+    # loopback hosts unless the host is in `webhook_allow_hosts` ("*": any host).
+    webhooks: tuple[str, ...] = ()
+    webhook_secret: str = ""
+    webhook_allow_hosts: tuple[str, ...] = ()
+    # Seconds a receiver has to answer before the attempt counts as failed and is retried.
+    webhook_timeout: float = 10.0
 
     @classmethod
     def from_env(cls, prefix: str = "EMULATOR_", environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -89,6 +97,8 @@ class Settings:
             raise ValueError("speed must be positive")
         if self.lifecycle not in ("unrestricted", "openai"):
             raise ValueError(f"lifecycle must be 'unrestricted' or 'openai', not {self.lifecycle!r}")
+        if self.webhook_timeout <= 0:
+            raise ValueError("webhook_timeout must be positive")
         if self.job_progression not in ("time", "manual", "step-per-read"):
             raise ValueError(
                 f"job_progression must be 'time', 'manual' or 'step-per-read', not {self.job_progression!r}"

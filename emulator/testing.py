@@ -25,6 +25,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import httpx2
 
@@ -34,6 +35,7 @@ from .durations import parse_duration
 from .scenarios.middleware import ConnectionDropped
 from .server import EmulatorServer, ErrorTrap
 from .settings import Settings
+from .webhook_receiver import WebhookReceiver
 
 if TYPE_CHECKING:
     import openai
@@ -428,6 +430,32 @@ class EmulatorHandle:
         if response.status_code >= 400:
             raise ControlError(response.status_code, payload.get("error") or {})
         return payload
+
+    # -- webhooks --------------------------------------------------------------------------------------
+
+    def webhook_receiver(
+        self, *, api_key: str | None = None, event_types: tuple[str, ...] = (), name: str = "receiver"
+    ) -> WebhookReceiver:
+        """An in-process receiver with an endpoint for this tenant, subscribed to `event_types` (default:
+        the fine-tuning job events)."""
+        receiver = WebhookReceiver(f"{name}.webhooks.test")
+        self.app.state.webhooks.register(receiver.host, receiver)
+        body: dict[str, Any] = {"api_key": api_key or self.api_key, "url": receiver.url, "name": name}
+        if event_types:
+            body["event_types"] = list(event_types)
+        endpoint = self._control("POST", "/_emulator/webhooks", body)
+        receiver.secret, receiver.endpoint_id = endpoint["signing_secret"], endpoint["id"]
+        return receiver
+
+    def flush_webhooks(self, *, api_key: str | None = None) -> list[dict[str, Any]]:
+        """Deliver every webhook due at the emulator's current time, wait for the answers, and return the
+        tenant's delivery log (newest first)."""
+        key = api_key or self.api_key
+        self._control("POST", "/_emulator/webhooks/flush", {"api_key": key})
+        query = urlencode({"limit": 1000, "api_key": key})
+        log = self._control("GET", "/_emulator/webhooks/deliveries?" + query)
+        deliveries: list[dict[str, Any]] = log["data"]
+        return deliveries
 
     # -- the clock -------------------------------------------------------------------------------------
 

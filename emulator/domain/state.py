@@ -21,6 +21,8 @@ from .journal import Journal
 from .models import ModelRecord
 from .tenancy import Organization, organization_for
 from .uploads import UploadRecord
+from .webhooks import Outbox
+from .webhooks.settings import default_endpoints, startup_secret
 
 __all__ = ["Emulator", "Tenant"]
 
@@ -38,6 +40,10 @@ class Tenant:
         self.jobs = JobStore(self)
         self.history = History()  # what the fine-tuning wind-down rules look at
         self.lifecycle = LifecycleSpec()  # this tenant's control-API overrides
+        self.webhooks = Outbox(
+            IdFactory(seed, organization.id + "/webhooks"), organization.id, organization.name
+        )
+        self.jobs.observers.append(self.webhooks.observe)
 
     def settle(self, now: float) -> None:
         """Bring state that is derived from the clock (job progress, expiries) up to `now` before a read:
@@ -64,6 +70,7 @@ class Emulator:
         self.lifecycle = LifecycleSpec()  # emulator-wide control-API overrides
         for path in settings.scenarios:  # a bad file fails here, at startup, with its line and key path
             self.scenarios.add_startup(load_scenario(path))
+        self.webhook_secret = startup_secret(settings)  # a bad URL or secret fails here, at startup
 
     def now(self) -> float:
         return self.clock.now()
@@ -84,6 +91,7 @@ class Emulator:
             if tenant is None:
                 tenant = self._tenants[org.id] = Tenant(org, self.seed)
                 tenant.jobs.bind(self)
+                default_endpoints(tenant.webhooks, self.settings, self.webhook_secret, self.now())
             return tenant
 
     def tenants(self) -> list[Tenant]:
