@@ -23,7 +23,9 @@ from .api import (
     uploads,
     webhooks,
 )
+from .api import graders as grader_api
 from .api import lifecycle as lifecycle_api
+from .api import permissions as permission_api
 from .api import scenarios as scenario_api
 from .clock import Clock
 from .domain.state import Emulator
@@ -40,7 +42,8 @@ __all__ = ["create_app"]
 def _routes() -> list[BaseRoute]:
     return [*files.routes(), *uploads.routes(), *models.routes(), *chat.routes(), *completions.routes(),
             *fine_tuning.routes(), *legacy_fine_tunes.routes(), *moderations.routes(), *control.routes(),
-            *scenario_api.routes(), *webhooks.routes(), *lifecycle_api.routes(control.PREFIX)]
+            *scenario_api.routes(), *webhooks.routes(), *permission_api.routes(), *grader_api.routes(),
+            *lifecycle_api.routes(control.PREFIX)]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:

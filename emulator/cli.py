@@ -21,18 +21,6 @@ from .settings import Settings
 
 __all__ = ["AccessLog", "main", "serve_settings"]
 
-SNIPPET = """\
-OpenAI fine-tuning emulator {version} listening on {url}
-
-  from openai import OpenAI
-  client = OpenAI(base_url="{url}/v1", api_key="sk-anything")
-  client.files.create(file=open("train.jsonl", "rb"), purpose="fine-tune")
-
-  export OPENAI_BASE_URL={url}/v1 OPENAI_API_KEY=sk-anything   # for code that builds its own client
-  Control API: {url}/_emulator/health   (Ctrl-C to stop)
-  Lifecycle policy: {lifecycle}
-"""
-
 ENV_PREFIX = "EMULATOR_"
 LOOPBACK_NAMES = ("localhost",)
 access_log = logging.getLogger("emulator.access")
@@ -67,9 +55,10 @@ def _add_serve(commands: Any) -> None:
     serve.add_argument("--seed", type=int, help="seed for ids and simulated values (default 0)")
     serve.add_argument(
         "--clock",
-        choices=["real", "virtual"],
+        choices=["real", "virtual", "auto"],
         help="real: follows the wall clock times --speed (default); virtual: moves only when "
-        "advanced through POST /_emulator/clock/advance",
+        "advanced through POST /_emulator/clock/advance; auto: virtual, and polling an unfinished job "
+        "moves it to the job's next status",
     )
     serve.add_argument(
         "--speed",
@@ -129,6 +118,13 @@ def _add_serve(commands: Any) -> None:
         metavar="WHSEC",
         help="the whsec_... secret --webhook deliveries are signed with (default: derived from the seed, "
         "printed at startup)",
+    )
+    serve.add_argument(
+        "--lenient",
+        action="store_true",
+        default=None,
+        help="lenient mode for suites generated from the spec: unknown ids of the right prefix "
+        "(file-abc123, ft-AF1WoRqd3aJAHsqc9NY7iL8F, ...) are materialized on first use",
     )
     serve.add_argument(
         "--set",
@@ -212,6 +208,7 @@ def serve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None =
         "api_keys": args.api_keys,
         "log_level": args.log_level,
         "webhook_secret": args.webhook_secret,
+        "lenient": getattr(args, "lenient", None),
     }
     if args.webhooks:
         overrides["webhooks"] = tuple(args.webhooks)
@@ -316,58 +313,73 @@ def _serve(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:  # e.g. a bad scenario file
         print(f"emulator serve: {exc}", file=sys.stderr)
         return 2
+    from .devserver import PortInUse, banner, bind, quiet_uvicorn, shown_host
+
+    try:
+        sock = bind(settings)
+    except OSError as exc:  # a busy port, or an address this machine doesn't have
+        print(f"emulator serve: {exc.strerror if isinstance(exc, PortInUse) else exc}", file=sys.stderr)
+        return 1
     config = uvicorn.Config(
         AccessLog(app), host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False
     )
+    quiet_uvicorn(settings.log_level)
     server = uvicorn.Server(config)
     _configure_logging(settings.log_level)
-    # A wildcard bind is reachable on loopback; print an address the snippet can actually connect to.
-    shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
-    host = f"[{shown}]" if ":" in shown else shown
+    host = shown_host(settings.host)
     original_startup = server.startup
 
     async def startup(sockets: Any = None) -> None:
         await original_startup(sockets=sockets)
         if server.started:
-            port = server.servers[0].sockets[0].getsockname()[1] if server.servers else settings.port
-            print(SNIPPET.format(version=__version__, url=f"http://{host}:{port}",
-                                 lifecycle=_lifecycle_line(settings.lifecycle)), flush=True)
+            port = sock.getsockname()[1]
+            print(banner(settings, f"http://{host}:{port}"), flush=True)
             for url in settings.webhooks:
                 secret = app.state.emulator.webhook_secret
                 print(f"  Webhooks: fine-tuning job events -> {url}, signed with {secret}", flush=True)
 
     server.startup = startup  # type: ignore[method-assign]
     try:
-        server.run()  # uvicorn handles Ctrl-C / SIGTERM: stops accepting, finishes requests, runs shutdown
+        server.run(sockets=[sock])  # uvicorn handles Ctrl-C / SIGTERM: stops accepting, finishes requests
     except KeyboardInterrupt:  # a second Ctrl-C while shutting down
         pass
+    finally:
+        sock.close()
     if not server.started:
         return 1  # could not bind; uvicorn has said why
     print("emulator stopped", flush=True)
     return 0
 
 
-def _lifecycle_line(policy: str) -> str:
-    if policy == "openai":
-        return "openai (model shutdown dates and the fine-tuning wind-down enforced on the emulator's clock)"
-    return "unrestricted (every model works whatever the date; x-emulator-warning marks what OpenAI refuses)"
-
-
 # -- validate --------------------------------------------------------------------------------------------
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from .domain.files import check_filename
     from .domain.jobs.validation import analyze
     from .domain.tuning import fine_tunable_ids, methods_for, refusal
+    from .errors import APIError
+    from .progress import lines_with_progress
 
     model_error = refusal(args.model, args.method)
     try:
+        check_filename("fine-tune", os.path.basename(args.file))  # what the upload itself would refuse
+    except APIError as refused:
+        return _refused_upload(args, refused.message)
+    try:
         with open(args.file, "rb") as data:
-            report = analyze(data, args.model, method=args.method, n_epochs=args.epochs or "auto")
+            lines = lines_with_progress(
+                data,
+                os.fstat(data.fileno()).st_size,
+                label=os.path.basename(args.file),
+                output=sys.stderr,
+                enabled=not args.json and sys.stderr.isatty(),
+            )
+            report = analyze(lines, args.model, method=args.method, n_epochs=args.epochs or "auto")
     except OSError as exc:
         print(f"emulator validate: {exc.strerror or exc}: {args.file}", file=sys.stderr)
         return 2
-    verdict = report.job_error("file-" + os.path.basename(args.file), "training")
+    verdict = report.job_error(args.file, "training")  # name the local path: it has no file id yet
     if args.json:
         body = report.to_dict()
         body["file"] = args.file
@@ -386,6 +398,15 @@ def _validate(args: argparse.Namespace) -> int:
             )
             print(f"INVALID: the API would refuse the job: {model_error}\n  ({hint})")
     return 0 if verdict is None and model_error is None else 1
+
+
+def _refused_upload(args: argparse.Namespace, message: str) -> int:
+    """A file the upload would refuse (e.g. not .jsonl): no job would ever see it."""
+    if args.json:
+        print(json.dumps({"file": args.file, "valid": False, "upload_error": {"message": message}}, indent=2))
+    else:
+        print(f"INVALID: uploading {args.file} with purpose fine-tune would fail: {message}")
+    return 1
 
 
 def _cost_line(report: Any) -> str:

@@ -23,13 +23,19 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "info"
-    # "virtual" only moves when told (tests); "real" follows the wall clock times `speed` (dev server).
+    # "virtual" only moves when told; "auto" is virtual but also moves when a client polls an unfinished
+    # job (the pytest plugin's default); "real" follows the wall clock times `speed` (dev server).
     clock: str = "virtual"
     speed: float = 1.0
     # Unix time the virtual clock starts at: 2025-01-01T00:00:00Z.
     start_time: float = 1_735_689_600.0
     # Allow-list of API keys; empty means every key is accepted and becomes its own tenant.
     api_keys: tuple[str, ...] = ()
+    # Lenient mode: unknown ids of the right prefix are materialized on first reference, placeholder values
+    # from generated suites are accepted (see README "Lenient mode"). Strict (False) is OpenAI's behaviour.
+    lenient: bool = False
+    # Admin keys beside those starting with `sk-admin-` (checkpoint permissions need one).
+    admin_keys: tuple[str, ...] = ()
     # API key -> organization name; keys mapped to the same name share one tenant.
     organizations: Mapping[str, str] = field(default_factory=dict)
     max_file_bytes: int = 512 * MB
@@ -91,8 +97,8 @@ class Settings:
         return type(self).build(**current)
 
     def __post_init__(self) -> None:
-        if self.clock not in ("virtual", "real"):
-            raise ValueError(f"clock must be 'virtual' or 'real', not {self.clock!r}")
+        if self.clock not in ("virtual", "auto", "real"):
+            raise ValueError(f"clock must be 'virtual', 'auto' or 'real', not {self.clock!r}")
         if self.speed <= 0:
             raise ValueError("speed must be positive")
         if self.lifecycle not in ("unrestricted", "openai"):
@@ -121,6 +127,10 @@ def _coerce(f: dataclasses.Field[Any], value: Any) -> Any:
             return float(value)
         if kind == "str":
             return str(value)
+        if kind == "bool":
+            if isinstance(value, str):
+                return value.strip().lower() in ("1", "true", "yes", "on")
+            return bool(value)
         if kind.startswith("tuple"):
             items = value.split(",") if isinstance(value, str) else list(value)
             return tuple(str(item).strip() for item in items if str(item).strip())

@@ -6,10 +6,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..domain import inference, lifecycle
+from ..domain import inference, lenient, lifecycle
 from ..domain.inference import legacy
 from .chat import event_stream
-from .common import emulator, ok, read_json, tenant
+from .common import emulator, ok, read_json, shared_models, tenant
 
 __all__ = ["routes"]
 
@@ -18,11 +18,11 @@ async def create_completion(request: Request) -> Response:
     body = await read_json(request)
     completion_request = inference.parse_completion(body)
     owner = tenant(request)
-    model = inference.serve(owner, completion_request.model, "completion")
-    now = emulator(request).now()
-    lifecycle.check_serving(
-        emulator(request), owner, completion_request.model, model.base.id, model.fine_tuned, now
-    )
+    em = emulator(request)
+    lenient.ensure_model(em, owner, completion_request.model)
+    model = inference.serve(owner, completion_request.model, "completion", shared_models(request))
+    now = em.now()
+    lifecycle.check_serving(em, owner, completion_request.model, model.base.id, model.fine_tuned, now)
     completion = legacy.answer(owner, model, completion_request, now)
     if completion_request.stream:
         return event_stream(completion.chunks())

@@ -9,13 +9,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from .. import __version__
-from ..clock import make_clock
+from ..clock import MODES, make_clock
 from ..domain import jobs
 from ..domain.state import Tenant
 from ..durations import parse_duration
 from ..errors import InvalidRequestError, NotFoundError
 from ..params import Param
 from .common import control_scope, emulator, ok, read_json
+from .listing import list_page
 
 __all__ = ["PREFIX", "routes"]
 
@@ -59,7 +60,7 @@ async def set_clock(request: Request) -> Response:
     body = await read_json(
         request,
         {
-            "mode": Param("string", required=True, enum=("virtual", "real")),
+            "mode": Param("string", required=True, enum=MODES),
             "speed": Param("number", exclusive_minimum=0),
         },
     )
@@ -93,8 +94,9 @@ def _journal_filters(request: Request) -> dict[str, Any]:
 
 
 async def list_requests(request: Request) -> Response:
+    """The journal, oldest first, one cursor page at a time (`limit`, `after` = a request id)."""
     entries = emulator(request).journal.find(**_journal_filters(request))
-    return ok({"object": "list", "data": [e.to_dict() for e in entries]})
+    return ok(list_page(request, entries, lambda e: e.request_id, lambda e: e.to_dict()))
 
 
 async def count_requests(request: Request) -> Response:
@@ -124,12 +126,13 @@ def _job_owner(request: Request, body: dict[str, Any], job_id: str) -> Tenant:
 
 
 async def run_job(request: Request) -> Response:
-    """Fast-forward one job (its own timeline; the clock and other jobs stay put) until `until`."""
+    """Move the clock along one job's timeline until it reaches `until`."""
     body = await read_json(request, {**_SCOPE, "until": Param("string")})
     em, job_id = emulator(request), request.path_params["job_id"]
     owner, now = _job_owner(request, body, job_id), em.now()
     owner.settle(now)
     job = jobs.run_until(em, owner, job_id, body.get("until") or "completed", now)
+    now = em.now()
     owner.settle(now)
     return ok(job.to_dict(now))
 
@@ -140,6 +143,7 @@ async def run_jobs(request: Request) -> Response:
     em, target = emulator(request), control_scope(request, body)
     tenants, now = [target] if target is not None else em.tenants(), em.now()
     results = jobs.run_all(em, tenants, now)
+    now = em.now()
     for tenant in tenants:
         tenant.settle(now)
     return ok({"object": "list", "data": results})
@@ -170,6 +174,18 @@ async def set_job_progression(request: Request) -> Response:
         "default": owner.jobs.default_policy(),
     })
 
+async def read_lenient(request: Request) -> Response:
+    return ok({"lenient": emulator(request).settings.lenient})
+
+
+async def set_lenient(request: Request) -> Response:
+    """Switch lenient mode on or off (it stays as set across resets, like any setting)."""
+    body = await read_json(request, {"enabled": Param("boolean", required=True, nullable=False)})
+    em = emulator(request)
+    em.settings = em.settings.with_overrides(lenient=body["enabled"])
+    return ok({"lenient": em.settings.lenient})
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route(f"{PREFIX}/health", health, methods=["GET"]),
@@ -179,6 +195,8 @@ def routes() -> list[BaseRoute]:
         Route(f"{PREFIX}/clock/advance", advance_clock, methods=["POST"]),
         Route(f"{PREFIX}/seed", read_seed, methods=["GET"]),
         Route(f"{PREFIX}/seed", set_seed, methods=["POST"]),
+        Route(f"{PREFIX}/lenient", read_lenient, methods=["GET"]),
+        Route(f"{PREFIX}/lenient", set_lenient, methods=["POST"]),
         Route(f"{PREFIX}/requests", list_requests, methods=["GET"]),
         Route(f"{PREFIX}/requests", clear_requests, methods=["DELETE"]),
         Route(f"{PREFIX}/requests/count", count_requests, methods=["GET"]),

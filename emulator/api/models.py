@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..domain import lifecycle, models
+from ..domain import lenient, lifecycle, models
 from ..errors import NotFoundError, PermissionDeniedError
 from .common import emulator, ok, tenant
 
@@ -36,6 +36,7 @@ async def list_models(request: Request) -> Response:
 
 async def retrieve_model(request: Request) -> Response:
     model_id, owner, em = request.path_params["model"], tenant(request), emulator(request)
+    lenient.ensure_model(em, owner, model_id)
     calendar = lifecycle.calendar_for(em, owner)
     base = models.base_model(model_id)
     if base is not None:
@@ -58,6 +59,7 @@ async def delete_model(request: Request) -> Response:
             "organization, so it can't be deleted.",
             param="model",
         )
+    lenient.ensure_model(emulator(request), tenant(request), model_id)
     record = tenant(request).models.get(model_id)
     if record is None or record.deleted:
         raise _not_found(model_id)

@@ -19,6 +19,8 @@ from .jobs.store import JobStore
 from .jobscript import JobScript
 from .journal import Journal
 from .models import ModelRecord
+from .permissions import Permission
+from .stored import StoredCompletion
 from .tenancy import Organization, organization_for
 from .uploads import UploadRecord
 from .webhooks import Outbox
@@ -44,6 +46,8 @@ class Tenant:
             IdFactory(seed, organization.id + "/webhooks"), organization.id, organization.name
         )
         self.jobs.observers.append(self.webhooks.observe)
+        self.completions: Collection[StoredCompletion] = Collection()  # chat completions sent with store
+        self.permissions: Collection[Permission] = Collection()  # checkpoint grants to other projects
 
     def settle(self, now: float) -> None:
         """Bring state that is derived from the clock (job progress, expiries) up to `now` before a read:
@@ -61,6 +65,8 @@ class Emulator:
         self.journal = Journal(settings.journal_limit)
         self.ids = IdFactory(self.seed, "")
         self._tenants: dict[str, Tenant] = {}
+        # Set when a job is polled on a frozen virtual clock (domain/jobs/polling.py); the plugin shows it.
+        self.polling_hint: str | None = None
         self._lock = threading.Lock()
         limits = Limits(settings.rate_limit_requests, settings.rate_limit_tokens, settings.max_active_jobs,
                         settings.jobs_per_day)
@@ -120,6 +126,7 @@ class Emulator:
         self.journal.clear(organization_id)
         if organization_id is None:
             self.lifecycle = LifecycleSpec()
+            self.polling_hint = None
             self.ids = IdFactory(self.seed, "")
             self.clock = make_clock(self.settings.clock, start=self.settings.start_time, speed=self.settings.speed)
         self.scenarios.reset(organization_id)

@@ -8,6 +8,8 @@ from pathlib import Path
 import httpcore2  # noqa: F401  (one copy across pytester's inner runs; see tests/test_pytest_plugin.py)
 import pytest
 
+from tests.test_pytest_plugin import INI
+
 pytest_plugins = ["pytester"]
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -20,7 +22,7 @@ def _example() -> str:
 
 
 def test_readme_lifecycle_example_passes(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\naddopts = --strict-markers -p no:cacheprovider\nfilterwarnings = error\n")
+    pytester.makeini(INI)  # a user's strictest settings (warnings are errors)
     pytester.makepyfile(test_app=_example())
     pytester.runpytest().assert_outcomes(passed=1)
 
@@ -50,5 +52,6 @@ def test_policy(openai_client, openai_emulator):
     ],
 )
 def test_suite_wide_lifecycle_option(pytester: pytest.Pytester, args: list[str], policy: str) -> None:
+    pytester.makeini(INI)
     pytester.makepyfile(test_calendar=CALENDAR_TEST.replace("{policy}", policy))
-    pytester.runpytest("-p", "no:cacheprovider", *args).assert_outcomes(passed=1)
+    pytester.runpytest(*args).assert_outcomes(passed=1)

@@ -139,3 +139,18 @@ def test_control_api_reports_history_and_why(
         "inactive_60_days": "2026-07-02",
         "everyone": "2027-01-06",
     }
+
+
+def test_lenient_mode_materializes_a_job_the_calendar_would_not_let_anyone_create(
+    client: openai.OpenAI, http: httpx.Client
+) -> None:
+    """A job id lenient mode makes up stands for a job that already exists: retrieving it creates nothing,
+    so neither the wind-down nor its base's shutdown refuses it (creating a new one still is refused)."""
+    assert http.post("/_emulator/lenient", json={"enabled": True}).json() == {"lenient": True}
+    try:
+        at(http, "2027-02-01")  # after the last cutoff and after gpt-4o-mini-2024-07-18's shutdown
+        job = client.fine_tuning.jobs.retrieve("ftjob-" + "a" * 24)
+        assert (job.status, job.model) == ("succeeded", "gpt-4o-mini-2024-07-18")
+        _refused(client)
+    finally:
+        assert http.post("/_emulator/lenient", json={"enabled": False}).json() == {"lenient": False}

@@ -58,6 +58,9 @@ class Job:
     version: int = 0
     # manual progression bookkeeping: clock drift already accounted for, and when
     drift_mark: float | None = None
+    # polling bookkeeping (see polling.py): the clock reading of the last read, and reads at that reading
+    read_at: float | None = None
+    idle_reads: int = 0
     drift_clock: int = 0
     synced_at: float = 0.0
     ids: EventIds = field(init=False)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...clock import advance_to
 from ...errors import APIError, ConflictError, InvalidRequestError, NotFoundError
 from ...ids import derive_seed
 from ...params import validate
 from ..collection import Page
 from ..files import FileRecord
+from ..inference.serving import SharedModels
 from ..lifecycle import check_training, fine_tuning_base
 from ..models import find_model
 from ..tuning import not_available
@@ -18,8 +20,10 @@ from .hyperparameters import parse_method, resolve, steps_per_epoch
 from .job import TERMINAL, Job
 from .metrics import Curve
 from .plan import Plan, build_timeline, cancel, pace, pause, resume
+from .polling import note_read
 from .records import Checkpoint, Event, JobError, Note
 from .request import CREATE_SCHEMA, metadata_filter
+from .reward import RewardCurve
 from .store import JobStore, check_policy
 from .timeline import INF
 from .validation import MAX_NOTED, analyze, moderation_message
@@ -50,17 +54,29 @@ def _store(tenant: Any) -> JobStore:
 # -- create ------------------------------------------------------------------------------------------
 
 
-def create_job(em: Any, tenant: Any, body: dict[str, Any], now: float | None = None) -> Job:
-    """Check the request (400s for request-level problems), analyse the files and plan the whole life."""
+def create_job(
+    em: Any,
+    tenant: Any,
+    body: dict[str, Any],
+    now: float | None = None,
+    shared: SharedModels | None = None,
+    *,
+    job_id: str | None = None,
+) -> Job:
+    """Check the request (400s for request-level problems), analyse the files and plan the whole life.
+    `shared` finds fine-tuned models other organizations granted to the caller's project; `job_id` is
+    given only for jobs lenient mode materializes under an id the client chose."""
     request = validate(body, CREATE_SCHEMA)
     now = em.now() if now is None else now
     store = _store(tenant)
     spec = parse_method(request.get("method"), request.get("hyperparameters"))
-    model, snapshot = _target(em, tenant, request["model"], now)
-    refused = unsupported_method(snapshot, spec.type)
+    created_here = job_id is None  # a job lenient mode materializes existed already: no calendar check
+    model, snapshot = _target(em, tenant, request["model"], now, shared, on_calendar=created_here)
+    refused = unsupported_method(snapshot, spec.type)  # the catalog's methods: o4-mini takes only RFT
     if refused is not None:
         raise InvalidRequestError(refused, param="method.type")
-    check_training(em, tenant, request["model"], snapshot, now)  # the wind-down and shutdown dates
+    if created_here:
+        check_training(em, tenant, request["model"], snapshot, now)  # the wind-down and shutdown dates
     training = _file(tenant, request["training_file"], "training_file", now)
     validation = (
         _file(tenant, request["validation_file"], "validation_file", now)
@@ -80,7 +96,7 @@ def create_job(em: Any, tenant: Any, body: dict[str, Any], now: float | None = N
 
     active = sum(1 for job in store.jobs if store.refresh(job, now).status(now) not in TERMINAL)
     script = em.script_for_job(tenant, body, active)  # may raise the scenario's job-cap 429
-    job_id = tenant.ids.new("ftjob-")
+    job_id = job_id or tenant.ids.new("ftjob-")
     seed = request.get("seed")
     if seed is None:
         seed = tenant.ids.rng("ftjob-seed", job_id).randrange(2**31)
@@ -114,7 +130,13 @@ def create_job(em: Any, tenant: Any, body: dict[str, Any], now: float | None = N
     )
     # Same user seed, data and parameters: the same loss curve (as OpenAI promises for `seed`).
     curve_key = derive_seed("curve", seed, training.blob.md5, snapshot, sorted(resolved.values.items()))
-    curve = Curve(curve_key, total, per_epoch, validation is not None)
+    curve = (
+        RewardCurve(
+            curve_key, total, per_epoch, validation is not None, int(resolved.values["eval_interval"])
+        )
+        if spec.type == "reinforcement"
+        else Curve(curve_key, total, per_epoch, validation is not None)
+    )
     job = Job(
         id=job_id,
         created_at=int(now),
@@ -162,14 +184,20 @@ def create_job(em: Any, tenant: Any, body: dict[str, Any], now: float | None = N
     return store.add(job, now)
 
 
-def _target(em: Any, tenant: Any, model_id: str, now: float) -> tuple[str, str]:
-    """(the model the job reports, the base snapshot) or model_not_available."""
+def _target(
+    em: Any, tenant: Any, model_id: str, now: float, shared: SharedModels | None, *, on_calendar: bool
+) -> tuple[str, str]:
+    """(the model the job reports, the base snapshot) or model_not_available. `on_calendar`: an alias
+    skips snapshots the lifecycle calendar has shut down (see `fine_tuning_base`)."""
     if model_id.startswith("ft:"):
         record = find_model(tenant, model_id)
+        if record is None and shared is not None:
+            granted = shared(model_id)
+            record = granted[1] if granted is not None else None
         if record is not None and lookup_base(record.base) is not None:
             return model_id, record.base
     else:
-        base = fine_tuning_base(em, tenant, model_id, now)
+        base = fine_tuning_base(em, tenant, model_id, now) if on_calendar else lookup_base(model_id)
         if base is not None:
             return base.id, base.id
     raise InvalidRequestError(not_available(model_id), code="model_not_available")
@@ -229,6 +257,11 @@ def retrieve_job(em: Any, tenant: Any, job_id: str, now: float | None = None) ->
     """GET a job: step-per-read jobs first move to their next status; scripted stale reads hide the model."""
     now = em.now() if now is None else now
     job, store = get_job(em, tenant, job_id, now), _store(tenant)
+    polled = note_read(em, job, now)  # an auto clock may move for a client polling this job
+    if polled != now:
+        now = polled
+        store.refresh(job, now)
+        tenant.settle(now)
     if store.policy_of(job) == "step-per-read":
         milestone = job.timeline.next_milestone(now)
         if milestone is not None and milestone < INF:
@@ -330,8 +363,13 @@ def _check_not_cancelling(job: Job, verb: str, status: str) -> None:
 # -- control plane -----------------------------------------------------------------------------------
 
 
-def run_until(em: Any, tenant: Any, job_id: str, status: str = "completed", now: float | None = None) -> Job:
-    """Fast-forward one job (its own timeline, not the clock) until it reaches `status`.
+def run_until(
+    em: Any, tenant: Any, job_id: str, status: str = "completed", now: float | None = None, *, move_clock: bool = True
+) -> Job:
+    """Move the emulator clock along one job's timeline until the job reaches `status`, so its
+    timestamps stay plausible (created_at < finished_at); other jobs live through the same time.
+    With `move_clock=False` the job's own timeline is compressed instead and the clock stays put (how
+    lenient mode makes a job that is already running).
 
     `completed` means any of succeeded/failed/cancelled. Raises ConflictError when the job cannot get
     there (it ended otherwise, it is paused, or it is stuck in the queue).
@@ -357,23 +395,32 @@ def run_until(em: Any, tenant: Any, job_id: str, status: str = "completed", now:
             raise ConflictError(
                 f"Job {job_id} is {current} and will not move by itself; it cannot reach '{status}'."
             )
-        job.timeline.compress(now, milestone)
-        store.touch(job)
+        if not move_clock:
+            job.timeline.compress(now, milestone)
+            store.touch(job)
+            continue
+        now = advance_to(em.clock, milestone)
+        store.refresh(job, now)
+        late = job.timeline.next_milestone(now)
+        if job.status(now) == current and late is not None and late < INF:
+            # a manual job on a real clock holds the wall time that passed meanwhile: catch up
+            job.timeline.compress(now, late)
+            store.touch(job)
     return store.refresh(job, now)
 
 
 def run_all(em: Any, tenants: list[Any], now: float | None = None) -> list[dict[str, Any]]:
-    """Run every unfinished job of `tenants` to completion; jobs that cannot finish are reported as is."""
-    now = em.now() if now is None else now
+    """Run every unfinished job of `tenants` to completion (the clock moves to the last one's end); jobs
+    that cannot finish are reported as is."""
     out = []
     for tenant in tenants:
         for job in list(_store(tenant).jobs):
             try:
-                run_until(em, tenant, job.id, now=now)
+                run_until(em, tenant, job.id)
                 completed = True
             except APIError:
                 completed = False
-            out.append({"id": job.id, "status": job.status(now), "completed": completed})
+            out.append({"id": job.id, "status": job.status(em.now()), "completed": completed})
     return out
 
 
