@@ -24,6 +24,7 @@ from .api import (
     webhooks,
 )
 from .api import graders as grader_api
+from .api import lifecycle as lifecycle_api
 from .api import permissions as permission_api
 from .api import scenarios as scenario_api
 from .clock import Clock
@@ -42,7 +43,8 @@ __all__ = ["create_app"]
 def _routes() -> list[BaseRoute]:
     return [*files.routes(), *uploads.routes(), *models.routes(), *chat.routes(), *completions.routes(),
             *fine_tuning.routes(), *legacy_fine_tunes.routes(), *moderations.routes(), *control.routes(),
-            *scenario_api.routes(), *webhooks.routes(), *permission_api.routes(), *grader_api.routes()]
+            *scenario_api.routes(), *webhooks.routes(), *permission_api.routes(), *grader_api.routes(),
+            *lifecycle_api.routes(control.PREFIX)]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             Middleware(ConnectionFaults),  # outside the edge: drops happen after the journal has the request
             Middleware(OpenAIEdge, emulator=emulator),
             Middleware(ScenarioMiddleware, emulator=emulator),  # inside the edge: the tenant is known
+            Middleware(lifecycle_api.LifecycleWarnings),  # `unrestricted`: what the real calendar refuses
         ],
         exception_handlers={
             APIError: handle_api_error,

@@ -73,6 +73,12 @@ def _add_serve(commands: Any) -> None:
         "control API, or one status per retrieve",
     )
     serve.add_argument(
+        "--lifecycle",
+        choices=["unrestricted", "openai"],
+        help="the real service's calendar: unrestricted (default) serves every model whatever the date and "
+        "warns where OpenAI would refuse; openai enforces model shutdown dates and the fine-tuning wind-down",
+    )
+    serve.add_argument(
         "--scenario",
         action="append",
         dest="scenarios",
@@ -198,6 +204,7 @@ def serve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None =
         "speed": args.speed,
         "start_time": args.start_time,
         "job_progression": args.job_progression,
+        "lifecycle": args.lifecycle,
         "api_keys": args.api_keys,
         "log_level": args.log_level,
         "webhook_secret": args.webhook_secret,
@@ -356,10 +363,12 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from .domain.files import check_filename
-    from .domain.jobs.validation import TRAINING_PRICE_PER_1K, analyze
+    from .domain.jobs.validation import analyze
+    from .domain.tuning import fine_tunable_ids, methods_for, refusal
     from .errors import APIError
     from .progress import lines_with_progress
 
+    model_error = refusal(args.model, args.method)
     try:
         check_filename("fine-tune", os.path.basename(args.file))  # what the upload itself would refuse
     except APIError as refused:
@@ -381,13 +390,21 @@ def _validate(args: argparse.Namespace) -> int:
     if args.json:
         body = report.to_dict()
         body["file"] = args.file
-        body["price_per_1k_tokens_usd"] = TRAINING_PRICE_PER_1K
-        body["valid"] = verdict is None
+        body["valid"] = verdict is None and model_error is None
+        body["model_error"] = model_error
         body["job_error"] = None if verdict is None else {"code": verdict.code, "message": verdict.message}
         print(json.dumps(body, indent=2))
     else:
-        print(_readable(args.file, report, verdict, TRAINING_PRICE_PER_1K))
-    return 0 if verdict is None else 1
+        print(_readable(args.file, report, verdict, model_ok=model_error is None))
+        if model_error is not None:
+            accepted = methods_for(report.model)
+            hint = (
+                f"{report.model} accepts method {', '.join(accepted)}"
+                if accepted
+                else f"fine-tunable models: {', '.join(fine_tunable_ids())}"
+            )
+            print(f"INVALID: the API would refuse the job: {model_error}\n  ({hint})")
+    return 0 if verdict is None and model_error is None else 1
 
 
 def _refused_upload(args: argparse.Namespace, message: str) -> int:
@@ -399,7 +416,20 @@ def _refused_upload(args: argparse.Namespace, message: str) -> int:
     return 1
 
 
-def _readable(path: str, report: Any, verdict: Any, price: float) -> str:
+def _cost_line(report: Any) -> str:
+    """The estimate and the price it used (each model's own training price, from the catalog)."""
+    tuning = report.tuning
+    if tuning is None:
+        return f"Estimated training cost: unknown ({report.model} is not a fine-tunable model)"
+    if report.estimated_cost is None:
+        return f"Estimated training cost: not token-based for {report.model} ({tuning.price_label})"
+    return (
+        f"Estimated training cost: ${report.estimated_cost:,.2f} at {tuning.price_label} "
+        f"(${tuning.price / 1000:.4g} / 1K), {report.model}'s training price"
+    )
+
+
+def _readable(path: str, report: Any, verdict: Any, *, model_ok: bool = True) -> str:
     """The validate report for people: errors with line numbers, warnings, token statistics, cost."""
     lines = [
         f"{path}: {report.n_examples:,} example(s) on {report.n_lines:,} line(s), {report.bytes:,} bytes",
@@ -450,11 +480,13 @@ def _readable(path: str, report: Any, verdict: Any, price: float) -> str:
         f"Tokens in the file: {report.total_tokens:,} ({report.billable_tokens:,} billed per epoch)",
         f"Epochs: {report.n_epochs} ({epochs})",
         f"Trained tokens: {report.trained_tokens:,} = {report.billable_tokens:,} x {report.n_epochs}",
-        f"Estimated training cost: ${report.estimated_cost:,.2f} at ${price} / 1K tokens",
+        _cost_line(report),
         "",
     ]
-    if verdict is None:
+    if verdict is None and model_ok:
         lines.append("OK: a fine-tuning job would accept this file.")
+    elif verdict is None:
+        lines.append("The file itself is valid.")
     else:
         lines.append(f"INVALID: a fine-tuning job would fail with {verdict.code}: {verdict.message}")
     return "\n".join(lines)

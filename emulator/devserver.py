@@ -66,7 +66,15 @@ OpenAI fine-tuning emulator {__version__} listening on {url}
   {keys}
   Dashboard:   {url}/dashboard/
   Control API: {url}/_emulator/health   (Ctrl-C to stop)
+  Lifecycle policy: {lifecycle_line(settings.lifecycle)}
 """
+
+
+def lifecycle_line(policy: str) -> str:
+    """What the lifecycle policy means, in the banner's words."""
+    if policy == "openai":
+        return "openai (model shutdown dates and the fine-tuning wind-down enforced on the emulator's clock)"
+    return "unrestricted (every model works whatever the date; x-emulator-warning marks what OpenAI refuses)"
 
 
 def quiet_uvicorn(level: str) -> None:

@@ -55,6 +55,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(each test runs once per mode). Default: the emulator_mode ini value, else live.",
     )
     parser.addini("emulator_mode", "default --emulator-mode (live, inprocess or both)", default="live")
+    group.addoption(
+        "--emulator-lifecycle",
+        choices=("unrestricted", "openai"),
+        default=None,
+        help="the real service's calendar for every test: unrestricted (default) or openai (model shutdown "
+        "dates and the fine-tuning wind-down enforced). Default: the emulator_lifecycle ini value.",
+    )
+    parser.addini("emulator_lifecycle", "default --emulator-lifecycle", default="unrestricted")
     parser.addini("emulator_timeout", "seconds the ready clients wait for a response", default="30")
     parser.addini(
         "emulator_strict_validation",
@@ -130,14 +138,19 @@ def openai_emulator_mode(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def emulator_settings() -> Settings:
+def emulator_settings(pytestconfig: pytest.Config) -> Settings:
     """The settings every test starts from. Override this fixture in a conftest.py to change them.
 
     The clock is "auto": virtual (it stands still, so tests are deterministic) but a test that polls an
     unfinished job moves it to the job's next status, so an ordinary polling loop ends."""
     from .settings import Settings
 
-    return Settings(host="127.0.0.1", port=0, clock="auto")
+    config = pytestconfig
+    lifecycle = config.getoption("--emulator-lifecycle", None) or config.getini("emulator_lifecycle")
+    try:
+        return Settings(host="127.0.0.1", port=0, clock="auto", lifecycle=str(lifecycle or "unrestricted"))
+    except ValueError as exc:
+        raise pytest.UsageError(f"emulator_lifecycle: {exc}") from None
 
 
 class _Pool:

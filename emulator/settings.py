@@ -67,6 +67,9 @@ class Settings:
     control_key: str = ""
     # An extra directory searched first for scenarios named in X-Emulator-Scenario or the control API.
     scenario_dir: str = ""
+    # The real service's calendar: "unrestricted" serves every model whatever the date (and warns where
+    # OpenAI would refuse); "openai" enforces shutdown dates and the fine-tuning wind-down on the clock.
+    lifecycle: str = "unrestricted"
     # Webhook endpoints every tenant starts with (`--webhook URL`), for fine-tuning job events, signed
     # with `webhook_secret` (`whsec_` + base64; derived from the seed when empty). Deliveries go only to
     # loopback hosts unless the host is in `webhook_allow_hosts` ("*": any host).
@@ -107,6 +110,8 @@ class Settings:
             raise ValueError(f"clock must be 'virtual', 'auto' or 'real', not {self.clock!r}")
         if self.speed <= 0:
             raise ValueError("speed must be positive")
+        if self.lifecycle not in ("unrestricted", "openai"):
+            raise ValueError(f"lifecycle must be 'unrestricted' or 'openai', not {self.lifecycle!r}")
         if self.webhook_timeout <= 0:
             raise ValueError("webhook_timeout must be positive")
         if self.job_progression not in ("time", "manual", "step-per-read"):

@@ -62,6 +62,7 @@ PER_TEST_FIELDS = (
     "job_progression",
     "lenient",
     "admin_keys",
+    "lifecycle",
 )
 
 
@@ -418,6 +419,28 @@ class EmulatorHandle:
         if api_key is not None or job_id is None:
             body.update({"api_key": api_key or self.api_key})
         self._control("POST", "/_emulator/jobs/progression", body)
+
+    def set_lifecycle(
+        self,
+        *,
+        policy: str | None = None,
+        access: str | None = None,
+        shutdown_dates: Mapping[str, str | None] | None = None,
+        api_key: str | None = None,
+        everyone: bool = False,
+    ) -> dict[str, Any]:
+        """Override the real calendar for the handle's tenant (or `api_key`'s; `everyone`: all tenants):
+        `policy` "openai"/"unrestricted", `access` "allowed"/"blocked" (fine-tuning, whatever the
+        tenant's history), `shutdown_dates` model id -> "YYYY-MM-DD" (or None: no date). Returns the
+        tenant's effective lifecycle, as `GET /_emulator/lifecycle` shows it."""
+        body: dict[str, Any] = {} if everyone else {"api_key": api_key or self.api_key}
+        if policy is not None:
+            body["policy"] = policy
+        if access is not None:
+            body["access"] = access
+        if shutdown_dates:
+            body["shutdown_dates"] = dict(shutdown_dates)
+        return self._control("POST", "/_emulator/lifecycle", body)
 
     def _scope(self, api_key: str | None) -> dict[str, str]:
         return {"api_key": api_key} if api_key else {}

@@ -205,6 +205,7 @@ def test_python_m_emulator_serve_starts_and_stops_on_ctrl_c() -> None:
         err = proc.stderr.read() if proc.stderr else ""
     assert proc.returncode == 0, err
     assert "GET /v1/models 200" in out
+    assert "Lifecycle policy: unrestricted (every model works whatever the date;" in out
     assert "emulator stopped" in out
 
 
@@ -298,7 +299,10 @@ def test_validate_prices_the_seeds_example_at_2_40(
     assert "Tokens in the file: 100,000" in out
     assert "Epochs: 3 (auto)" in out
     assert "Trained tokens: 300,000 = 100,000 x 3" in out
-    assert "Estimated training cost: $2.40 at $0.008 / 1K tokens" in out
+    assert (
+        "Estimated training cost: $2.40 at $8.00 / 1M training tokens ($0.008 / 1K), "
+        "gpt-3.5-turbo-0613's training price" in out
+    )
     assert out.rstrip().endswith("OK: a fine-tuning job would accept this file.")
 
 

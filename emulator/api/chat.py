@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from ..domain import inference, lenient, stored
+from ..domain import inference, lenient, lifecycle, stored
 from ..domain.inference import memory
 from ..domain.state import Tenant
 from .common import emulator, off_loop, ok, page_params, read_json, shared_models, tenant
@@ -37,12 +37,15 @@ async def create_chat_completion(request: Request) -> Response:
     body = await read_json(request)
     chat = inference.parse_chat(body)
     owner = tenant(request)
-    lenient.ensure_model(emulator(request), owner, chat.model)
+    em = emulator(request)
+    lenient.ensure_model(em, owner, chat.model)
     model = inference.serve(owner, chat.model, "chat", shared_models(request))
+    now = em.now()
+    lifecycle.check_serving(em, owner, chat.model, model.base.id, model.fine_tuned, now)
     inference.check_model_params(body, model.reasoning)
     if model.record is not None:  # what the model learned is read from its training bytes off the loop
         await off_loop(request, memory.memory_for, owner, model.record, "chat")
-    completion = inference.answer_chat(owner, model, chat, emulator(request).now())
+    completion = inference.answer_chat(owner, model, chat, now)
 
     def keep() -> None:
         stored.store_completion(owner, completion.to_dict(), body, request.state.request_id)

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..domain import inference, lenient
+from ..domain import inference, lenient, lifecycle
 from ..domain.inference import legacy, memory
 from .chat import event_stream
 from .common import emulator, off_loop, ok, read_json, shared_models, tenant
@@ -18,11 +18,14 @@ async def create_completion(request: Request) -> Response:
     body = await read_json(request)
     completion_request = inference.parse_completion(body)
     owner = tenant(request)
-    lenient.ensure_model(emulator(request), owner, completion_request.model)
+    em = emulator(request)
+    lenient.ensure_model(em, owner, completion_request.model)
     model = inference.serve(owner, completion_request.model, "completion", shared_models(request))
+    now = em.now()
+    lifecycle.check_serving(em, owner, completion_request.model, model.base.id, model.fine_tuned, now)
     if model.record is not None:  # what the model learned is read from its training bytes off the loop
         await off_loop(request, memory.memory_for, owner, model.record, "completion")
-    completion = legacy.answer(owner, model, completion_request, emulator(request).now())
+    completion = legacy.answer(owner, model, completion_request, now)
     if completion_request.stream:
         return event_stream(completion.chunks())
     return ok(completion.to_dict())

@@ -88,7 +88,7 @@ def _environment() -> Environment:
         tone=lambda status: STATUS_TONE.get(status, "neutral"),
         http_tone=_http_tone,
         pretty=lambda value: json.dumps(value, indent=2, ensure_ascii=False, default=str),
-        money=lambda value: f"${value:,.2f}" if value >= 0.01 or value == 0 else f"${value:.4f}",
+        money=lambda value: "—" if value is None else f"${value:,.2f}" if value >= 0.01 or value == 0 else f"${value:.4f}",
         count=lambda value: f"{value:,}",
         mask=mask_key,
     )

@@ -12,6 +12,7 @@ from ..scenarios.library import find_scenario, load_scenario
 from ..scenarios.ratelimit import Limits
 from ..settings import Settings
 from .blobs import BlobStore
+from .calendar import Calendar, History, LifecycleSpec
 from .collection import Collection
 from .files import FileRecord
 from .jobs.store import JobStore
@@ -40,6 +41,8 @@ class Tenant:
         self.uploads: Collection[UploadRecord] = Collection()
         self.models: Collection[ModelRecord] = Collection()
         self.jobs = JobStore(self)
+        self.history = History()  # what the fine-tuning wind-down rules look at
+        self.lifecycle = LifecycleSpec()  # this tenant's control-API overrides
         self.webhooks = Outbox(
             IdFactory(seed, organization.id + "/webhooks"), organization.id, organization.name
         )
@@ -78,12 +81,19 @@ class Emulator:
         self.scenarios = ScenarioEngine(
             self.seed, self.now, limits, library=lambda name: find_scenario(name, settings.scenario_dir or None)
         )
+        self.lifecycle = LifecycleSpec()  # emulator-wide control-API overrides
         for path in settings.scenarios:  # a bad file fails here, at startup, with its line and key path
             self.scenarios.add_startup(load_scenario(path))
         self.webhook_secret = startup_secret(settings)  # a bad URL or secret fails here, at startup
 
     def now(self) -> float:
         return self.clock.now()
+
+    def calendar(self, tenant: Tenant) -> Calendar:
+        """The lifecycle in force for `tenant`: settings < global scenarios < emulator-wide overrides <
+        the tenant's scenarios < the tenant's overrides."""
+        shared, own = self.scenarios.lifecycle(tenant.organization.id)
+        return Calendar.of([*shared, self.lifecycle, *own, tenant.lifecycle], self.settings.lifecycle)
 
     def organization(self, api_key: str) -> Organization:
         return organization_for(api_key, self.settings.organizations)
@@ -125,6 +135,7 @@ class Emulator:
             tenant.jobs.abandon()  # analyses still running for forgotten jobs stop early
         self.journal.clear(organization_id)
         if organization_id is None:
+            self.lifecycle = LifecycleSpec()
             self.polling_hint = None
             self.ids = IdFactory(self.seed, "")
             self.clock = make_clock(self.settings.clock, start=self.settings.start_time, speed=self.settings.speed)

@@ -54,6 +54,18 @@ class ScenarioBuilder:
         self._doc["rate_limits"] = _clean(limits)
         return self
 
+    def lifecycle(
+        self,
+        policy: str | None = None,
+        access: str | None = None,
+        shutdown_dates: dict[str, str | None] | None = None,
+    ) -> ScenarioBuilder:
+        """The real calendar for this scenario: policy, fine-tuning access, shutdown date overrides."""
+        self._doc["lifecycle"] = _clean(
+            {"policy": policy, "access": access, "shutdown_dates": shutdown_dates}
+        )
+        return self
+
     def to_dict(self) -> dict[str, Any]:
         doc = dict(self._doc)
         if self._rules:

@@ -8,7 +8,8 @@ Scenario ── rules: Rule ── match: Match          which requests (method,
          │                 └─ script: JobScript   how their lifecycle bends
          ├─ webhooks: WebhookRule ── match: WebhookMatch   which deliveries (event type, url)
          │                         └─ fault / delay         what happens to an attempt
-         └─ rate_limits: RateLimits               per-tenant buckets and job caps
+         ├─ rate_limits: RateLimits               per-tenant buckets and job caps
+         └─ lifecycle: LifecycleSpec              the real calendar: policy, access, shutdown dates
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from ..domain.calendar import ACCESS, POLICIES, LifecycleSpec
 from ..domain.jobscript import JobFailure, JobScript, JobWarning
 from ..durations import parse_duration
 from ._source import ScenarioError, Source, read_yaml
@@ -306,6 +308,7 @@ class Scenario:
     source: str = "<scenario>"
     spec: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
     webhooks: tuple[WebhookRule, ...] = ()
+    lifecycle: LifecycleSpec | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The scenario as written (JSON-able), e.g. to load it into another emulator over HTTP."""
@@ -515,7 +518,10 @@ class _Parser:
         if data is None:
             raise self.fail("", "the scenario is empty")
         doc = self.mapping(
-            data, "", ("name", "description", "seed", "rules", "jobs", "rate_limits", "webhooks"), ("name",)
+            data,
+            "",
+            ("name", "description", "seed", "rules", "jobs", "rate_limits", "webhooks", "lifecycle"),
+            ("name",),
         )
         name = self.string(doc["name"], "name")
         if not _NAME.match(name):
@@ -537,8 +543,12 @@ class _Parser:
         self.check_labels([r.label for r in jobs], "jobs")
         self.check_labels([r.label for r in hooks], "webhooks")
         self.check_states(rules)
+        lifecycle = None if doc.get("lifecycle") is None else self.lifecycle(doc["lifecycle"], "lifecycle")
+        if lifecycle is not None:  # as JSON-able data (YAML reads dates as date objects)
+            doc["lifecycle"] = {k: v for k, v in lifecycle.to_dict().items() if v}
         return Scenario(
-            name, description, seed, rules, jobs, limits, self.src.name, dict(doc), webhooks=hooks
+            name, description, seed, rules, jobs, limits, self.src.name, dict(doc), webhooks=hooks,
+            lifecycle=lifecycle,
         )
 
     def items(self, doc: Mapping[str, Any], key: str) -> list[Any]:
@@ -920,3 +930,23 @@ class _Parser:
         if not doc:
             raise self.fail(path, f"give at least one of {', '.join(keys)}")
         return RateLimits(**{k: self.integer(v, f"{path}.{k}", 1) for k, v in doc.items() if v is not None})
+
+    def lifecycle(self, value: Any, path: str) -> LifecycleSpec:
+        doc = self.mapping(value, path, ("policy", "access", "shutdown_dates"))
+        if not doc:
+            raise self.fail(path, "give at least one of policy, access, shutdown_dates")
+        policy = self.opt_string(doc.get("policy"), f"{path}.policy")
+        if policy is not None and policy not in POLICIES:
+            raise self.fail(f"{path}.policy", f"expected one of {', '.join(POLICIES)}, got {policy!r}")
+        access = self.opt_string(doc.get("access"), f"{path}.access")
+        if access is not None and access not in ACCESS:
+            raise self.fail(f"{path}.access", f"expected one of {', '.join(ACCESS)}, got {access!r}")
+        dates = doc.get("shutdown_dates") or {}
+        if not isinstance(dates, Mapping):
+            raise self.fail(
+                f"{path}.shutdown_dates", f"expected a mapping of model id to date, got {_kind(dates)}"
+            )
+        try:
+            return LifecycleSpec.build(policy, access, {str(k): v for k, v in dates.items()})
+        except ValueError as exc:
+            raise self.fail(f"{path}.shutdown_dates", str(exc)) from None

@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from ..domain.calendar import LifecycleSpec
 from ..domain.jobscript import JobScript
 from ..domain.webhooks import WebhookFault
 from ..ids import derive_seed
@@ -392,6 +393,16 @@ class ScenarioEngine:
                 if decision is not None:
                     return decision
         return None
+
+    def lifecycle(self, organization: str) -> tuple[list[LifecycleSpec], list[LifecycleSpec]]:
+        """The `lifecycle` sections of the active scenarios: (global ones, the tenant's own), each in load
+        order so later ones win. A request's in-band scenario (X-Emulator-Scenario) joins the tenant's."""
+        inband = _INBAND.get()
+        with self._lock:
+            shared = [i.scenario.lifecycle for i in self._global.values() if i.scenario.lifecycle]
+            mine = [*self._tenants.get(organization, {}).values(), *([inband] if inband else [])]
+            own = [i.scenario.lifecycle for i in mine if i.scenario.lifecycle]
+        return shared, own
 
     def limits(self, organization: str) -> Limits:
         """Settings' limits, overridden by global scenarios, overridden by the tenant's own."""

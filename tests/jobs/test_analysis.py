@@ -62,6 +62,7 @@ def test_report_counts_tokens_and_estimates_the_cost() -> None:
     assert report.estimated_cost == pytest.approx(sum(counts) * 5 / 1000 * 0.008)
     assert report.job_error("file-x") is None
     body = report.to_dict()
+    assert report.estimated_cost is not None
     assert body["estimated_cost_usd"] == round(report.estimated_cost, 4) and body["errors"] == []
 
 

@@ -15,17 +15,6 @@ __all__ = ["ServedModel", "SharedModels", "check_budget", "max_output_tokens", "
 # model id -> (owner tenant, model record) for a model granted to the caller's project, else None
 SharedModels = Callable[[str], "tuple[Any, models.ModelRecord] | None"]
 
-# Most completion tokens one request may ask for, per base snapshot family (OpenAI's model pages).
-_MAX_OUTPUT = (
-    ("gpt-4o-2024-05-13", 4_096),
-    ("gpt-4o", 16_384),
-    ("gpt-4.1", 32_768),
-    ("o4-mini", 100_000),
-    ("gpt-4-turbo", 4_096),
-    ("gpt-4-", 8_192),
-    ("gpt-4", 8_192),
-)
-
 _NOT_CHAT = (
     "This is not a chat model and thus not supported in the v1/chat/completions endpoint. "
     "Did you mean to use v1/completions?"
@@ -50,7 +39,7 @@ class ServedModel:
 
     @property
     def reasoning(self) -> bool:
-        return self.base.id.startswith(("o1", "o3", "o4"))
+        return self.base.reasoning
 
     @property
     def fingerprint(self) -> str:
@@ -113,10 +102,7 @@ def serve(tenant: Any, model_id: str, endpoint: str, shared: SharedModels | None
 def max_output_tokens(model: ServedModel) -> int:
     if model.base.kind == "completion":
         return model.base.context_window
-    for prefix, limit in _MAX_OUTPUT:
-        if model.base.id.startswith(prefix):
-            return limit
-    return 4_096
+    return model.base.max_output
 
 
 def check_budget(model: ServedModel, prompt_tokens: int, requested: int | None, param: str) -> int:

@@ -16,7 +16,7 @@ from .metrics import Curve
 from .naming import EventIds, token
 from .plan import Plan
 from .records import Checkpoint, Event, Note
-from .report import TRAINING_PRICE_PER_1K
+from ..tuning import training_cost
 from .timeline import Segment, Terminal, Timeline
 
 __all__ = ["Job", "Pending", "Training", "Work", "checkpoint_steps"]
@@ -314,9 +314,10 @@ class Job:
         return self.billable_tokens * self.resolved.n_epochs
 
     @property
-    def estimated_cost(self) -> float:
-        """Dollars at the emulator's training price, as `emulator validate` estimates them."""
-        return self.trained_tokens / 1000 * TRAINING_PRICE_PER_1K
+    def estimated_cost(self) -> float | None:
+        """Dollars at the model's training price, as `emulator validate` estimates them (None: not
+        priced per token)."""
+        return training_cost(self.snapshot, self.trained_tokens)
 
     def is_finished(self, now: float) -> bool:
         return self.status(now) in TERMINAL

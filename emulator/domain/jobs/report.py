@@ -9,6 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..catalog import Tuning
+from ..catalog_table import SOURCES
+from ..models import BASE_MODELS
+from ..tuning import training_cost
 from .hyperparameters import auto_n_epochs
 from .records import JobError
 
@@ -18,15 +22,12 @@ __all__ = [
     "MAX_NOTED",
     "MAX_PROBLEMS",
     "MIN_EXAMPLES",
-    "TRAINING_PRICE_PER_1K",
     "FileAnalysis",
     "Problem",
     "moderation_message",
 ]
 
 MIN_EXAMPLES = 10
-# $ per 1K trained tokens: gpt-3.5-turbo's fine-tuning launch price, the seed's figure, used for every model.
-TRAINING_PRICE_PER_1K = 0.008
 MAX_PROBLEMS = 100  # problems kept for reports; all are counted
 MAX_NOTED = 10  # truncated / flagged examples kept for reports and warn events
 
@@ -91,8 +92,29 @@ class FileAnalysis:
         return self.billable_tokens * self.n_epochs
 
     @property
-    def estimated_cost(self) -> float:
-        return self.trained_tokens / 1000 * TRAINING_PRICE_PER_1K
+    def tuning(self) -> Tuning | None:
+        """The catalog's fine-tuning facts for the analysed snapshot (methods, training price)."""
+        base = BASE_MODELS.get(self.model)
+        return base.tuning if base is not None else None
+
+    @property
+    def estimated_cost(self) -> float | None:
+        """USD for the trained tokens at the model's training price; None where OpenAI bills otherwise
+        (per training hour) or publishes no price."""
+        return training_cost(self.model, self.trained_tokens)
+
+    def price_to_dict(self) -> dict[str, Any] | None:
+        tuning = self.tuning
+        if tuning is None:
+            return None
+        source = SOURCES[tuning.price_source]
+        return {
+            "usd": tuning.price,
+            "per": "training_hour" if tuning.unit == "hour" else "1M_training_tokens",
+            "label": tuning.price_label,
+            "source": source.url,
+            "checked": source.checked,
+        }
 
     @property
     def moderation_rejected(self) -> bool:
@@ -174,7 +196,8 @@ class FileAnalysis:
             "n_epochs": self.n_epochs,
             "billable_tokens_per_epoch": self.billable_tokens,
             "trained_tokens": self.trained_tokens,
-            "estimated_cost_usd": round(self.estimated_cost, 4),
+            "estimated_cost_usd": None if self.estimated_cost is None else round(self.estimated_cost, 4),
+            "training_price": self.price_to_dict(),
         }
 
 

@@ -19,8 +19,10 @@ from ..collection import Page
 from ..files import FileRecord
 from ..inference.serving import SharedModels
 from ..jobscript import JobScript
+from ..lifecycle import check_training, fine_tuning_base
 from ..models import find_model
-from .catalog import lookup_base, model_kind
+from ..tuning import not_available
+from .catalog import lookup_base, unsupported_method
 from .hyperparameters import parse_method, resolve, steps_per_epoch
 from .job import TERMINAL, Job, Pending, Training, checkpoint_steps
 from .metrics import Curve
@@ -79,21 +81,13 @@ def create_job(
     now = em.now() if now is None else now
     store = _store(tenant)
     spec = parse_method(request.get("method"), request.get("hyperparameters"))
-    model, snapshot = _target(tenant, request["model"], shared)
-    kind = model_kind(snapshot)
-    if (
-        kind == "reasoning"
-        and spec.type != "reinforcement"
-        or spec.type == "reinforcement"
-        and kind != "reasoning"
-    ):
-        raise InvalidRequestError(
-            f"Model {snapshot} does not support the '{spec.type}' fine-tuning method.", param="method.type"
-        )
-    if spec.type == "dpo" and kind == "completion":
-        raise InvalidRequestError(
-            f"Model {snapshot} does not support the 'dpo' fine-tuning method.", param="method.type"
-        )
+    created_here = job_id is None  # a job lenient mode materializes existed already: no calendar check
+    model, snapshot = _target(em, tenant, request["model"], now, shared, on_calendar=created_here)
+    refused = unsupported_method(snapshot, spec.type)  # the catalog's methods: o4-mini takes only RFT
+    if refused is not None:
+        raise InvalidRequestError(refused, param="method.type")
+    if created_here:
+        check_training(em, tenant, request["model"], snapshot, now)  # the wind-down and shutdown dates
     training = _file(tenant, request["training_file"], "training_file", now)
     validation = (
         _file(tenant, request["validation_file"], "validation_file", now)
@@ -163,6 +157,7 @@ def create_job(
         _not_before(inputs),
         stop,
     )
+    tenant.history.job_created(now)
     return store.add(job, now)
 
 
@@ -287,8 +282,11 @@ def _train(
     return Training(resolved, report.billable_tokens, curve, plan, build_timeline(plan))
 
 
-def _target(tenant: Any, model_id: str, shared: SharedModels | None = None) -> tuple[str, str]:
-    """(the model the job reports, the base snapshot) or model_not_available."""
+def _target(
+    em: Any, tenant: Any, model_id: str, now: float, shared: SharedModels | None, *, on_calendar: bool
+) -> tuple[str, str]:
+    """(the model the job reports, the base snapshot) or model_not_available. `on_calendar`: an alias
+    skips snapshots the lifecycle calendar has shut down (see `fine_tuning_base`)."""
     if model_id.startswith("ft:"):
         record = find_model(tenant, model_id)
         if record is None and shared is not None:
@@ -297,12 +295,10 @@ def _target(tenant: Any, model_id: str, shared: SharedModels | None = None) -> t
         if record is not None and lookup_base(record.base) is not None:
             return model_id, record.base
     else:
-        base = lookup_base(model_id)
+        base = fine_tuning_base(em, tenant, model_id, now) if on_calendar else lookup_base(model_id)
         if base is not None:
             return base.id, base.id
-    raise InvalidRequestError(
-        f"Model {model_id} is not available for fine-tuning or does not exist.", code="model_not_available"
-    )
+    raise InvalidRequestError(not_available(model_id), code="model_not_available")
 
 
 def _file(tenant: Any, file_id: str, param: str, now: float) -> FileRecord:
