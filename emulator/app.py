@@ -10,9 +10,20 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from .api import chat, completions, control, files, fine_tuning, legacy_fine_tunes, models, moderations, uploads
+from .api import (
+    chat,
+    completions,
+    control,
+    files,
+    fine_tuning,
+    legacy_fine_tunes,
+    models,
+    moderations,
+    uploads,
+)
 from .api import scenarios as scenario_api
 from .clock import Clock
+from .contract.check import ContractCheck, ContractReport
 from .domain.state import Emulator
 from .errors import APIError
 from .middleware import OpenAIEdge
@@ -33,6 +44,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     """Build an emulator app with its own state; two apps never share anything."""
     settings = settings or Settings()
     emulator = Emulator(settings, clock)
+    contract = ContractReport(settings.contract)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -45,6 +57,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         routes=_routes(),
         middleware=[
             Middleware(ConnectionFaults),  # outside the edge: drops happen after the journal has the request
+            Middleware(ContractCheck, report=contract),  # sees the final body, request id included
             Middleware(OpenAIEdge, emulator=emulator),
             Middleware(ScenarioMiddleware, emulator=emulator),  # inside the edge: the tenant is known
         ],
@@ -57,4 +70,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.router.redirect_slashes = False
     app.state.emulator = emulator
+    app.state.contract = contract
     return app

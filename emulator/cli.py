@@ -51,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_serve(commands)
     _add_validate(commands)
     _add_scenarios(commands)
+    _add_contract(commands)
     return parser
 
 
@@ -117,6 +118,12 @@ def _add_serve(commands: Any) -> None:
         help="any other setting, e.g. --set max_file_bytes=1048576 (repeatable)",
     )
     serve.add_argument(
+        "--contract",
+        choices=["off", "warn", "strict"],
+        help="check every JSON body against OpenAI's OpenAPI contract: warn (default) logs a violation and "
+        "names it in an x-emulator-contract-violation header; strict also answers 500 instead of sending it",
+    )
+    serve.add_argument(
         "--log-level",
         choices=["critical", "error", "warning", "info", "debug"],
         help="info (default) prints one line per request; warning hides them",
@@ -169,6 +176,18 @@ def _add_scenarios(commands: Any) -> None:
     check.add_argument("files", nargs="+", metavar="FILE")
 
 
+def _add_contract(commands: Any) -> None:
+    contract = commands.add_parser(
+        "contract",
+        help="show the OpenAI contract the emulator checks against",
+        description="The OpenAPI contract shipped with the emulator: the spec's version and the operations "
+        "the emulator serves.",
+    )
+    actions = contract.add_subparsers(dest="action", required=True, metavar="action")
+    show = actions.add_parser("show", help="list the operations served, with the spec version")
+    show.add_argument("--json", action="store_true", help="print the list as JSON")
+
+
 # -- serve -----------------------------------------------------------------------------------------------
 
 
@@ -189,6 +208,7 @@ def serve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None =
         "job_progression": args.job_progression,
         "api_keys": args.api_keys,
         "log_level": args.log_level,
+        "contract": args.contract,
     }
     if args.scenarios:
         overrides["scenarios"] = tuple(args.scenarios)
@@ -432,9 +452,41 @@ def _scenarios(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+# -- contract --------------------------------------------------------------------------------------------
+
+
+def _contract(args: argparse.Namespace) -> int:
+    from .contract import UNSPECIFIED_ROUTES, load
+
+    contract = load()
+    meta = contract.vendored
+    operations = contract.operations()
+    if args.json:
+        body = {
+            "spec_version": contract.version,
+            "retrieved": meta.get("retrieved"),
+            "source_sha256": meta.get("source_sha256"),
+            "operations": [dataclasses.asdict(op) for op in operations],
+            "unspecified_routes": UNSPECIFIED_ROUTES,
+        }
+        print(json.dumps(body, indent=2))
+        return 0
+    print(f"OpenAI OpenAPI spec {contract.version} (retrieved {meta.get('retrieved', 'unknown')})")
+    method_width = max(len(op.method) for op in operations)
+    path_width = max(len(op.path) for op in operations)
+    for op in operations:
+        print(f"  {op.method:<{method_width}}  {op.path:<{path_width}}  {op.operation_id}")
+    print(f"{len(operations)} operation(s) served and checked.")
+    if UNSPECIFIED_ROUTES:
+        print("Served, not in the spec:")
+        for path, reason in UNSPECIFIED_ROUTES.items():
+            print(f"  {path}: {reason}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"serve": _serve, "validate": _validate, "scenarios": _scenarios}
+    handlers = {"serve": _serve, "validate": _validate, "scenarios": _scenarios, "contract": _contract}
     try:
         return handlers[args.command](args)
     except BrokenPipeError:  # `emulator scenarios list | head`: the reader left, which is fine

@@ -91,10 +91,11 @@ def openai_emulator_mode(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def emulator_settings() -> Settings:
-    """The settings every test starts from. Override this fixture in a conftest.py to change them."""
+    """The settings every test starts from. Override this fixture in a conftest.py to change them.
+    The contract check is strict here: a body that violates OpenAI's contract fails the test."""
     from .settings import Settings
 
-    return Settings(host="127.0.0.1", port=0)
+    return Settings(host="127.0.0.1", port=0, contract="strict")
 
 
 class _Pool:

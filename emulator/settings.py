@@ -52,6 +52,10 @@ class Settings:
     scenarios: tuple[str, ...] = ()
     # An extra directory searched first for scenarios named in X-Emulator-Scenario or the control API.
     scenario_dir: str = ""
+    # Check every JSON body against OpenAI's OpenAPI contract (shipped in the package): "off", "warn" (log
+    # and flag the response with an x-emulator-contract-violation header) or "strict" (also turn the
+    # response into a 500 naming the violation; the pytest plugin fails the test).
+    contract: str = "warn"
 
     @classmethod
     def from_env(cls, prefix: str = "EMULATOR_", environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -84,6 +88,8 @@ class Settings:
             raise ValueError(f"clock must be 'virtual' or 'real', not {self.clock!r}")
         if self.speed <= 0:
             raise ValueError("speed must be positive")
+        if self.contract not in ("off", "warn", "strict"):
+            raise ValueError(f"contract must be 'off', 'warn' or 'strict', not {self.contract!r}")
         if self.job_progression not in ("time", "manual", "step-per-read"):
             raise ValueError(
                 f"job_progression must be 'time', 'manual' or 'step-per-read', not {self.job_progression!r}"

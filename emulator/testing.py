@@ -29,10 +29,11 @@ from typing import TYPE_CHECKING, Any
 import httpx2
 
 from .app import create_app
+from .contract.check import ContractReport, format_violations
 from .domain.journal import JournalEntry
 from .durations import parse_duration
 from .scenarios.middleware import ConnectionDropped
-from .server import EmulatorServer, ErrorTrap
+from .server import EmulatorServer, EmulatorServerError, ErrorTrap
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -482,11 +483,16 @@ class EmulatorHandle:
     # -- server-side errors ----------------------------------------------------------------------------
 
     def check(self) -> None:
-        """Raise `EmulatorServerError` if the emulator raised while serving (or its server thread died)."""
+        """Raise `EmulatorServerError` if the emulator raised while serving (or its server thread died), or,
+        with `contract="strict"`, if a body it accepted or sent violated OpenAI's contract."""
         if self._server is not None:
             self._server.check()
         elif self._trap is not None:
             self._trap.check()
+        report: ContractReport = self.app.state.contract
+        violations = report.take()
+        if violations and report.mode == "strict":
+            raise EmulatorServerError(format_violations(violations))
 
     def take_errors(self) -> list[BaseException]:
         """The exceptions the app raised since the last check, forgotten (for tests that expect one)."""
