@@ -16,7 +16,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import __version__
+from . import __version__, cli_ci
 from .settings import Settings
 
 __all__ = ["AccessLog", "main", "serve_settings"]
@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_serve(commands)
     _add_validate(commands)
     _add_scenarios(commands)
-    _add_contract(commands)
+    cli_ci.add_commands(commands)
     return parser
 
 
@@ -174,18 +174,6 @@ def _add_scenarios(commands: Any) -> None:
         "file, line and key path; exits 1 when any file is bad.",
     )
     check.add_argument("files", nargs="+", metavar="FILE")
-
-
-def _add_contract(commands: Any) -> None:
-    contract = commands.add_parser(
-        "contract",
-        help="show the OpenAI contract the emulator checks against",
-        description="The OpenAPI contract shipped with the emulator: the spec's version and the operations "
-        "the emulator serves.",
-    )
-    actions = contract.add_subparsers(dest="action", required=True, metavar="action")
-    show = actions.add_parser("show", help="list the operations served, with the spec version")
-    show.add_argument("--json", action="store_true", help="print the list as JSON")
 
 
 # -- serve -----------------------------------------------------------------------------------------------
@@ -452,41 +440,9 @@ def _scenarios(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-# -- contract --------------------------------------------------------------------------------------------
-
-
-def _contract(args: argparse.Namespace) -> int:
-    from .contract import UNSPECIFIED_ROUTES, load
-
-    contract = load()
-    meta = contract.vendored
-    operations = contract.operations()
-    if args.json:
-        body = {
-            "spec_version": contract.version,
-            "retrieved": meta.get("retrieved"),
-            "source_sha256": meta.get("source_sha256"),
-            "operations": [dataclasses.asdict(op) for op in operations],
-            "unspecified_routes": UNSPECIFIED_ROUTES,
-        }
-        print(json.dumps(body, indent=2))
-        return 0
-    print(f"OpenAI OpenAPI spec {contract.version} (retrieved {meta.get('retrieved', 'unknown')})")
-    method_width = max(len(op.method) for op in operations)
-    path_width = max(len(op.path) for op in operations)
-    for op in operations:
-        print(f"  {op.method:<{method_width}}  {op.path:<{path_width}}  {op.operation_id}")
-    print(f"{len(operations)} operation(s) served and checked.")
-    if UNSPECIFIED_ROUTES:
-        print("Served, not in the spec:")
-        for path, reason in UNSPECIFIED_ROUTES.items():
-            print(f"  {path}: {reason}")
-    return 0
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"serve": _serve, "validate": _validate, "scenarios": _scenarios, "contract": _contract}
+    handlers = {"serve": _serve, "validate": _validate, "scenarios": _scenarios, **cli_ci.HANDLERS}
     try:
         return handlers[args.command](args)
     except BrokenPipeError:  # `emulator scenarios list | head`: the reader left, which is fine

@@ -42,13 +42,15 @@ def emulator_command(*args: str, prelude: str = "") -> list[str]:
     return [sys.executable, "-c", code, *args]
 
 
-def wait_ready(url: str, proc: subprocess.Popen[str], log: Path, timeout: float = 20.0) -> None:
+def wait_ready(
+    url: str, proc: subprocess.Popen[str], log: Path, timeout: float = 20.0, path: str = "/_emulator/health"
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AssertionError(f"the process exited with {proc.returncode}:\n{log.read_text()}")
         try:
-            if httpx.get(f"{url}/_emulator/health", timeout=1).status_code == 200:
+            if httpx.get(f"{url}{path}", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             pass
