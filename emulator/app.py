@@ -10,20 +10,12 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from .api import (
-    chat,
-    completions,
-    control,
-    files,
-    fine_tuning,
-    legacy_fine_tunes,
-    models,
-    moderations,
-    uploads,
-)
+from .api import chat, completions, control, files, fine_tuning, legacy_fine_tunes, models, moderations, uploads
 from .api import scenarios as scenario_api
+from .api.coverage import routes as coverage_routes
 from .clock import Clock
 from .contract.check import ContractCheck, ContractReport
+from .coverage.observe import ObservationLog, Observer
 from .domain.state import Emulator
 from .errors import APIError
 from .middleware import OpenAIEdge
@@ -37,7 +29,7 @@ __all__ = ["create_app"]
 def _routes() -> list[BaseRoute]:
     return [*files.routes(), *uploads.routes(), *models.routes(), *chat.routes(), *completions.routes(),
             *fine_tuning.routes(), *legacy_fine_tunes.routes(), *moderations.routes(), *control.routes(),
-            *scenario_api.routes()]
+            *scenario_api.routes(), *coverage_routes()]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
@@ -45,6 +37,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     settings = settings or Settings()
     emulator = Emulator(settings, clock)
     contract = ContractReport(settings.contract)
+    observations = ObservationLog(settings.journal_limit)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -57,6 +50,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         routes=_routes(),
         middleware=[
             Middleware(ConnectionFaults),  # outside the edge: drops happen after the journal has the request
+            Middleware(Observer, log=observations),  # what the client did, for the coverage report
             Middleware(ContractCheck, report=contract),  # sees the final body, request id included
             Middleware(OpenAIEdge, emulator=emulator),
             Middleware(ScenarioMiddleware, emulator=emulator),  # inside the edge: the tenant is known
@@ -71,4 +65,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.router.redirect_slashes = False
     app.state.emulator = emulator
     app.state.contract = contract
+    app.state.observations = observations
     return app

@@ -1,4 +1,5 @@
-"""The CI commands of `emulator`: `contract show`, `record` (a recording proxy) and `drift` (replay)."""
+"""The CI commands of `emulator`: `contract show`, `record` (a recording proxy), `drift` (replay) and
+`coverage` (a dev server's coverage report)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,48 @@ def add_commands(commands: Any) -> None:
     drift.add_argument(
         "--accept", type=Path, metavar="FILE", help="accept-list (default DIR/drift-accept.yaml)"
     )
+    _add_coverage(commands)
+
+
+def _add_coverage(commands: Any) -> None:
+    coverage = commands.add_parser(
+        "coverage",
+        help="fetch a running emulator's coverage report and client verdict",
+        description="Fetch GET URL/_emulator/coverage from a running `emulator serve`: operations called, "
+        "statuses and error types, job states observed, faults and reactions, and the client-behaviour "
+        "verdict, per tenant. Prints the summary; --out writes the JSON.",
+    )
+    coverage.add_argument("url", metavar="URL", help="the emulator's origin, e.g. http://127.0.0.1:8000")
+    coverage.add_argument("--out", type=Path, metavar="PATH", help="write the JSON report here")
+    coverage.add_argument(
+        "--reset", action="store_true", help="forget what was reported (start a new session)"
+    )
+    coverage.add_argument(
+        "--fail-on", choices=["error", "warning", "never"], default="never",
+        help="exit 1 when the verdict has findings of this severity or worse (default never)",
+    )  # fmt: skip
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    import httpx2
+
+    from .coverage import summary_lines
+
+    url = args.url.rstrip("/").removesuffix("/v1") + "/_emulator/coverage"
+    try:
+        response = httpx2.get(url, params={"reset": "true"} if args.reset else None, timeout=30)
+        response.raise_for_status()
+        report = response.json()
+    except (httpx2.HTTPError, ValueError) as exc:
+        print(f"emulator coverage: could not read {url}: {exc}", file=sys.stderr)
+        return 2
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print("\n".join(summary_lines(report)))
+    severities = {"error": ("error",), "warning": ("error", "warning"), "never": ()}[args.fail_on]
+    failing = [f for f in report["verdict"]["findings"] if f["severity"] in severities]
+    return 1 if failing else 0
 
 
 def _contract(args: argparse.Namespace) -> int:
@@ -149,4 +192,5 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "contract": _contract,
     "record": _record,
     "drift": _drift,
+    "coverage": _coverage,
 }

@@ -17,6 +17,7 @@ import pytest
 if TYPE_CHECKING:
     import openai
 
+    from .coverage.plugin import CoverageSession
     from .settings import Settings
     from .testing import EmulatorHandle
 
@@ -34,6 +35,7 @@ MARKER = (
     "('virtual', 'real', or a start time), the mode ('inprocess' or 'live') and any other Settings field."
 )
 _HANDLE = pytest.StashKey["EmulatorHandle"]()
+_COVERAGE: pytest.StashKey[CoverageSession] = pytest.StashKey()
 _MODES = ("live", "inprocess", "both")
 
 
@@ -46,12 +48,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="how tests reach the emulator: live (a socket on 127.0.0.1), inprocess (no socket), or both "
         "(each test runs once per mode). Default: the emulator_mode ini value, else live.",
     )
+    group.addoption(
+        "--openai-emulator-report",
+        metavar="PATH",
+        default=None,
+        help="write a JSON coverage report of the session to PATH (operations called, statuses, job states, "
+        "faults, and a verdict on how the client retried and polled) and print its summary",
+    )
     parser.addini("emulator_mode", "default --emulator-mode (live, inprocess or both)", default="live")
     parser.addini("emulator_timeout", "seconds the ready clients wait for a response", default="30")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
+    report = config.getoption("--openai-emulator-report", None)
+    if report:
+        from pathlib import Path
+
+        from .coverage.plugin import CoverageSession
+
+        session = CoverageSession(config, Path(report))
+        config.stash[_COVERAGE] = session
+        config.pluginmanager.register(session, "openai-emulator-coverage")
 
 
 def _configured_mode(config: pytest.Config) -> str:
@@ -165,6 +183,9 @@ def openai_emulator(
         yield handle
     finally:
         handle.close_clients()
+        coverage = request.config.stash.get(_COVERAGE, None)
+        if coverage is not None:
+            coverage.add(request.node.nodeid, handle.take_observations())
 
 
 @pytest.fixture

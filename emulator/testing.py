@@ -30,6 +30,7 @@ import httpx2
 
 from .app import create_app
 from .contract.check import ContractReport, format_violations
+from .coverage.observe import Observation, ObservationLog
 from .domain.journal import JournalEntry
 from .durations import parse_duration
 from .scenarios.middleware import ConnectionDropped
@@ -301,6 +302,8 @@ class EmulatorHandle:
         state.reseed(state.settings.seed)
         if self._trap is not None:
             self._trap.take()
+        self.take_observations()
+        self.app.state.contract.take()
 
     @property
     def seed(self) -> int:
@@ -493,6 +496,11 @@ class EmulatorHandle:
         violations = report.take()
         if violations and report.mode == "strict":
             raise EmulatorServerError(format_violations(violations))
+
+    def take_observations(self) -> list[Observation]:
+        """What the clients did since the last reset (for the coverage report), forgotten."""
+        log: ObservationLog = self.app.state.observations
+        return log.take()
 
     def take_errors(self) -> list[BaseException]:
         """The exceptions the app raised since the last check, forgotten (for tests that expect one)."""
