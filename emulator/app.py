@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute
 from .api import chat, completions, control, files, fine_tuning, legacy_fine_tunes, models, moderations, uploads
 from .api import scenarios as scenario_api
 from .api.coverage import routes as coverage_routes
+from .api.readiness import routes as readiness_routes
 from .clock import Clock
 from .contract.check import ContractCheck, ContractReport
 from .coverage.observe import ObservationLog, Observer
@@ -29,7 +30,7 @@ __all__ = ["create_app"]
 def _routes() -> list[BaseRoute]:
     return [*files.routes(), *uploads.routes(), *models.routes(), *chat.routes(), *completions.routes(),
             *fine_tuning.routes(), *legacy_fine_tunes.routes(), *moderations.routes(), *control.routes(),
-            *scenario_api.routes(), *coverage_routes()]
+            *scenario_api.routes(), *coverage_routes(), *readiness_routes()]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:

@@ -4,12 +4,14 @@ and checks scenario files."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import dataclasses
 import ipaddress
 import json
 import logging
 import os
+import signal
 import sys
 import textwrap
 import time
@@ -124,6 +126,12 @@ def _add_serve(commands: Any) -> None:
         "names it in an x-emulator-contract-violation header; strict also answers 500 instead of sending it",
     )
     serve.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        help="text (default) for people; json: one JSON object per line (requests, contract violations, "
+        "uvicorn's messages, start and stop)",
+    )
+    serve.add_argument(
         "--log-level",
         choices=["critical", "error", "warning", "info", "debug"],
         help="info (default) prints one line per request; warning hides them",
@@ -180,6 +188,7 @@ def _add_scenarios(commands: Any) -> None:
 
 
 DEV_SERVER_SPEED = 10.0
+SHUTDOWN_GRACE = 5  # seconds SIGTERM / Ctrl-C lets in-flight requests finish before cancelling them
 
 
 def serve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Settings:
@@ -197,6 +206,7 @@ def serve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None =
         "api_keys": args.api_keys,
         "log_level": args.log_level,
         "contract": args.contract,
+        "log_format": args.log_format,
     }
     if args.scenarios:
         overrides["scenarios"] = tuple(args.scenarios)
@@ -256,6 +266,10 @@ class AccessLog:
 
         try:
             await self.app(scope, receive, recording_send)
+        except asyncio.CancelledError:  # shutdown's grace period ran out: answer, don't print a traceback
+            if not status[0]:
+                status[0] = 503
+                await _shutting_down(send)
         finally:
             ms = (time.perf_counter() - started) * 1000
             path = scope["path"] + (
@@ -265,15 +279,37 @@ class AccessLog:
             line = f"{scope['method']} {path} {status[0] or '---'} {ms:.1f}ms" + (
                 f" [rule {rule}]" if rule else ""
             )
-            self.logger.info(line)
+            fields = {"method": scope["method"], "path": path, "status": status[0], "ms": round(ms, 1)}
+            fields["rule"] = rule
+            self.logger.info(line, extra=fields)
 
 
-def _configure_logging(level: str) -> None:
+class _Terminated(Exception):
+    """SIGTERM, re-raised by uvicorn after its graceful shutdown."""
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
+async def _shutting_down(send: Any) -> None:
+    error = {"message": "The emulator is shutting down.", "type": "server_error", "param": None, "code": None}
+    body = json.dumps({"error": error}).encode()
+    headers = [(b"content-type", b"application/json"), (b"x-should-retry", b"true")]
+    with contextlib.suppress(Exception):
+        await send({"type": "http.response.start", "status": 503, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _configure_logging(level: str, log_format: str = "text") -> None:
+    from .logs import formatter
+
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-    access_log.handlers = [handler]
-    access_log.setLevel(level.upper())
-    access_log.propagate = False
+    handler.setFormatter(formatter(log_format))
+    for logger in (access_log, logging.getLogger("emulator.contract")):
+        logger.handlers = [handler]
+        logger.setLevel(level.upper())
+        logger.propagate = False
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -298,11 +334,19 @@ def _serve(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:  # e.g. a bad scenario file
         print(f"emulator serve: {exc}", file=sys.stderr)
         return 2
+    from .logs import uvicorn_log_config
+
     config = uvicorn.Config(
-        AccessLog(app), host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False
+        AccessLog(app),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=False,
+        log_config=uvicorn_log_config(settings.log_format),
+        timeout_graceful_shutdown=SHUTDOWN_GRACE,  # a request held by a stall fault must not block SIGTERM
     )
     server = uvicorn.Server(config)
-    _configure_logging(settings.log_level)
+    _configure_logging(settings.log_level, settings.log_format)
     # A wildcard bind is reachable on loopback; print an address the snippet can actually connect to.
     shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
     host = f"[{shown}]" if ":" in shown else shown
@@ -312,16 +356,26 @@ def _serve(args: argparse.Namespace) -> int:
         await original_startup(sockets=sockets)
         if server.started:
             port = server.servers[0].sockets[0].getsockname()[1] if server.servers else settings.port
-            print(SNIPPET.format(version=__version__, url=f"http://{host}:{port}"), flush=True)
+            url = f"http://{host}:{port}"
+            if settings.log_format == "json":
+                print(json.dumps({"event": "listening", "url": url, "version": __version__}), flush=True)
+            else:
+                print(SNIPPET.format(version=__version__, url=url), flush=True)
 
     server.startup = startup  # type: ignore[method-assign]
+    # uvicorn handles Ctrl-C / SIGTERM (stops accepting, finishes requests, runs shutdown), then re-raises
+    # the signal; a SIGTERM then ends here as a clean exit 0, as a pipeline or `docker stop` expects.
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
-        server.run()  # uvicorn handles Ctrl-C / SIGTERM: stops accepting, finishes requests, runs shutdown
-    except KeyboardInterrupt:  # a second Ctrl-C while shutting down
+        server.run()
+    except (KeyboardInterrupt, _Terminated):  # a second Ctrl-C while shutting down, or the SIGTERM
         pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if not server.started:
         return 1  # could not bind; uvicorn has said why
-    print("emulator stopped", flush=True)
+    stopped = json.dumps({"event": "stopped"}) if settings.log_format == "json" else "emulator stopped"
+    print(stopped, flush=True)
     return 0
 
 

@@ -1,5 +1,5 @@
-"""The CI commands of `emulator`: `contract show`, `record` (a recording proxy), `drift` (replay) and
-`coverage` (a dev server's coverage report)."""
+"""The CI commands of `emulator`: `contract show`, `record` (a recording proxy), `drift` (replay),
+`coverage` (a dev server's coverage report) and `wait` (readiness)."""
 
 from __future__ import annotations
 
@@ -58,6 +58,13 @@ def add_commands(commands: Any) -> None:
         "--accept", type=Path, metavar="FILE", help="accept-list (default DIR/drift-accept.yaml)"
     )
     _add_coverage(commands)
+    wait = commands.add_parser(
+        "wait",
+        help="wait until an emulator (or recording proxy) is ready",
+        description="Poll URL/healthz until it answers 200; exit 0 when ready, 1 after --timeout seconds.",
+    )
+    wait.add_argument("url", metavar="URL", help="the server's origin, e.g. http://127.0.0.1:8000 (/v1 ok)")
+    wait.add_argument("--timeout", type=float, default=30.0, help="seconds to wait (default 30)")
 
 
 def _add_coverage(commands: Any) -> None:
@@ -99,6 +106,29 @@ def _coverage(args: argparse.Namespace) -> int:
     severities = {"error": ("error",), "warning": ("error", "warning"), "never": ()}[args.fail_on]
     failing = [f for f in report["verdict"]["findings"] if f["severity"] in severities]
     return 1 if failing else 0
+
+
+def _wait(args: argparse.Namespace) -> int:
+    import time
+
+    import httpx2
+
+    url = args.url.rstrip("/").removesuffix("/v1") + "/healthz"
+    deadline = time.monotonic() + args.timeout
+    last = "no answer yet"
+    while True:
+        try:
+            response = httpx2.get(url, timeout=max(0.1, min(2.0, deadline - time.monotonic())))
+            if response.status_code == 200:
+                print(f"ready: {url}")
+                return 0
+            last = f"HTTP {response.status_code}"
+        except httpx2.HTTPError as exc:
+            last = str(exc) or type(exc).__name__
+        if time.monotonic() >= deadline:
+            print(f"emulator wait: {url} not ready after {args.timeout:g} s ({last})", file=sys.stderr)
+            return 1
+        time.sleep(0.1)
 
 
 def _contract(args: argparse.Namespace) -> int:
@@ -193,4 +223,5 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "record": _record,
     "drift": _drift,
     "coverage": _coverage,
+    "wait": _wait,
 }

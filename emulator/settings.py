@@ -23,6 +23,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "info"
+    log_format: str = "text"  # the dev server's logs: "text" or "json" (one object per line)
     # "virtual" only moves when told (tests); "real" follows the wall clock times `speed` (dev server).
     clock: str = "virtual"
     speed: float = 1.0
@@ -88,6 +89,8 @@ class Settings:
             raise ValueError(f"clock must be 'virtual' or 'real', not {self.clock!r}")
         if self.speed <= 0:
             raise ValueError("speed must be positive")
+        if self.log_format not in ("text", "json"):
+            raise ValueError(f"log_format must be 'text' or 'json', not {self.log_format!r}")
         if self.contract not in ("off", "warn", "strict"):
             raise ValueError(f"contract must be 'off', 'warn' or 'strict', not {self.contract!r}")
         if self.job_progression not in ("time", "manual", "step-per-read"):

@@ -43,7 +43,7 @@ def emulator_command(*args: str, prelude: str = "") -> list[str]:
 
 
 def wait_ready(
-    url: str, proc: subprocess.Popen[str], log: Path, timeout: float = 20.0, path: str = "/_emulator/health"
+    url: str, proc: subprocess.Popen[str], log: Path, timeout: float = 20.0, path: str = "/healthz"
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -59,9 +59,11 @@ def wait_ready(
 
 
 @contextmanager
-def serve(tmp: Path, *args: str, prelude: str = "", env: dict[str, str] | None = None) -> Iterator[Process]:
-    """`emulator serve --port <free> ARGS` in its own process, ready; stopped (SIGTERM) on exit."""
-    port = free_port()
+def serve(
+    tmp: Path, *args: str, prelude: str = "", env: dict[str, str] | None = None, port: int | None = None
+) -> Iterator[Process]:
+    """`emulator serve --port <port or a free one> ARGS` in its own process, ready; SIGTERM on exit."""
+    port = port or free_port()
     log = tmp / f"serve-{port}.log"
     command = emulator_command("serve", "--port", str(port), *args, prelude=prelude)
     with spawn(command, log, env) as proc:

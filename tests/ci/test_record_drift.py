@@ -40,7 +40,7 @@ def recording(tmp: Path, upstream: str, *args: str) -> Iterator[Process]:
 def _wait(url: str, proc: subprocess.Popen[str], log: Path) -> None:
     from .processes import wait_ready
 
-    wait_ready(url, proc, log, path="/healthz")
+    wait_ready(url, proc, log)
 
 
 def _drift(directory: Path, *extra: str) -> tuple[int, dict[str, Any], str]:
