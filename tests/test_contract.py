@@ -182,3 +182,37 @@ def test_serve_strict_refuses_a_broken_response_in_a_real_process(tmp_path: Path
     assert "owned_by" in r.headers[HEADER]
     assert ok.status_code == 200 and HEADER not in ok.headers
     assert "contract violation" in server.output() and r.headers["x-request-id"] in server.output()
+
+
+def test_an_accepted_request_the_spec_refuses_is_flagged() -> None:
+    """The check wraps whatever answers: a handler that accepts any job body is caught accepting a bad one."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from emulator.contract.check import ContractCheck, ContractReport
+
+    job = {
+        "id": "ftjob-abc", "object": "fine_tuning.job", "created_at": 1, "finished_at": None, "model": "m",
+        "fine_tuned_model": None, "organization_id": "org-x", "status": "queued", "hyperparameters": {},
+        "training_file": "file-a", "validation_file": None, "result_files": [], "trained_tokens": None,
+        "error": None, "seed": 1,
+    }  # fmt: skip
+
+    async def lenient(request: Request) -> JSONResponse:
+        await request.json()  # read, never checked
+        return JSONResponse(job)
+
+    report = ContractReport("warn")
+    app = ContractCheck(Starlette(routes=[Route("/v1/fine_tuning/jobs", lenient, methods=["POST"])]), report)
+    with TestClient(app) as http:
+        good = http.post("/v1/fine_tuning/jobs", json={"model": "gpt-4o-mini", "training_file": "file-a"})
+        bad = http.post("/v1/fine_tuning/jobs", json={"model": "gpt-4o-mini"})
+    assert HEADER not in good.headers
+    assert (
+        bad.headers[HEADER]
+        == "POST /v1/fine_tuning/jobs request: <root>: 'training_file' is a required property"
+    )
+    (violation,) = report.take()
+    assert violation.status == 200

@@ -13,6 +13,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx2
 from starlette.types import Message, Receive, Scope, Send
@@ -135,11 +136,7 @@ class RecordingProxy:
         return redact_headers(headers) if self.redact_secrets else headers
 
     def _request(self, scope: Scope, headers: dict[str, str], body: bytes) -> dict[str, Any]:
-        query = {}
-        for pair in scope["query_string"].decode("latin-1").split("&"):
-            if pair:
-                name, _, value = pair.partition("=")
-                query[name] = value
+        query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
         kept = {k: v for k, v in headers.items() if k not in _HOP}
         out: dict[str, Any] = {
             "method": scope["method"],
