@@ -41,7 +41,7 @@ class CassetteError(ValueError):
     """A cassette that cannot be read: names the file and line."""
 
     def __init__(self, path: Path, line: int, message: str) -> None:
-        super().__init__(f"{path}:{line}: {message}")
+        super().__init__(f"{path}:{line}: {message}" if line else f"{path}: {message}")
         self.path, self.line = path, line
 
 
@@ -108,6 +108,10 @@ def load_cassettes(directory: Path) -> list[Cassette]:
     if not directory.is_dir():
         raise CassetteError(directory, 0, "not a directory of cassettes")
     cassettes = [_load(path) for path in sorted(directory.glob("[0-9]*.json"))]
+    if not cassettes:
+        raise CassetteError(
+            directory, 0, "no cassettes here (files named NNNN-*.json, as `emulator record` writes)"
+        )
     return sorted(cassettes, key=lambda c: c.seq)
 
 

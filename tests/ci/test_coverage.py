@@ -101,6 +101,7 @@ def test_report_counts_operations_statuses_and_job_states(
     text = "\n".join(lines)
     assert "OpenAI emulator coverage" in text and "client verdict: 2 error(s)" in text
     assert "[error] retry_after: test_user.py::test_impatient" in text
+    assert "NOT FOUND" not in text and "openapi.yaml" not in text  # nothing about the project's own layout
 
 
 def test_the_report_is_gathered_across_xdist_workers(pytester: pytest.Pytester) -> None:

@@ -167,3 +167,14 @@ def test_a_bad_accept_list_is_reported_with_its_line(
     )
     assert main(["drift", str(copy)]) == 2
     assert f"{copy / 'drift-accept.yaml'}:4: accept[1]" in capsys.readouterr().err
+
+
+def test_drift_on_a_missing_or_empty_directory_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["drift", str(tmp_path / "nowhere")]) == 2
+    assert (
+        capsys.readouterr().err == f"emulator drift: {tmp_path / 'nowhere'}: not a directory of cassettes\n"
+    )
+    assert main(["drift", str(tmp_path)]) == 2
+    assert "no cassettes here" in capsys.readouterr().err
