@@ -12,13 +12,14 @@ import json
 import logging
 import threading
 from collections import deque
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .spec import Contract, load
 
-__all__ = ["HEADER", "MODES", "ContractCheck", "ContractReport", "Violation", "format_violations"]
+__all__ = ["HEADER", "MODES", "ContractCheck", "ContractReport", "Violation", "format_violations", "is_json"]
 
 MODES = ("off", "warn", "strict")
 HEADER = "x-emulator-contract-violation"
@@ -108,7 +109,7 @@ class ContractCheck:
 
         async def holding_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                if _json(message):
+                if is_json(message.get("headers", [])):
                     held.append(message)
                     return
             elif held and message["type"] == "http.response.body":
@@ -172,8 +173,9 @@ class ContractCheck:
         await send({"type": "http.response.body", "body": replacement})
 
 
-def _json(start: Message) -> bool:
-    for key, value in start.get("headers", []):
+def is_json(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether raw ASGI headers declare a JSON body."""
+    for key, value in headers:
         if key.lower() == b"content-type":
             return bool(value.split(b";")[0].strip().lower() == b"application/json")
     return False
@@ -194,19 +196,12 @@ def _check(
     except ValueError:
         return [f"{method} {path} -> {status}: the body is not JSON although its content type says so"]
     errors = contract.check_response(method, path, status, parsed)
-    if status < 400 and raw_request and _request_is_json(scope) and len(raw_request) <= MAX_BODY:
+    if status < 400 and raw_request and is_json(scope["headers"]) and len(raw_request) <= MAX_BODY:
         try:
             errors += contract.check_request(method, path, json.loads(raw_request))
         except ValueError:
             pass  # the emulator accepted a body that is not JSON for a JSON route: the handler's business
     return errors
-
-
-def _request_is_json(scope: Scope) -> bool:
-    for key, value in scope["headers"]:
-        if key.lower() == b"content-type":
-            return bool(value.split(b";")[0].strip().lower() == b"application/json")
-    return False
 
 
 def _header_value(text: str) -> bytes:

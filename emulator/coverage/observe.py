@@ -17,6 +17,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..contract.check import is_json
+
 __all__ = ["Observation", "ObservationLog", "Observer"]
 
 _JOB_PREFIX = "/v1/fine_tuning/jobs"
@@ -88,8 +90,12 @@ class Observer:
         async def observing_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 start.append(message)
-            elif message["type"] == "http.response.body" and len(body) < _MAX_TAPPED:
-                body.extend(message.get("body", b""))
+            elif (
+                message["type"] == "http.response.body"
+                and len(body) < _MAX_TAPPED
+                and is_json(start[0]["headers"])
+            ):
+                body.extend(message.get("body", b""))  # for error types and job statuses
             await send(message)
 
         try:
@@ -129,7 +135,7 @@ def _observe(
         fault=extra.get("fault") or state.get("journal_rule"),
         handler_status=extra.get("handler_status"),
     )
-    if not dropped and response_headers.get("content-type", "").startswith("application/json"):
+    if not dropped and start is not None and is_json(start.get("headers", [])):
         _read_body(observation, body)
     return observation
 

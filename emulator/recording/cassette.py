@@ -20,7 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Cassette", "CassetteError", "load_cassettes", "redact", "summarise_bytes", "write_cassette"]
+__all__ = [
+    "Cassette",
+    "CassetteError",
+    "load_cassettes",
+    "parse_events",
+    "redact",
+    "summarise_bytes",
+    "write_cassette",
+]
 
 VERSION = 1
 REDACTED = "REDACTED"
@@ -91,6 +99,19 @@ def summarise_bytes(data: bytes, *, keep: bool = False) -> dict[str, Any]:
         except UnicodeDecodeError:
             summary["content_base64"] = base64.b64encode(data).decode()
     return summary
+
+
+def parse_events(text: str) -> list[Any]:
+    """The data lines of a server-sent event stream, each parsed as JSON when it is (`[DONE]` stays text)."""
+    events: list[Any] = []
+    for line in text.splitlines():
+        if line.startswith("data:"):
+            data = line[5:].strip()
+            try:
+                events.append(json.loads(data))
+            except ValueError:
+                events.append(data)
+    return events
 
 
 def write_cassette(directory: Path, seq: int, record: dict[str, Any]) -> Path:

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .cassette import Cassette, CassetteError, load_cassettes
+from .cassette import Cassette, CassetteError, load_cassettes, parse_events
 from .compare import Finding, compare, is_id, operation_of
 
 __all__ = ["ACCEPT_FILE", "Acceptance", "DriftReport", "load_acceptances", "replay"]
@@ -226,15 +226,7 @@ def _as_recorded(response: Any) -> dict[str, Any]:
     content_type = response.headers.get("content-type", "")
     out: dict[str, Any] = {"status": response.status_code, "headers": dict(response.headers)}
     if content_type.startswith("text/event-stream"):
-        events: list[Any] = []
-        for line in response.text.splitlines():
-            if line.startswith("data:"):
-                data = line[5:].strip()
-                try:
-                    events.append(json.loads(data))
-                except ValueError:
-                    events.append(data)
-        out["events"] = events
+        out["events"] = parse_events(response.text)
     elif content_type.startswith("application/json"):
         try:
             out["body"] = response.json()

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 import httpx2
 from starlette.types import Message, Receive, Scope, Send
 
-from .cassette import SMALL_TEXT, redact, redact_headers, summarise_bytes, write_cassette
+from .cassette import SMALL_TEXT, parse_events, redact, redact_headers, summarise_bytes, write_cassette
 
 __all__ = ["RecordingProxy"]
 
@@ -161,15 +161,7 @@ class RecordingProxy:
     def _response_body(self, content_type: str, body: bytes, size: int) -> dict[str, Any]:
         out: dict[str, Any]
         if content_type.startswith("text/event-stream"):
-            events = []
-            for line in body.decode("utf-8", "replace").splitlines():
-                if line.startswith("data:"):
-                    data = line[5:].strip()
-                    try:
-                        events.append(json.loads(data))
-                    except ValueError:
-                        events.append(data)
-            out = {"events": events}
+            out = {"events": parse_events(body.decode("utf-8", "replace"))}
         elif content_type.startswith("application/json") and size <= MAX_RECORDED_BODY:
             try:
                 out = {"body": json.loads(body)}
