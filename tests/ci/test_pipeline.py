@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -76,17 +77,19 @@ def test_wait_returns_once_a_starting_server_is_up(tmp_path: Path) -> None:
 
 
 def test_sigterm_stops_cleanly_even_with_a_request_held(tmp_path: Path) -> None:
-    with serve(tmp_path, "--log-format", "json") as server:
+    hold = tmp_path / "hold.yaml"
+    hold.write_text("name: hold\nrules:\n  - match: {method: GET, path: /v1/models}\n    delay: 120s\n")
+    with serve(tmp_path, "--log-format", "json", "--scenario", str(hold)) as server:
         held: list[httpx.Response] = []
-        headers = {"Authorization": "Bearer sk-a", "X-Emulator-Fault": "delay;for=120s"}
+        headers = {"Authorization": "Bearer sk-a"}
         client = threading.Thread(
-            target=lambda: held.append(httpx.get(f"{server.url}/v1/models", headers=headers, timeout=60))
+            target=lambda: held.append(httpx.get(f"{server.url}/v1/models", headers=headers, timeout=120))
         )
         client.start()
-        _wait_for(lambda: '"path": "/v1/models"' in server.output() or _journaled(server.url))
+        _wait_until_fired(server.url)  # the request is inside the server, held by the rule
         server.proc.send_signal(signal.SIGTERM)
-        assert server.proc.wait(timeout=30) == 0
-        client.join(30)
+        assert server.proc.wait(timeout=120) == 0
+        client.join(120)
     (response,) = held
     assert response.status_code == 503 and response.json()["error"]["type"] == "server_error"
     lines = [json.loads(line) for line in server.output().splitlines() if line.strip()]
@@ -94,18 +97,13 @@ def test_sigterm_stops_cleanly_even_with_a_request_held(tmp_path: Path) -> None:
     assert "Traceback" not in server.output()
 
 
-def _journaled(url: str) -> bool:
-    count = httpx.get(f"{url}/_emulator/requests/count", params={"path": "/v1/models"}, timeout=5).json()
-    return bool(count["count"])
-
-
-def _wait_for(condition: object, attempts: int = 200) -> None:
-    import time
-
-    for _ in range(attempts):
-        if condition():  # type: ignore[operator]
+def _wait_until_fired(url: str) -> None:
+    for _ in range(1200):
+        active = httpx.get(f"{url}/_emulator/scenarios", timeout=10).json()["data"]
+        if active and active[0]["rules"][0]["fired"] == 1:
             return
         time.sleep(0.05)
+    raise AssertionError("the held request never reached the server")
 
 
 def test_log_format_json_is_one_object_per_line(tmp_path: Path) -> None:
