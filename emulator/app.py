@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -10,7 +11,20 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from .api import chat, completions, control, files, fine_tuning, legacy_fine_tunes, models, moderations, uploads
+from .api import (
+    chat,
+    completions,
+    control,
+    files,
+    fine_tuning,
+    legacy_fine_tunes,
+    models,
+    moderations,
+    uploads,
+    webhooks,
+)
+from .api import graders as grader_api
+from .api import permissions as permission_api
 from .api import scenarios as scenario_api
 from .api.coverage import routes as coverage_routes
 from .api.readiness import routes as readiness_routes
@@ -23,6 +37,7 @@ from .middleware import OpenAIEdge
 from .rendering import handle_api_error, handle_http_exception, handle_unexpected
 from .scenarios.middleware import ConnectionFaults, ScenarioMiddleware
 from .settings import Settings
+from .webhook_dispatcher import WebhookDispatcher
 
 __all__ = ["create_app"]
 
@@ -30,7 +45,8 @@ __all__ = ["create_app"]
 def _routes() -> list[BaseRoute]:
     return [*files.routes(), *uploads.routes(), *models.routes(), *chat.routes(), *completions.routes(),
             *fine_tuning.routes(), *legacy_fine_tunes.routes(), *moderations.routes(), *control.routes(),
-            *scenario_api.routes(), *coverage_routes(), *readiness_routes()]
+            *scenario_api.routes(), *webhooks.routes(), *permission_api.routes(), *grader_api.routes(),
+            *coverage_routes(), *readiness_routes()]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
@@ -39,12 +55,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     emulator = Emulator(settings, clock)
     contract = ContractReport(settings.contract)
     observations = ObservationLog(settings.journal_limit)
+    dispatcher = WebhookDispatcher(emulator)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        delivering = asyncio.get_running_loop().create_task(dispatcher.run())
         try:
             yield
         finally:
+            delivering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await delivering
             emulator.close()
 
     app = Starlette(
@@ -67,4 +88,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.emulator = emulator
     app.state.contract = contract
     app.state.observations = observations
+    app.state.webhooks = dispatcher
     return app

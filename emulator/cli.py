@@ -113,6 +113,27 @@ def _add_serve(commands: Any) -> None:
         help="put API key KEY in organization NAME (repeatable; keys may share one)",
     )
     serve.add_argument(
+        "--webhook",
+        action="append",
+        dest="webhooks",
+        metavar="URL",
+        help="send fine-tuning job events to URL for every tenant (repeatable; loopback hosts only unless "
+        "webhook_allow_hosts allows more)",
+    )
+    serve.add_argument(
+        "--webhook-secret",
+        metavar="WHSEC",
+        help="the whsec_... secret --webhook deliveries are signed with (default: derived from the seed, "
+        "printed at startup)",
+    )
+    serve.add_argument(
+        "--lenient",
+        action="store_true",
+        default=None,
+        help="lenient mode for suites generated from the spec: unknown ids of the right prefix "
+        "(file-abc123, ft-AF1WoRqd3aJAHsqc9NY7iL8F, ...) are materialized on first use",
+    )
+    serve.add_argument(
         "--set",
         action="append",
         dest="extra",
@@ -207,7 +228,11 @@ def serve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None =
         "log_level": args.log_level,
         "contract": args.contract,
         "log_format": args.log_format,
+        "webhook_secret": args.webhook_secret,
+        "lenient": getattr(args, "lenient", None),
     }
+    if args.webhooks:
+        overrides["webhooks"] = tuple(args.webhooks)
     if args.scenarios:
         overrides["scenarios"] = tuple(args.scenarios)
     if args.scenario_dir:
@@ -306,7 +331,8 @@ def _configure_logging(level: str, log_format: str = "text") -> None:
 
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(formatter(log_format))
-    for logger in (access_log, logging.getLogger("emulator.contract")):
+    # one line per request / contract violation / webhook delivery
+    for logger in (access_log, logging.getLogger("emulator.contract"), logging.getLogger("emulator.webhooks")):
         logger.handlers = [handler]
         logger.setLevel(level.upper())
         logger.propagate = False
@@ -361,6 +387,9 @@ def _serve(args: argparse.Namespace) -> int:
                 print(json.dumps({"event": "listening", "url": url, "version": __version__}), flush=True)
             else:
                 print(SNIPPET.format(version=__version__, url=url), flush=True)
+            for hook in settings.webhooks:
+                secret = app.state.emulator.webhook_secret
+                print(f"  Webhooks: fine-tuning job events -> {hook}, signed with {secret}", flush=True)
 
     server.startup = startup  # type: ignore[method-assign]
     # uvicorn handles Ctrl-C / SIGTERM (stops accepting, finishes requests, runs shutdown), then re-raises

@@ -76,7 +76,7 @@ def test_contract_show_lists_operations_with_the_spec_version(capsys: pytest.Cap
     assert "createFineTuningJob" in out and "/v1/fine-tunes" in out
     assert main(["contract", "show", "--json"]) == 0
     body = json.loads(capsys.readouterr().out)
-    assert body["spec_version"] == "2.3.0" and len(body["operations"]) == 23
+    assert body["spec_version"] == "2.3.0" and len(body["operations"]) == 33
 
 
 def test_paused_is_a_declared_departure_not_a_hole() -> None:

@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped,unuse
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from .departures import DEPARTURES
+from .departures import DEPARTURES, LOCATION_DEPARTURES
 
 __all__ = ["SPEC_FILE", "Contract", "Operation", "load"]
 
@@ -93,7 +93,7 @@ class Contract:
         pointer = (
             f"/paths/{_escape(template)}/{method.lower()}/responses/{code}/content/application~1json/schema"
         )
-        return self._validate(pointer, body, f"{method} {path} -> {status}")
+        return self._validate(pointer, body, f"{method} {path} -> {status}", (method, path))
 
     def check_request(self, method: str, path: str, body: Any) -> list[str]:
         """Violations of a JSON request body the emulator accepted (OpenAI would have refused it)."""
@@ -104,7 +104,7 @@ class Contract:
         if "application/json" not in request_body.get("content", {}):
             return []
         pointer = f"/paths/{_escape(template)}/{method.lower()}/requestBody/content/application~1json/schema"
-        return self._validate(pointer, body, f"{method} {path} request")
+        return self._validate(pointer, body, f"{method} {path} request", (method, path))
 
     def validator(self, pointer: str) -> Draft202012Validator:
         """A JSON Schema validator for the spec's schema at `pointer` (e.g. /components/schemas/Model)."""
@@ -115,8 +115,14 @@ class Contract:
             )
         return validator
 
-    def _validate(self, pointer: str, body: Any, where: str) -> list[str]:
-        errors = [e for e in _leaves(self.validator(pointer).iter_errors(body)) if not _departure(e)]
+    def _validate(
+        self, pointer: str, body: Any, where: str, request: tuple[str, str] = ("", "")
+    ) -> list[str]:
+        errors = [
+            e
+            for e in _leaves(self.validator(pointer).iter_errors(body))
+            if not _departure(e) and not any(d.covers(*request, e) for d in LOCATION_DEPARTURES)
+        ]
         errors.sort(key=lambda e: [str(p) for p in e.absolute_path])
         return [
             f"{where}: {'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
