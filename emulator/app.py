@@ -31,6 +31,7 @@ from .api.readiness import routes as readiness_routes
 from .clock import Clock
 from .contract.check import ContractCheck, ContractReport
 from .coverage.observe import ObservationLog, Observer
+from .dashboard import routes as dashboard_routes
 from .domain.state import Emulator
 from .errors import APIError
 from .middleware import OpenAIEdge
@@ -69,7 +70,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             emulator.close()
 
     app = Starlette(
-        routes=_routes(),
+        routes=[*_routes(), *dashboard_routes(settings.control_key)],
         middleware=[
             Middleware(ConnectionFaults),  # outside the edge: drops happen after the journal has the request
             Middleware(Observer, log=observations),  # what the client did, for the coverage report

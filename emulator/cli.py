@@ -23,17 +23,6 @@ from .settings import Settings
 
 __all__ = ["AccessLog", "main", "serve_settings"]
 
-SNIPPET = """\
-OpenAI fine-tuning emulator {version} listening on {url}
-
-  from openai import OpenAI
-  client = OpenAI(base_url="{url}/v1", api_key="sk-anything")
-  client.files.create(file=open("train.jsonl", "rb"), purpose="fine-tune")
-
-  export OPENAI_BASE_URL={url}/v1 OPENAI_API_KEY=sk-anything   # for code that builds its own client
-  Control API: {url}/_emulator/health   (Ctrl-C to stop)
-"""
-
 ENV_PREFIX = "EMULATOR_"
 LOOPBACK_NAMES = ("localhost",)
 access_log = logging.getLogger("emulator.access")
@@ -69,9 +58,10 @@ def _add_serve(commands: Any) -> None:
     serve.add_argument("--seed", type=int, help="seed for ids and simulated values (default 0)")
     serve.add_argument(
         "--clock",
-        choices=["real", "virtual"],
+        choices=["real", "virtual", "auto"],
         help="real: follows the wall clock times --speed (default); virtual: moves only when "
-        "advanced through POST /_emulator/clock/advance",
+        "advanced through POST /_emulator/clock/advance; auto: virtual, and polling an unfinished job "
+        "moves it to the job's next status",
     )
     serve.add_argument(
         "--speed",
@@ -332,7 +322,8 @@ def _configure_logging(level: str, log_format: str = "text") -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(formatter(log_format))
     # one line per request / contract violation / webhook delivery
-    for logger in (access_log, logging.getLogger("emulator.contract"), logging.getLogger("emulator.webhooks")):
+    for name in ("emulator.access", "emulator.contract", "emulator.webhooks"):
+        logger = logging.getLogger(name)
         logger.handlers = [handler]
         logger.setLevel(level.upper())
         logger.propagate = False
@@ -360,8 +351,14 @@ def _serve(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:  # e.g. a bad scenario file
         print(f"emulator serve: {exc}", file=sys.stderr)
         return 2
+    from .devserver import PortInUse, banner, bind, quiet_uvicorn, shown_host
     from .logs import uvicorn_log_config
 
+    try:
+        sock = bind(settings)
+    except OSError as exc:  # a busy port, or an address this machine doesn't have
+        print(f"emulator serve: {exc.strerror if isinstance(exc, PortInUse) else exc}", file=sys.stderr)
+        return 1
     config = uvicorn.Config(
         AccessLog(app),
         host=settings.host,
@@ -371,22 +368,21 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=uvicorn_log_config(settings.log_format),
         timeout_graceful_shutdown=SHUTDOWN_GRACE,  # a request held by a stall fault must not block SIGTERM
     )
+    quiet_uvicorn(settings.log_level)
     server = uvicorn.Server(config)
     _configure_logging(settings.log_level, settings.log_format)
-    # A wildcard bind is reachable on loopback; print an address the snippet can actually connect to.
-    shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
-    host = f"[{shown}]" if ":" in shown else shown
+    host = shown_host(settings.host)
     original_startup = server.startup
 
     async def startup(sockets: Any = None) -> None:
         await original_startup(sockets=sockets)
         if server.started:
-            port = server.servers[0].sockets[0].getsockname()[1] if server.servers else settings.port
+            port = sock.getsockname()[1]
             url = f"http://{host}:{port}"
             if settings.log_format == "json":
                 print(json.dumps({"event": "listening", "url": url, "version": __version__}), flush=True)
             else:
-                print(SNIPPET.format(version=__version__, url=url), flush=True)
+                print(banner(settings, url), flush=True)
             for hook in settings.webhooks:
                 secret = app.state.emulator.webhook_secret
                 print(f"  Webhooks: fine-tuning job events -> {hook}, signed with {secret}", flush=True)
@@ -396,11 +392,12 @@ def _serve(args: argparse.Namespace) -> int:
     # the signal; a SIGTERM then ends here as a clean exit 0, as a pipeline or `docker stop` expects.
     previous = signal.signal(signal.SIGTERM, _terminated)
     try:
-        server.run()
+        server.run(sockets=[sock])
     except (KeyboardInterrupt, _Terminated):  # a second Ctrl-C while shutting down, or the SIGTERM
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        sock.close()
     if not server.started:
         return 1  # could not bind; uvicorn has said why
     stopped = json.dumps({"event": "stopped"}) if settings.log_format == "json" else "emulator stopped"
@@ -412,15 +409,29 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from .domain.files import check_filename
     from .domain.jobs.validation import TRAINING_PRICE_PER_1K, analyze
+    from .errors import APIError
+    from .progress import lines_with_progress
 
     try:
+        check_filename("fine-tune", os.path.basename(args.file))  # what the upload itself would refuse
+    except APIError as refused:
+        return _refused_upload(args, refused.message)
+    try:
         with open(args.file, "rb") as data:
-            report = analyze(data, args.model, method=args.method, n_epochs=args.epochs or "auto")
+            lines = lines_with_progress(
+                data,
+                os.fstat(data.fileno()).st_size,
+                label=os.path.basename(args.file),
+                output=sys.stderr,
+                enabled=not args.json and sys.stderr.isatty(),
+            )
+            report = analyze(lines, args.model, method=args.method, n_epochs=args.epochs or "auto")
     except OSError as exc:
         print(f"emulator validate: {exc.strerror or exc}: {args.file}", file=sys.stderr)
         return 2
-    verdict = report.job_error("file-" + os.path.basename(args.file), "training")
+    verdict = report.job_error(args.file, "training")  # name the local path: it has no file id yet
     if args.json:
         body = report.to_dict()
         body["file"] = args.file
@@ -431,6 +442,15 @@ def _validate(args: argparse.Namespace) -> int:
     else:
         print(_readable(args.file, report, verdict, TRAINING_PRICE_PER_1K))
     return 0 if verdict is None else 1
+
+
+def _refused_upload(args: argparse.Namespace, message: str) -> int:
+    """A file the upload would refuse (e.g. not .jsonl): no job would ever see it."""
+    if args.json:
+        print(json.dumps({"file": args.file, "valid": False, "upload_error": {"message": message}}, indent=2))
+    else:
+        print(f"INVALID: uploading {args.file} with purpose fine-tune would fail: {message}")
+    return 1
 
 
 def _readable(path: str, report: Any, verdict: Any, price: float) -> str:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from typing import Protocol
 
-__all__ = ["Clock", "RealClock", "VirtualClock", "make_clock"]
+__all__ = ["MODES", "AutoClock", "Clock", "RealClock", "VirtualClock", "advance_to", "make_clock"]
+
+# "virtual": frozen until advanced; "auto": virtual, but a client polling an unfinished job moves it;
+# "real": the wall clock times `speed`.
+MODES = ("virtual", "auto", "real")
 
 
 class Clock(Protocol):
@@ -41,14 +46,22 @@ class VirtualClock:
             return self._now
 
 
+class AutoClock(VirtualClock):
+    """A virtual clock that polling moves: when a client keeps reading an unfinished fine-tuning job and
+    finds the clock where it was, the read advances it to the job's next status change (the rule lives in
+    `domain/jobs/polling.py`). Nothing else moves it, so it stays deterministic."""
+
+    mode = "auto"
+
+
 class RealClock:
     """Follows the wall clock, `speed` times faster, plus whatever `advance` added."""
 
     mode = "real"
 
-    def __init__(self, speed: float = 1.0) -> None:
+    def __init__(self, speed: float = 1.0, start: float | None = None) -> None:
         self.speed = speed
-        self._anchor = time.time()
+        self._anchor = time.time() if start is None else start  # `start`: resume from a paused time
         self._started = time.monotonic()
         self._offset = 0.0
 
@@ -63,4 +76,19 @@ class RealClock:
 
 
 def make_clock(mode: str, *, start: float, speed: float) -> Clock:
-    return VirtualClock(start) if mode == "virtual" else RealClock(speed)
+    if mode == "virtual":
+        return VirtualClock(start)
+    if mode == "auto":
+        return AutoClock(start)
+    return RealClock(speed)
+
+
+def advance_to(clock: Clock, moment: float) -> float:
+    """Move `clock` forward to at least `moment` (never back), exactly: float rounding in `advance` can
+    land one ulp short, and a job milestone compared with `<=` must then count as reached."""
+    gap = moment - clock.now()
+    if gap > 0:
+        clock.advance(gap)
+    while clock.now() < moment:
+        clock.advance(math.ulp(moment))
+    return clock.now()

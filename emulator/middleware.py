@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -15,6 +17,7 @@ from .rendering import error_response
 __all__ = ["OpenAIEdge"]
 
 OPENAI_VERSION = "2020-10-01"
+_KEPT_RESPONSE_BYTES = 16 * 1024  # JSON answers up to this size are kept in the journal for the dashboard
 
 
 class OpenAIEdge:
@@ -29,6 +32,7 @@ class OpenAIEdge:
         em = self.emulator
         started = em.now()
         state: dict[str, Any] = scope.setdefault("state", {})
+        state["journal_started"] = time.perf_counter()
         status: list[int] = [500]
         tenant: Tenant | None = None
         try:
@@ -74,6 +78,13 @@ class OpenAIEdge:
                     if name.encode() not in present:
                         headers.append((name.encode(), value.encode()))
                 message = {**message, "headers": headers}
+                if (b"content-type", b"application/json") in headers:
+                    state["journal_response"] = bytearray()
+            elif message["type"] == "http.response.body" and "journal_response" in state:
+                kept: bytearray = state["journal_response"]
+                kept += message.get("body", b"")
+                if len(kept) > _KEPT_RESPONSE_BYTES:
+                    del state["journal_response"]
             await send(message)
 
         return send_with_headers
@@ -92,6 +103,8 @@ class OpenAIEdge:
                 organization=tenant.organization.id if tenant else None,
                 rule=state.get("journal_rule"),
                 extra=state.get("journal_extra") or {},
+                latency_ms=round((time.perf_counter() - state["journal_started"]) * 1000, 1),
+                response=_json_or_none(state.get("journal_response")),
             )
         )
 
@@ -117,3 +130,12 @@ def _static_rate_limits(em: Emulator) -> dict[str, str]:
         "x-ratelimit-reset-requests": "6ms",
         "x-ratelimit-reset-tokens": "0s",
     }
+
+
+def _json_or_none(raw: bytearray | None) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None

@@ -2,15 +2,16 @@
 
 Fixtures: `openai_emulator` (an `emulator.testing.EmulatorHandle`, reset for the test, with
 `OPENAI_BASE_URL`/`OPENAI_API_KEY` set), `openai_client`, `async_openai_client`, `emulator_settings`
-(override it in a conftest.py), `openai_emulator_mode` and `webhook_receiver`. Marker: `@pytest.mark.emulator(...)`.
-Options: `--emulator-mode=live|inprocess|both` (ini `emulator_mode`), ini `emulator_timeout`.
+(override it in a conftest.py), `openai_emulator_mode` and `webhook_receiver`.
+Marker: `@pytest.mark.emulator(...)`. Options: `--emulator-mode=live|inprocess|both` (ini `emulator_mode`),
+ini `emulator_timeout` and `emulator_strict_validation`.
 One emulator per mode and settings per pytest process (so each xdist worker has its own), reset per test.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -34,8 +35,13 @@ __all__ = [
 MARKER = (
     "emulator(scenario=None, seed=None, clock=None, mode=None, **settings): configure the openai_emulator "
     "fixture for this test: a scenario (library name, YAML path or built Scenario), the seed, the clock "
-    "('virtual', 'real', or a start time), the mode ('inprocess' or 'live') and any other Settings field."
+    "('auto', 'virtual', 'real', or a start time), the mode ('inprocess' or 'live') and any other "
+    "Settings field."
 )
+# Marker arguments that are not Settings fields.
+_OWN_ARGUMENTS = ("scenario", "mode")
+# Settings fields a marker must not set: the plugin owns where the server listens.
+_FIXED_FIELDS = ("host", "port")
 _HANDLE = pytest.StashKey["EmulatorHandle"]()
 _COVERAGE: pytest.StashKey[CoverageSession] = pytest.StashKey()
 _MODES = ("live", "inprocess", "both")
@@ -59,6 +65,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("emulator_mode", "default --emulator-mode (live, inprocess or both)", default="live")
     parser.addini("emulator_timeout", "seconds the ready clients wait for a response", default="30")
+    parser.addini(
+        "emulator_strict_validation",
+        "whether openai_client/async_openai_client use the SDK's strict response validation (default "
+        "false, as in the SDK: OpenAI's own answers can carry values the SDK's types lack, e.g. 'paused')",
+        type="bool",
+        default=False,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -86,9 +99,36 @@ def _marker_kwargs(node: pytest.Item | pytest.Collector | Any) -> dict[str, Any]
     merged: dict[str, Any] = {}
     for marker in reversed(list(node.iter_markers("emulator"))):
         if marker.args:
-            raise pytest.UsageError("@pytest.mark.emulator takes keyword arguments only")
+            _marker_error("takes keyword arguments only, e.g. @pytest.mark.emulator(seed=7)")
         merged.update(marker.kwargs)
+    unknown = sorted(set(merged) - set(_valid_arguments()))
+    if unknown:
+        _marker_error(_unknown_argument(unknown[0]))
     return merged
+
+
+def _valid_arguments() -> list[str]:
+    import dataclasses
+
+    from .settings import Settings
+
+    fields = [f.name for f in dataclasses.fields(Settings) if f.name not in _FIXED_FIELDS]
+    return [*_OWN_ARGUMENTS, *fields]
+
+
+def _unknown_argument(name: str) -> str:
+    import difflib
+
+    valid = _valid_arguments()
+    close = difflib.get_close_matches(name, valid, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown argument {name!r}{hint}; valid: {', '.join(valid)}"
+
+
+def _marker_error(message: str) -> NoReturn:
+    """Fail the test with one line naming the problem, not a traceback through the plugin."""
+    __tracebackhide__ = True
+    pytest.fail(f"@pytest.mark.emulator: {message}", pytrace=False)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -103,26 +143,28 @@ def openai_emulator_mode(request: pytest.FixtureRequest) -> str:
     """'inprocess' or 'live' for this test: the marker's `mode`, else --emulator-mode / ini."""
     mode = _marker_kwargs(request.node).get("mode") or _configured_mode(request.config)
     if mode not in ("inprocess", "live"):
-        raise pytest.UsageError(
-            f"@pytest.mark.emulator(mode=...) must be 'inprocess' or 'live', not {mode!r}"
-        )
+        _marker_error(f"mode must be 'inprocess' or 'live', not {mode!r}")
     return str(mode)
 
 
 @pytest.fixture
 def emulator_settings() -> Settings:
     """The settings every test starts from. Override this fixture in a conftest.py to change them.
-    The contract check is strict here: a body that violates OpenAI's contract fails the test."""
+
+    The clock is "auto": virtual (it stands still, so tests are deterministic) but a test that polls an
+    unfinished job moves it to the job's next status, so an ordinary polling loop ends. The contract check
+    is strict: a body that violates OpenAI's contract fails the test."""
     from .settings import Settings
 
-    return Settings(host="127.0.0.1", port=0, contract="strict")
+    return Settings(host="127.0.0.1", port=0, clock="auto", contract="strict")
 
 
 class _Pool:
     """The emulators of this pytest process: one per (mode, settings that need their own app)."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, strict: bool = False) -> None:
         self.timeout = timeout
+        self.strict = strict
         self._handles: dict[tuple[str, str], EmulatorHandle] = {}
 
     def get(self, mode: str, settings: Settings) -> EmulatorHandle:
@@ -131,7 +173,9 @@ class _Pool:
         key = (mode, repr(structural_key(settings)))  # Settings holds a dict: not hashable
         handle = self._handles.get(key)
         if handle is None:
-            handle = self._handles[key] = EmulatorHandle(settings, mode=mode, timeout=self.timeout).start()
+            handle = self._handles[key] = EmulatorHandle(
+                settings, mode=mode, timeout=self.timeout, strict=self.strict
+            ).start()
         return handle
 
     def close(self) -> None:
@@ -142,7 +186,10 @@ class _Pool:
 
 @pytest.fixture(scope="session")
 def _openai_emulator_pool(pytestconfig: pytest.Config) -> Iterator[_Pool]:
-    pool = _Pool(float(pytestconfig.getini("emulator_timeout")))
+    pool = _Pool(
+        float(pytestconfig.getini("emulator_timeout")),
+        bool(pytestconfig.getini("emulator_strict_validation")),
+    )
     try:
         yield pool
     finally:
@@ -157,19 +204,21 @@ def openai_emulator(
     _openai_emulator_pool: _Pool,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[EmulatorHandle]:
-    """A clean emulator for this test (shared per process, reset here), with the environment pointed at it."""
+    """A clean emulator for this test (shared per process, reset here), with the environment pointed at it
+    and requests for api.openai.com (even from clients built before the test) served by it."""
+    from .intercept import transport_patches
     from .testing import parse_clock
 
     options = _marker_kwargs(request.node)
     options.pop("mode", None)
     scenario = options.pop("scenario", None)
     overrides = {k: v for k, v in options.items() if v is not None}
-    if "clock" in overrides:
-        overrides.update(parse_clock(overrides.pop("clock")))
     try:
+        if "clock" in overrides:
+            overrides.update(parse_clock(overrides.pop("clock"), emulator_settings.clock))
         settings = emulator_settings.with_overrides(**overrides) if overrides else emulator_settings
     except (TypeError, ValueError) as exc:
-        raise pytest.UsageError(f"@pytest.mark.emulator: {exc}") from None
+        _marker_error(str(exc))
     handle = _openai_emulator_pool.get(openai_emulator_mode, settings)
     handle.check()  # a crashed server fails here, not later as a hang
     handle.reset(settings)
@@ -180,6 +229,8 @@ def openai_emulator(
         monkeypatch.setenv(name, value)
     for module, attribute, replacement in handle.openai_patches():
         monkeypatch.setattr(module, attribute, replacement)
+    for cls, method, replacement in transport_patches(handle, inprocess=handle.mode == "inprocess"):
+        monkeypatch.setattr(cls, method, replacement)
     request.node.stash[_HANDLE] = handle
     try:
         yield handle
@@ -224,6 +275,8 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
                 handle.check()
             except AssertionError as server_error:
                 exc.add_note(str(server_error))
+            if handle.polling_hint:  # e.g. a polling loop stopped by a timeout or Ctrl-C
+                exc.add_note(f"openai_emulator: {handle.polling_hint}")
         raise
     handle = item.stash.get(_HANDLE, None)
     if handle is not None:

@@ -24,7 +24,8 @@ class Settings:
     port: int = 8000
     log_level: str = "info"
     log_format: str = "text"  # the dev server's logs: "text" or "json" (one object per line)
-    # "virtual" only moves when told (tests); "real" follows the wall clock times `speed` (dev server).
+    # "virtual" only moves when told; "auto" is virtual but also moves when a client polls an unfinished
+    # job (the pytest plugin's default); "real" follows the wall clock times `speed` (dev server).
     clock: str = "virtual"
     speed: float = 1.0
     # Unix time the virtual clock starts at: 2025-01-01T00:00:00Z.
@@ -56,6 +57,8 @@ class Settings:
     # Scenario files (YAML, or library names such as "flaky_network") active for every tenant from startup;
     # they survive resets.
     scenarios: tuple[str, ...] = ()
+    # Key the dashboard asks of clients that are not on loopback (empty: only loopback clients get in).
+    control_key: str = ""
     # An extra directory searched first for scenarios named in X-Emulator-Scenario or the control API.
     scenario_dir: str = ""
     # Check every JSON body against OpenAI's OpenAPI contract (shipped in the package): "off", "warn" (log
@@ -98,8 +101,8 @@ class Settings:
         return type(self).build(**current)
 
     def __post_init__(self) -> None:
-        if self.clock not in ("virtual", "real"):
-            raise ValueError(f"clock must be 'virtual' or 'real', not {self.clock!r}")
+        if self.clock not in ("virtual", "auto", "real"):
+            raise ValueError(f"clock must be 'virtual', 'auto' or 'real', not {self.clock!r}")
         if self.speed <= 0:
             raise ValueError("speed must be positive")
         if self.log_format not in ("text", "json"):

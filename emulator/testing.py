@@ -67,22 +67,25 @@ PER_TEST_FIELDS = (
 )
 
 
-def parse_clock(value: object) -> dict[str, Any]:
-    """Settings for a marker's `clock=`: "virtual"/"real", a start time (Unix seconds, datetime, ISO 8601)."""
-    if value in ("virtual", "real"):
+def parse_clock(value: object, current: str = "auto") -> dict[str, Any]:
+    """Settings for a marker's `clock=`: "virtual"/"auto"/"real", or a start time (Unix seconds, datetime,
+    ISO 8601), which keeps the `current` simulated mode (auto when `current` is real)."""
+    if value in ("virtual", "auto", "real"):
         return {"clock": value}
+    simulated = current if current in ("virtual", "auto") else "auto"
     if isinstance(value, dt.datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-        return {"clock": "virtual", "start_time": moment.timestamp()}
+        return {"clock": simulated, "start_time": moment.timestamp()}
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return {"clock": "virtual", "start_time": float(value)}
+        return {"clock": simulated, "start_time": float(value)}
     if isinstance(value, str):
         try:
-            return parse_clock(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
+            return parse_clock(dt.datetime.fromisoformat(value.replace("Z", "+00:00")), current)
         except ValueError:
             pass
     raise ValueError(
-        f"clock must be 'virtual', 'real', a Unix time, a datetime or an ISO 8601 string, not {value!r}"
+        f"clock must be 'virtual', 'auto', 'real', a Unix time, a datetime or an ISO 8601 string, "
+        f"not {value!r}"
     )
 
 
@@ -111,6 +114,9 @@ class EmulatorHandle:
             thread on `settings.host`).
         api_key: the key the ready clients and `env()` use; the first allow-listed key by default.
         timeout: seconds the ready clients wait for a response, so a stuck request fails instead of hanging.
+        strict: whether the ready clients use the SDK's strict response validation. Off by default, as in
+            the SDK: OpenAI itself answers with values the SDK's types don't list (a paused job's
+            `status: "paused"`), which strict validation rejects.
     """
 
     def __init__(
@@ -120,12 +126,14 @@ class EmulatorHandle:
         mode: str = "inprocess",
         api_key: str | None = None,
         timeout: float = 30.0,
+        strict: bool = False,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         self.settings = settings or Settings(host="127.0.0.1", port=0)
         self.mode = mode
         self.timeout = timeout
+        self.strict = strict
         self._api_key = api_key
         self.app: Starlette = create_app(self.settings)
         self._server: EmulatorServer | None = None
@@ -253,20 +261,27 @@ class EmulatorHandle:
         return httpx2.AsyncClient(**kwargs)
 
     def client(self, *, api_key: str | None = None, **kwargs: Any) -> openai.OpenAI:
-        """The official sync client, pointed here, with strict response validation on."""
+        """The official sync client, pointed here (strict response validation as `self.strict` says)."""
         import openai
 
         kwargs.setdefault("http_client", self.http_client())
-        kwargs.setdefault("_strict_response_validation", True)
+        kwargs.setdefault("_strict_response_validation", self.strict)
         return openai.OpenAI(base_url=self.base_url, api_key=api_key or self.api_key, **kwargs)
 
     def async_client(self, *, api_key: str | None = None, **kwargs: Any) -> openai.AsyncOpenAI:
-        """The official async client, pointed here, with strict response validation on."""
+        """The official async client, pointed here (strict response validation as `self.strict` says)."""
         import openai
 
         kwargs.setdefault("http_client", self.async_http_client())
-        kwargs.setdefault("_strict_response_validation", True)
+        kwargs.setdefault("_strict_response_validation", self.strict)
         return openai.AsyncOpenAI(base_url=self.base_url, api_key=api_key or self.api_key, **kwargs)
+
+    def inprocess_transport(self) -> httpx2.BaseTransport | None:
+        """The transport into the app when in-process (None when live: use the socket)."""
+        return self._inprocess_transport() if self.mode == "inprocess" else None
+
+    def inprocess_async_transport(self) -> httpx2.AsyncBaseTransport | None:
+        return _ThreadedAsyncTransport(self._inprocess_transport()) if self.mode == "inprocess" else None
 
     def _inprocess_transport(self) -> httpx2.BaseTransport:
         if self._transport is None:
@@ -376,17 +391,19 @@ class EmulatorHandle:
     # -- fine-tuning jobs -------------------------------------------------------------------------------
 
     def run_job(self, job_id: str, until: str = "completed", *, api_key: str | None = None) -> Any:
-        """Fast-forward one job until `until` ("queued", "running", "succeeded", "failed", "cancelled" or
-        "completed": any end). Only that job's timeline moves, not the clock. Returns the job as the SDK's
-        `FineTuningJob`; raises `ControlError` when the job can't get there (it ended otherwise, is
-        paused, or is stuck in the queue)."""
+        """Move the clock along one job's timeline until it reaches `until` ("queued", "running",
+        "succeeded", "failed", "cancelled" or "completed": any end), so its timestamps stay plausible;
+        other jobs live through the same time. Returns the job as the SDK's `FineTuningJob`; raises
+        `ControlError` when the job can't get there (it ended otherwise, is paused, or is stuck in the
+        queue)."""
         body = self._control(
             "POST", f"/_emulator/jobs/{job_id}/run", {"until": until, **self._scope(api_key)}
         )
         return _as_job(body)
 
     def run_all_jobs(self, *, api_key: str | None = None) -> list[dict[str, Any]]:
-        """Run every unfinished job (of every tenant, or `api_key`'s) to completion; returns each job's
+        """Run every unfinished job (of every tenant, or `api_key`'s) to completion, moving the clock to the
+        last one's end; returns each job's
         `{"id", "status", "completed"}` (completed is False for a job that can't finish, e.g. paused)."""
         data: list[dict[str, Any]] = self._control("POST", "/_emulator/jobs/run", self._scope(api_key))[
             "data"
@@ -520,6 +537,11 @@ class EmulatorHandle:
                 + (" with that API key." if api_key else ".")
             )
         return "\n".join(lines)
+
+    @property
+    def polling_hint(self) -> str | None:
+        """Set when a job was polled many times on a frozen virtual clock: how to move time instead."""
+        return self.state.polling_hint
 
     # -- server-side errors ----------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ INI = """
 addopts = --strict-markers --strict-config -p no:cacheprovider
 xfail_strict = true
 filterwarnings = error
+asyncio_default_fixture_loop_scope = function
 """
 
 TRAINING = (
@@ -143,7 +144,7 @@ def test_marker_sets_seed_clock_and_mode(inner: pytest.Pytester) -> None:
 
         def test_next_test_is_back_to_defaults(openai_emulator):
             assert openai_emulator.seed == 11
-            assert openai_emulator.state.clock.mode == "virtual"
+            assert openai_emulator.state.clock.mode == "auto"  # the plugin's default
         """
     )
     inner.runpytest("--emulator-mode=live").assert_outcomes(passed=4)
@@ -161,7 +162,8 @@ def test_bad_marker_arguments_are_usage_errors(inner: pytest.Pytester) -> None:
     )
     result = inner.runpytest()
     assert result.ret != 0
-    result.stdout.fnmatch_lines(["*clock must be 'virtual', 'real'*"])
+    result.stdout.fnmatch_lines(["*@pytest.mark.emulator: clock must be 'virtual', 'auto', 'real'*"])
+    assert "Traceback" not in result.stdout.str()
 
 
 def test_settings_fixture_can_be_overridden(inner: pytest.Pytester) -> None:
@@ -409,7 +411,11 @@ def test_handle_works_without_pytest() -> None:
 
 def test_parse_clock_accepts_modes_and_times() -> None:
     assert parse_clock("real") == {"clock": "real"}
-    assert parse_clock(0) == {"clock": "virtual", "start_time": 0.0}
-    assert parse_clock("2025-01-01T00:00:00Z") == {"clock": "virtual", "start_time": 1_735_689_600.0}
+    assert parse_clock("auto") == {"clock": "auto"}
+    assert parse_clock(0) == {"clock": "auto", "start_time": 0.0}
+    assert parse_clock(0, "virtual") == {"clock": "virtual", "start_time": 0.0}
+    # a start time needs a simulated clock
+    assert parse_clock(0, "real") == {"clock": "auto", "start_time": 0.0}
+    assert parse_clock("2025-01-01T00:00:00Z") == {"clock": "auto", "start_time": 1_735_689_600.0}
     with pytest.raises(ValueError):
         parse_clock("soon")

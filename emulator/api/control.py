@@ -9,13 +9,15 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from .. import __version__
-from ..clock import make_clock
+from ..clock import MODES
 from ..domain import jobs
 from ..domain.state import Tenant
+from ..domain.tenancy import mask_key
 from ..durations import parse_duration
 from ..errors import InvalidRequestError, NotFoundError
 from ..params import Param
 from .common import control_scope, emulator, ok, read_json
+from .listing import list_page
 
 __all__ = ["PREFIX", "routes"]
 
@@ -59,12 +61,11 @@ async def set_clock(request: Request) -> Response:
     body = await read_json(
         request,
         {
-            "mode": Param("string", required=True, enum=("virtual", "real")),
+            "mode": Param("string", required=True, enum=MODES),
             "speed": Param("number", exclusive_minimum=0),
         },
     )
-    em = emulator(request)
-    em.clock = make_clock(body["mode"], start=em.now(), speed=body.get("speed") or 1.0)
+    emulator(request).set_clock(body["mode"], body.get("speed") or 1.0)
     return ok(_clock_body(request))
 
 
@@ -76,6 +77,20 @@ async def set_seed(request: Request) -> Response:
     body = await read_json(request, {"seed": Param("integer", required=True, nullable=False)})
     emulator(request).reseed(body["seed"])
     return ok({"seed": body["seed"]})
+
+
+async def list_tenants(request: Request) -> Response:
+    """Every organization seen, its keys (masked) and how many objects it holds."""
+    data = [
+        {
+            "organization": t.organization.id,
+            "name": t.organization.name,
+            "api_keys": sorted(mask_key(k) for k in t.api_keys),
+            "counts": t.counts(),
+        }
+        for t in emulator(request).tenants()
+    ]
+    return ok({"object": "list", "data": data})
 
 
 def _journal_filters(request: Request) -> dict[str, Any]:
@@ -93,8 +108,9 @@ def _journal_filters(request: Request) -> dict[str, Any]:
 
 
 async def list_requests(request: Request) -> Response:
+    """The journal, oldest first, one cursor page at a time (`limit`, `after` = a request id)."""
     entries = emulator(request).journal.find(**_journal_filters(request))
-    return ok({"object": "list", "data": [e.to_dict() for e in entries]})
+    return ok(list_page(request, entries, lambda e: e.request_id, lambda e: e.to_dict()))
 
 
 async def count_requests(request: Request) -> Response:
@@ -124,12 +140,13 @@ def _job_owner(request: Request, body: dict[str, Any], job_id: str) -> Tenant:
 
 
 async def run_job(request: Request) -> Response:
-    """Fast-forward one job (its own timeline; the clock and other jobs stay put) until `until`."""
+    """Move the clock along one job's timeline until it reaches `until`."""
     body = await read_json(request, {**_SCOPE, "until": Param("string")})
     em, job_id = emulator(request), request.path_params["job_id"]
     owner, now = _job_owner(request, body, job_id), em.now()
     owner.settle(now)
     job = jobs.run_until(em, owner, job_id, body.get("until") or "completed", now)
+    now = em.now()
     owner.settle(now)
     return ok(job.to_dict(now))
 
@@ -140,6 +157,7 @@ async def run_jobs(request: Request) -> Response:
     em, target = emulator(request), control_scope(request, body)
     tenants, now = [target] if target is not None else em.tenants(), em.now()
     results = jobs.run_all(em, tenants, now)
+    now = em.now()
     for tenant in tenants:
         tenant.settle(now)
     return ok({"object": "list", "data": results})
@@ -189,6 +207,7 @@ def routes() -> list[BaseRoute]:
         Route(f"{PREFIX}/clock", read_clock, methods=["GET"]),
         Route(f"{PREFIX}/clock", set_clock, methods=["POST"]),
         Route(f"{PREFIX}/clock/advance", advance_clock, methods=["POST"]),
+        Route(f"{PREFIX}/tenants", list_tenants, methods=["GET"]),
         Route(f"{PREFIX}/seed", read_seed, methods=["GET"]),
         Route(f"{PREFIX}/seed", set_seed, methods=["POST"]),
         Route(f"{PREFIX}/lenient", read_lenient, methods=["GET"]),

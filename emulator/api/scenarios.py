@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 from ..errors import InvalidRequestError, NotFoundError
 from ..scenarios import Scenario, ScenarioError, list_library, parse_scenario, parse_yaml
 from .common import control_scope, emulator, ok
+from .listing import list_page
 
 __all__ = ["routes"]
 
@@ -80,8 +81,13 @@ async def check(request: Request) -> Response:
     return ok({"valid": scenario is not None, "name": scenario.name if scenario else None})
 
 
+def _name(entry: dict[str, Any]) -> str:
+    return str(entry["name"])
+
+
 async def list_active(request: Request) -> Response:
-    return ok({"object": "list", "data": emulator(request).scenarios.describe(_organization(request, {}))})
+    active = emulator(request).scenarios.describe(_organization(request, {}))
+    return ok(list_page(request, active, _name, dict))
 
 
 async def library(request: Request) -> Response:
@@ -89,7 +95,7 @@ async def library(request: Request) -> Response:
     entries = [
         {"name": e.name, "description": e.description, "path": e.path} for e in list_library(directory)
     ]
-    return ok({"object": "list", "data": entries})
+    return ok(list_page(request, entries, _name, dict))
 
 
 async def clear(request: Request) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -23,10 +23,14 @@ class JournalEntry:
     organization: str | None = None
     rule: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # For the dashboard only, kept out of to_dict (wall-clock latency would make the journal vary by machine):
+    latency_ms: float | None = field(default=None, compare=False)
+    response: Any = field(default=None, compare=False)  # the JSON body answered, when small enough
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["extra"] = dict(self.extra)
+        del data["latency_ms"], data["response"]
         return data
 
     def matches(self, method: str | None, path: str | None, status: int | None) -> bool:
@@ -63,6 +67,17 @@ class Journal:
             for e in entries
             if e.matches(method, path, status) and (organization is None or e.organization == organization)
         ]
+
+    def recent(self, limit: int, where: Callable[[JournalEntry], bool] | None = None) -> list[JournalEntry]:
+        """The newest `limit` entries that pass `where`, newest first, without copying the whole log."""
+        with self._lock:
+            out: list[JournalEntry] = []
+            for entry in reversed(self._entries):
+                if where is None or where(entry):
+                    out.append(entry)
+                    if len(out) == limit:
+                        break
+            return out
 
     def clear(self, organization: str | None = None) -> None:
         with self._lock:

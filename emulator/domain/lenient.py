@@ -105,7 +105,7 @@ def ensure_job(em: Emulator, tenant: Tenant, job_id: str, first_call: str = "ret
         start = now - _PAST if status == "succeeded" else now
         service.create_job(em, tenant, body, start, job_id=job_id)
         try:
-            service.run_until(em, tenant, job_id, status, now=now)
+            service.run_until(em, tenant, job_id, status, now=now, move_clock=False)
             if first_call == "resume":
                 service.pause_job(em, tenant, job_id, now)
         except ConflictError:  # an active scenario scripted another fate (failed, stuck): it stands

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from ..clock import Clock, make_clock
+from ..clock import Clock, RealClock, VirtualClock, make_clock
 from ..ids import IdFactory
 from ..scenarios.engine import ScenarioEngine
 from ..scenarios.library import find_scenario, load_scenario
@@ -45,6 +45,12 @@ class Tenant:
         self.jobs.observers.append(self.webhooks.observe)
         self.completions: Collection[StoredCompletion] = Collection()  # chat completions sent with store
         self.permissions: Collection[Permission] = Collection()  # checkpoint grants to other projects
+        self.api_keys: set[str] = set()  # every key seen for this organization (the dashboard masks them)
+
+    def counts(self) -> dict[str, int]:
+        """How many objects the tenant holds, by kind (cheap: no scans)."""
+        return {"files": len(self.files), "uploads": len(self.uploads), "jobs": len(self.jobs.jobs),
+                "models": len(self.models), "stored_completions": len(self.completions)}
 
     def settle(self, now: float) -> None:
         """Bring state that is derived from the clock (job progress, expiries) up to `now` before a read:
@@ -62,6 +68,8 @@ class Emulator:
         self.journal = Journal(settings.journal_limit)
         self.ids = IdFactory(self.seed, "")
         self._tenants: dict[str, Tenant] = {}
+        # Set when a job is polled on a frozen virtual clock (domain/jobs/polling.py); the plugin shows it.
+        self.polling_hint: str | None = None
         self._lock = threading.Lock()
         limits = Limits(settings.rate_limit_requests, settings.rate_limit_tokens, settings.max_active_jobs,
                         settings.jobs_per_day)
@@ -86,6 +94,7 @@ class Emulator:
                 tenant = self._tenants[org.id] = Tenant(org, self.seed)
                 tenant.jobs.bind(self)
                 default_endpoints(tenant.webhooks, self.settings, self.webhook_secret, self.now())
+            tenant.api_keys.add(api_key)
             return tenant
 
     def tenants(self) -> list[Tenant]:
@@ -113,6 +122,7 @@ class Emulator:
                 upload.discard_parts()
         self.journal.clear(organization_id)
         if organization_id is None:
+            self.polling_hint = None
             self.ids = IdFactory(self.seed, "")
             self.clock = make_clock(self.settings.clock, start=self.settings.start_time, speed=self.settings.speed)
         self.scenarios.reset(organization_id)
@@ -126,6 +136,23 @@ class Emulator:
         """
         org = tenant.organization
         return self.scenarios.job_script(org.id, org.name, request, active_jobs)
+
+    def set_clock(self, mode: str, speed: float | None = None) -> Clock:
+        """Switch between a virtual clock (paused: moves only when advanced; `auto` also moves for a client
+        polling a job) and a real one (runs at `speed`), continuing from the current time either way."""
+        now = self.now()
+        speed = speed or getattr(self.clock, "speed", None) or self.settings.speed
+        self.clock = RealClock(speed, start=now) if mode == "real" else make_clock(mode, start=now, speed=speed)
+        return self.clock
+
+    def next_event(self) -> float | None:
+        """When the next job of any tenant next changes status (None: no job will by itself)."""
+        now = self.now()
+        upcoming = [
+            t for tenant in self.tenants() for job in tenant.jobs.jobs
+            if (t := job.timeline.next_milestone(now)) is not None and t != float("inf")
+        ]
+        return min(upcoming, default=None)
 
     def reseed(self, seed: int) -> None:
         self.seed = seed

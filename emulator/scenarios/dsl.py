@@ -14,12 +14,13 @@ Scenario ── rules: Rule ── match: Match          which requests (method,
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import random
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ..domain.jobscript import JobFailure, JobScript, JobWarning
 from ..durations import parse_duration
@@ -45,9 +46,12 @@ __all__ = [
     "WebhookMatch",
     "WebhookRule",
     "Window",
+    "check_yaml",
     "parse_scenario",
     "parse_yaml",
 ]
+
+T = TypeVar("T")
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 INITIAL_STATE = "started"
@@ -58,9 +62,23 @@ class CannedError:
     status: int
     type: str
     code: str | None
-    message: str  # may use {request_id}, {model}, {organization}, {method}, {path}
+    message: str  # may use {request_id}, {model}, {organization}, {method}, {path}; {wait} for a 429
     content_type: str = "application/json"
     raw_body: str | None = None  # sent as is instead of the JSON envelope (Cloudflare's HTML pages)
+    # A rate limit's numbers: the wait its message and retry-after agree on, and the bucket it reports.
+    wait: float | None = None
+    bucket: str = ""  # "requests" or "tokens"
+    limit: int = 0
+    used: int = 0
+
+    def rate_headers(self, wait: float) -> dict[str, str]:
+        """The headers a real 429 of this kind carries, agreeing with its message's numbers."""
+        return {
+            "retry-after": str(max(1, math.ceil(wait))),  # integer seconds, as OpenAI sends it
+            f"x-ratelimit-limit-{self.bucket}": str(self.limit),
+            f"x-ratelimit-remaining-{self.bucket}": str(max(0, self.limit - self.used)),
+            f"x-ratelimit-reset-{self.bucket}": f"{wait:g}s",
+        }
 
 
 _CLOUDFLARE_502 = (
@@ -88,16 +106,24 @@ CANNED_ERRORS: Mapping[str, CannedError] = {
         "requests",
         "rate_limit_exceeded",
         "Rate limit reached for {model} in organization {organization} on requests per min (RPM): Limit 3, "
-        "Used 3, Requested 1. Please try again in 20s. Visit https://platform.openai.com/account/rate-limits "
-        "to learn more.",
+        "Used 3, Requested 1. Please try again in {wait}. Visit "
+        "https://platform.openai.com/account/rate-limits to learn more.",
+        wait=20.0,
+        bucket="requests",
+        limit=3,
+        used=3,
     ),
     "tokens_rate_limit_exceeded": CannedError(
         429,
         "tokens",
         "rate_limit_exceeded",
         "Rate limit reached for {model} in organization {organization} on tokens per min (TPM): Limit 10000, "
-        "Used 8554, Requested 3082. Please try again in 9.816s. Visit "
+        "Used 8554, Requested 3082. Please try again in {wait}. Visit "
         "https://platform.openai.com/account/rate-limits to learn more.",
+        wait=9.816,
+        bucket="tokens",
+        limit=10000,
+        used=8554,
     ),
     "insufficient_quota": CannedError(
         429,
@@ -299,10 +325,39 @@ def parse_scenario(data: Any, source: str = "<dict>") -> Scenario:
     return _Parser(Source(source)).scenario(data)
 
 
+def check_yaml(text: str, source: str = "<yaml>") -> list[ScenarioError]:
+    """Every mistake in a YAML scenario (not only the first), each with its line and key path."""
+    try:
+        data, src = read_yaml(text, source)
+    except ScenarioError as exc:
+        return [exc]
+    parser = _Parser(src, collect=True)
+    try:
+        parser.scenario(data)
+    except ScenarioError as exc:
+        if exc not in parser.errors:
+            parser.errors.append(exc)
+    return sorted(parser.errors, key=lambda e: e.line or 0)
+
+
 # ---------------------------------------------------------------- the parser
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _FOREVER = ("forever", "never", "inf")
+
+
+def _wait(headers: dict[str, str], path: str, parser: Any) -> float | None:
+    """The wait a rule's own retry-after-ms / retry-after header gives (seconds), if any."""
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        if name in headers:
+            try:
+                seconds = float(headers[name]) / scale
+            except ValueError:
+                raise parser.fail(f"{path}.{name}", f"expected a number, got {headers[name]!r}") from None
+            if seconds <= 0:
+                raise parser.fail(f"{path}.{name}", "must be positive")
+            return seconds
+    return None
 
 
 def _kind(value: Any) -> str:
@@ -320,8 +375,26 @@ def _kind(value: Any) -> str:
 
 
 class _Parser:
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, *, collect: bool = False) -> None:
         self.src = source
+        # collect: record each mistake and go on (to report them all), instead of raising the first
+        self.collect = collect
+        self.errors: list[ScenarioError] = []
+
+    def _record(self, error: ScenarioError) -> None:
+        if not self.collect:
+            raise error
+        self.errors.append(error)
+
+    def _each(self, parse: Callable[[Any, str, int], T], items: list[Any], path: str) -> tuple[T, ...]:
+        """Parse every item; in collect mode a bad item is recorded and skipped."""
+        out = []
+        for i, item in enumerate(items):
+            try:
+                out.append(parse(item, f"{path}[{i}]", i))
+            except ScenarioError as exc:
+                self._record(exc)
+        return tuple(out)
 
     def fail(self, path: str, problem: str) -> ScenarioError:
         return self.src.error(path, problem)
@@ -336,11 +409,15 @@ class _Parser:
         for key in value:
             if key not in allowed:
                 where = f"{path}.{key}" if path else str(key)
-                raise self.fail(where, f"unknown key {key!r} (expected one of: {', '.join(allowed)})")
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                self._record(
+                    self.fail(where, f"unknown key {key!r} ({hint}expected one of: {', '.join(allowed)})")
+                )
         for key in required:
             if key not in value:
                 raise self.fail(path, f"missing required key {key!r}")
-        return dict(value)
+        return {k: v for k, v in value.items() if k in allowed}
 
     def string(self, value: Any, path: str) -> str:
         if not isinstance(value, str):
@@ -445,14 +522,17 @@ class _Parser:
             raise self.fail("name", f"{name!r} is not a valid name (letters, digits, '_', '-', '.')")
         description = self.string(doc.get("description", ""), "description")
         seed = None if doc.get("seed") is None else self.integer(doc["seed"], "seed")
-        rules = tuple(self.rule(r, f"rules[{i}]", i) for i, r in enumerate(self.items(doc, "rules")))
-        jobs = tuple(self.job_rule(r, f"jobs[{i}]", i) for i, r in enumerate(self.items(doc, "jobs")))
-        limits = (
-            None if doc.get("rate_limits") is None else self.rate_limits(doc["rate_limits"], "rate_limits")
-        )
-        hooks = tuple(
-            self.webhook_rule(r, f"webhooks[{i}]", i) for i, r in enumerate(self.items(doc, "webhooks"))
-        )
+        rules = self._each(self.rule, self.items(doc, "rules"), "rules")
+        jobs = self._each(self.job_rule, self.items(doc, "jobs"), "jobs")
+        hooks = self._each(self.webhook_rule, self.items(doc, "webhooks"), "webhooks")
+        limits = None
+        try:
+            if doc.get("rate_limits") is not None:
+                limits = self.rate_limits(doc["rate_limits"], "rate_limits")
+        except ScenarioError as exc:
+            self._record(exc)
+        if self.errors:  # the cross-rule checks would only repeat what is already wrong
+            raise self.errors[0]
         self.check_labels([r.label for r in rules], "rules")
         self.check_labels([r.label for r in jobs], "jobs")
         self.check_labels([r.label for r in hooks], "webhooks")
@@ -629,16 +709,22 @@ class _Parser:
         body = doc.get("body")
         if body is None and canned is not None and canned.raw_body is not None and not envelope[1:]:
             body = canned.raw_body
+        headers = self.str_map(doc["headers"], f"{path}.headers", lower=True) if doc.get("headers") else ()
+        message = self.opt_string(doc.get("message"), f"{path}.message")
+        if canned is not None and canned.wait is not None:
+            # the message, retry-after and x-ratelimit-* state one wait: the rule's, else the canned one
+            wait = _wait(dict(headers), f"{path}.headers", self) or canned.wait
+            headers = tuple({**canned.rate_headers(wait), **dict(headers)}.items())
+            message = message or canned.message.replace("{wait}", f"{wait:g}s")
         return Respond(
             status=status,
             type=self.opt_string(doc.get("type"), f"{path}.type") or (canned.type if canned else None),
             code=self.opt_string(doc.get("code"), f"{path}.code")
             if "code" in doc
             else (canned.code if canned else None),
-            message=self.opt_string(doc.get("message"), f"{path}.message")
-            or (canned.message if canned else None),
+            message=message or (canned.message if canned else None),
             param=self.opt_string(doc.get("param"), f"{path}.param"),
-            headers=self.str_map(doc["headers"], f"{path}.headers", lower=True) if doc.get("headers") else (),
+            headers=headers,
             body=body,
             content_type=self.opt_string(doc.get("content_type"), f"{path}.content_type")
             or (canned.content_type if canned and body is not None else None),

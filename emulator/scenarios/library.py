@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._source import ScenarioError
-from .dsl import Scenario, parse_yaml
+from .dsl import Scenario, check_yaml, parse_yaml
 
 __all__ = ["LibraryEntry", "check_files", "find_scenario", "library_dirs", "list_library", "load_scenario"]
 
@@ -92,8 +92,17 @@ def check_files(paths: Iterable[str | Path]) -> list[str]:
     """Validate scenario files without starting anything: one line per problem, empty when all are fine."""
     problems = []
     for path in paths:
+        file = Path(path)
+        if not file.is_file():  # a library name, or a missing file: load_scenario says which
+            try:
+                load_scenario(path)
+            except ScenarioError as exc:
+                problems.append(str(exc))
+            continue
         try:
-            load_scenario(path)
-        except ScenarioError as exc:
-            problems.append(str(exc))
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(str(ScenarioError(f"can't read the file: {exc}", source=str(path))))
+            continue
+        problems += [str(error) for error in check_yaml(text, str(path))]  # every mistake, not the first
     return problems

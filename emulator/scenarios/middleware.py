@@ -451,6 +451,8 @@ _PLACEHOLDER = re.compile(r"\{(request_id|model|organization|method|path)\}")
 
 
 def _fill(text: str, facts: RequestFacts, request_id: str) -> str:
+    if not facts.model:  # OpenAI leaves the model out of a rate-limit message that has none
+        text = text.replace(" for {model} ", " ")
     values = {
         "request_id": request_id,
         "model": facts.model or "default",

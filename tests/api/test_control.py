@@ -76,3 +76,44 @@ def test_journal_is_per_tenant(client: openai.OpenAI, other_client: openai.OpenA
     mine = http.get("/_emulator/requests/count", params={"path": "/v1/files"}).json()
     everyone = httpx.get(str(http.base_url) + "/_emulator/requests/count", params={"path": "/v1/files"}).json()
     assert (mine["count"], everyone["count"]) == (1, 2)
+
+
+def test_journal_pages_like_the_api(client: openai.OpenAI, http: httpx.Client) -> None:
+    for _ in range(5):
+        client.models.list()
+    everything = [
+        e["request_id"] for e in http.get("/_emulator/requests", params={"path": "/v1/models"}).json()["data"]
+    ]
+    assert len(everything) == 5
+    seen: list[str] = []
+    after: str | None = None
+    while True:
+        params: dict[str, str | int] = {"path": "/v1/models", "limit": 2}
+        if after:
+            params["after"] = after
+        page = http.get("/_emulator/requests", params=params).json()
+        ids = [e["request_id"] for e in page["data"]]
+        assert len(ids) <= 2 and (page["first_id"], page["last_id"]) == (ids[0], ids[-1])
+        seen += ids
+        if not page["has_more"]:
+            break
+        after = page["last_id"]
+    assert seen == everything  # oldest first, each once
+    unknown = http.get("/_emulator/requests", params={"after": "req_nope"}).json()
+    assert unknown["data"] == [] and unknown["has_more"] is False
+    bad = http.get("/_emulator/requests", params={"limit": 0})
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "limit"
+
+
+def test_scenario_lists_page_like_the_api(http: httpx.Client) -> None:
+    library = http.get("/_emulator/scenarios/library", params={"limit": 1}).json()
+    assert len(library["data"]) == 1 and library["has_more"] is True
+    following = http.get(
+        "/_emulator/scenarios/library", params={"limit": 1, "after": library["last_id"]}
+    ).json()
+    assert following["data"][0]["name"] != library["data"][0]["name"]
+    for name in ("flaky_network", "rate_limited"):
+        assert http.post("/_emulator/scenarios", json={"name": name}).status_code == 200
+    active = http.get("/_emulator/scenarios", params={"limit": 1}).json()
+    assert [s["name"] for s in active["data"]] == ["flaky_network"] and active["has_more"] is True
+    http.delete("/_emulator/scenarios")

@@ -299,6 +299,7 @@ def test_materialization_is_deterministic(client: openai.OpenAI, emulator: Emula
 
 
 def test_pytest_marker_and_settings_switch_lenient_mode(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(
         """
         import pytest

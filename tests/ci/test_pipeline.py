@@ -113,7 +113,7 @@ def test_log_format_json_is_one_object_per_line(tmp_path: Path) -> None:
         server.proc.send_signal(signal.SIGTERM)
         server.proc.wait(timeout=30)
     lines = [json.loads(line) for line in server.output().splitlines()]  # every line parses
-    assert lines[0]["logger"] == "uvicorn.error" and any(line.get("event") == "listening" for line in lines)
+    assert any(line.get("event") == "listening" for line in lines)
     (access,) = [line for line in lines if line.get("path") == "/v1/models/gpt-4o-mini"]
     assert (access["method"], access["status"], access["logger"]) == ("GET", 200, "emulator.access")
     (violation,) = [line for line in lines if line.get("logger") == "emulator.contract"]

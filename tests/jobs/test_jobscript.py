@@ -72,7 +72,7 @@ def test_failure_at_a_step(client: openai.OpenAI, emulator: Emulator, script: An
     assert job.status == "failed" and job.error is not None
     assert (job.error.code, job.error.param) == ("out_of_memory", None)
     events = all_events(client, job.id)
-    assert [e.data["step"] for e in events if e.type == "metrics"][-1] == 39
+    assert [e.data["step"] for e in events if e.type == "metrics"][-1] == 40  # "at step 40": its last step
     assert (events[-1].level, events[-1].message) == ("error", "Ran out of memory.")
     assert client.fine_tuning.jobs.checkpoints.list(job.id).data == []
 

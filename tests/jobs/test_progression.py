@@ -107,12 +107,18 @@ def test_policy_for_one_job(client: openai.OpenAI, http: httpx.Client) -> None:
 
 def test_run_one_job_until_a_status(client: openai.OpenAI, http: httpx.Client, emulator: Emulator) -> None:
     job, other = create(client), create(client)
-    now = emulator.now()
+    start = emulator.now()
     running = http.post(f"/_emulator/jobs/{job.id}/run", json={"until": "running"}).json()
-    assert running["status"] == "running" and emulator.now() == now  # the clock did not move
+    assert running["status"] == "running" and emulator.now() > start  # the clock moved with the job
+    assert client.fine_tuning.jobs.retrieve(job.id).status == "running"  # it stays there at that time
     done = http.post(f"/_emulator/jobs/{job.id}/run", json={}).json()
     assert done["status"] == "succeeded" and done["fine_tuned_model"] and done["result_files"]
-    assert client.fine_tuning.jobs.retrieve(other.id).status == "validating_files"
+    assert done["created_at"] < done["finished_at"] == int(emulator.now())
+    events = all_events(client, job.id)
+    assert max(e.created_at for e in events) <= done["finished_at"]
+    assert {e.created_at for e in events} != {done["created_at"]}  # a timeline, not one instant
+    # the other job lived through the same time, as its own timeline says
+    assert client.fine_tuning.jobs.retrieve(other.id).status != "validating_files"
     assert done["fine_tuned_model"] in {m.id for m in client.models.list()}
 
 
@@ -136,14 +142,18 @@ def test_run_all_jobs(client: openai.OpenAI, other_client: openai.OpenAI, server
 
 
 def test_run_all_jobs_of_one_tenant(
-    client: openai.OpenAI, other_client: openai.OpenAI, http: httpx.Client
+    client: openai.OpenAI, other_client: openai.OpenAI, http: httpx.Client, emulator: Emulator
 ) -> None:
     mine, theirs = create(client), create(other_client)
     body = http.post("/_emulator/jobs/run", json={}, headers={"Authorization": "Bearer x"}).json()
     assert body["data"] == []
     body = http.post("/_emulator/jobs/run", json={}).json()  # the `http` fixture's key is `client`'s tenant
     assert [r["id"] for r in body["data"]] == [mine.id]
-    assert other_client.fine_tuning.jobs.retrieve(theirs.id).status == "validating_files"
+    finished = client.fine_tuning.jobs.retrieve(mine.id).finished_at
+    assert finished is not None and finished == int(emulator.now())
+    # only the clock is shared: the other tenant's job was not run, it lived through the same time
+    theirs_now = other_client.fine_tuning.jobs.retrieve(theirs.id)
+    assert theirs_now.created_at == mine.created_at and theirs_now.id not in {r["id"] for r in body["data"]}
 
 
 def test_progression_needs_a_scope(server: object, emulator: Emulator) -> None:

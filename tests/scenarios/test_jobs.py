@@ -60,8 +60,12 @@ def test_job_fails_midway_at_step_ten(sdk: SDK, emulator: Emulator) -> None:
         "server_error",
         "The fine-tuning job failed due to an internal error.",
     )
-    steps = [e.message for e in client.fine_tuning.jobs.list_events(job.id, limit=100) if e.type == "metrics"]
-    assert steps and all(int(m.split("/")[0].removeprefix("Step ")) <= 10 for m in steps)
+    events = list(client.fine_tuning.jobs.list_events(job.id, limit=100))
+    steps = [e.data["step"] for e in events if e.type == "metrics"]  # type: ignore[index]
+    assert steps == list(range(10, 0, -1))  # newest first: the last metrics event is step 10, as described
+    failure = next(e for e in events if e.level == "error")
+    assert failure.created_at >= max(e.created_at for e in events if e.type == "metrics")
+    assert "step 10" in emulator.scenarios.describe()[0]["description"]
 
 
 @pytest.mark.parametrize("name", ["moderation_rejected", "invalid_training_file"])

@@ -103,8 +103,7 @@ def finish_job(emulator: Emulator) -> None:
 
 
 def run_job(http: httpx.Client, job_id: str) -> None:
-    """Finish one job at the clock's current time (the clock stays put), so retries are due exactly
-    RETRY_DELAYS later."""
+    """Finish one job; the clock moves to its end, so retries are due exactly RETRY_DELAYS after that."""
     assert http.post(f"/_emulator/jobs/{job_id}/run", json={}).json()["status"] == "succeeded"
 
 

@@ -70,11 +70,11 @@ def test_out_of_order_lets_a_later_event_overtake(
     _setup(client, receiver)
     _load(http, {"fault": "out_of_order", "times": 1})
     first = start_job(client, "first")
-    second = start_job(client, "second")
-    run_job(http, first)
+    run_job(http, first)  # moves the clock to the job's end
     flush(http)
     assert receiver.received == []  # held back
     emulator.clock.advance(60)
+    second = start_job(client, "second")  # started later, so it can't finish while `first` runs
     run_job(http, second)
     flush(http)
     assert [json.loads(body)["data"]["id"] for _, body in receiver.received] == [second, first]

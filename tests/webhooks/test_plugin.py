@@ -52,12 +52,13 @@ def test_receiver_fixture_sees_scenario_faults(
 def test_flaky_webhooks_library_scenario_retries_and_reorders(
     openai_emulator: EmulatorHandle, webhook_receiver: WebhookReceiver, openai_client: openai.OpenAI
 ) -> None:
-    first, second = start_job(openai_client, "first"), start_job(openai_client, "second")
-    openai_emulator.run_job(first)
+    first = start_job(openai_client, "first")
+    openai_emulator.run_job(first)  # moves the clock to the job's end
     openai_emulator.flush_webhooks()  # simulated 503: nothing reaches the receiver yet
     assert webhook_receiver.received == []
     openai_emulator.advance("5s")
     openai_emulator.flush_webhooks()  # the retry is overtaken-by-the-next: held back
+    second = start_job(openai_client, "second")  # started later, so it can't finish while `first` runs
     openai_emulator.run_job(second)
     openai_emulator.advance("5s")
     later, earlier = openai_emulator.flush_webhooks()  # newest first

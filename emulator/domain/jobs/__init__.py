@@ -10,6 +10,7 @@ from .service import list_checkpoints as list_checkpoints
 from .service import list_events as list_events
 from .service import list_jobs as list_jobs
 from .service import pause_job as pause_job
+from .service import refusal as refusal
 from .service import resume_job as resume_job
 from .service import retrieve_job as retrieve_job
 from .service import run_all as run_all
@@ -33,6 +34,7 @@ __all__ = [
     "list_events",
     "list_jobs",
     "pause_job",
+    "refusal",
     "resume_job",
     "retrieve_job",
     "run_all",

@@ -12,6 +12,7 @@ from .metrics import Curve
 from .naming import EventIds, token
 from .plan import Plan
 from .records import Checkpoint, Event, Note
+from .report import TRAINING_PRICE_PER_1K
 from .timeline import Segment, Terminal, Timeline
 
 __all__ = ["Job", "Work"]
@@ -58,6 +59,9 @@ class Job:
     version: int = 0
     # manual progression bookkeeping: clock drift already accounted for, and when
     drift_mark: float | None = None
+    # polling bookkeeping (see polling.py): the clock reading of the last read, and reads at that reading
+    read_at: float | None = None
+    idle_reads: int = 0
     drift_clock: int = 0
     synced_at: float = 0.0
     ids: EventIds = field(init=False)
@@ -124,7 +128,7 @@ class Job:
             "validation_file": self.validation_file,
             "training_file": self.training_file,
             "hyperparameters": {k: hp[k] for k in ("batch_size", "learning_rate_multiplier", "n_epochs")},
-            "trained_tokens": self.billable_tokens * self.resolved.n_epochs if succeeded else None,
+            "trained_tokens": self.trained_tokens if succeeded else None,
             # Real jobs show `"error": {}` until they fail; the spec and the SDK only allow null or a full
             # error object, so null it is.
             "error": terminal.error.to_dict() if status == "failed" and terminal and terminal.error else None,
@@ -205,6 +209,16 @@ class Job:
     def _terminal(self) -> Terminal:
         assert self.timeline.terminal is not None
         return self.timeline.terminal
+
+    @property
+    def trained_tokens(self) -> int:
+        """Tokens billed if the job runs to the end: billable tokens per epoch times the resolved epochs."""
+        return self.billable_tokens * self.resolved.n_epochs
+
+    @property
+    def estimated_cost(self) -> float:
+        """Dollars at the emulator's training price, as `emulator validate` estimates them."""
+        return self.trained_tokens / 1000 * TRAINING_PRICE_PER_1K
 
     def is_finished(self, now: float) -> bool:
         return self.status(now) in TERMINAL

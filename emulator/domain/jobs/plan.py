@@ -155,11 +155,13 @@ def _run(
 ) -> tuple[list[Segment], Terminal]:
     fail_step = None
     if plan.failure is not None and plan.failure.phase == "running":
+        # "fails at step N": step N completes (its metrics event is the last one), then the job fails
+        # when step N + 1 would have completed.
         fail_step = plan.failure.at_step or max(1, plan.total_steps // 2)
         fail_step = max(fail_step, k_from + 1)
-    last = plan.total_steps if fail_step is None else min(plan.total_steps, fail_step - 1)
+    last = plan.total_steps if fail_step is None else min(plan.total_steps, fail_step)
     if fail_step is not None and fail_step <= plan.total_steps:
-        end = start + (fail_step - k_from) * plan.sps
+        end = start + (fail_step + 1 - k_from) * plan.sps
         terminal = _failed(end, _script_error(plan.failure))  # type: ignore[arg-type]
     else:
         end = start + (last - k_from) * plan.sps + plan.finalize

@@ -100,6 +100,10 @@ class FileAnalysis:
         not published; this one tolerates a stray hit in a large file)."""
         return self.n_flagged >= max(2, math.ceil(self.n_examples * 0.05))
 
+    def example_tokens(self, limit: int) -> list[int]:
+        """Token counts of the first `limit` valid examples, in file order."""
+        return list(self._counts[:limit])
+
     def token_stats(self) -> dict[str, float | int]:
         counts = sorted(self._counts)
         if not counts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...clock import advance_to
 from ...errors import APIError, ConflictError, InvalidRequestError, NotFoundError
 from ...ids import derive_seed
 from ...params import validate
@@ -17,6 +18,7 @@ from .hyperparameters import parse_method, resolve, steps_per_epoch
 from .job import TERMINAL, Job
 from .metrics import Curve
 from .plan import Plan, build_timeline, cancel, pace, pause, resume
+from .polling import note_read
 from .records import Checkpoint, Event, JobError, Note
 from .request import CREATE_SCHEMA, metadata_filter
 from .reward import RewardCurve
@@ -32,6 +34,7 @@ __all__ = [
     "list_events",
     "list_jobs",
     "pause_job",
+    "refusal",
     "resume_job",
     "retrieve_job",
     "run_all",
@@ -259,6 +262,11 @@ def retrieve_job(em: Any, tenant: Any, job_id: str, now: float | None = None) ->
     """GET a job: step-per-read jobs first move to their next status; scripted stale reads hide the model."""
     now = em.now() if now is None else now
     job, store = get_job(em, tenant, job_id, now), _store(tenant)
+    polled = note_read(em, job, now)  # an auto clock may move for a client polling this job
+    if polled != now:
+        now = polled
+        store.refresh(job, now)
+        tenant.settle(now)
     if store.policy_of(job) == "step-per-read":
         milestone = job.timeline.next_milestone(now)
         if milestone is not None and milestone < INF:
@@ -306,16 +314,37 @@ def list_checkpoints(
 # -- transitions -------------------------------------------------------------------------------------
 
 
+def refusal(job: Job, action: str, now: float) -> str | None:
+    """Why the API refuses `action` (cancel, pause or resume) on `job` at `now`, in its own words; None
+    when it allows it. The one statement of the rules: the endpoints raise it, the dashboard disables on
+    it."""
+    status = job.status(now)
+    if action == "cancel":
+        if status in TERMINAL:
+            return (
+                f"Cannot cancel job {job.id}: it has already "
+                f"{'been cancelled' if status == 'cancelled' else status}."
+            )
+        return None
+    if job.cancel_requested and status not in TERMINAL:
+        return f"Cannot {action} job {job.id}: it is being cancelled."
+    needed = {"pause": "running", "resume": "paused"}[action]
+    if status != needed:
+        return f"Cannot {action} job {job.id}: only {needed} jobs can be {action}d (status: {status})."
+    return None
+
+
+def _check(job: Job, action: str, now: float) -> None:
+    message = refusal(job, action, now)
+    if message is not None:
+        raise InvalidRequestError(message)
+
+
 def cancel_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> Job:
     """Cancel from validating_files, queued, running or paused; a scripted slow cancel lands later."""
     now = em.now() if now is None else now
     job = get_job(em, tenant, job_id, now)
-    status = job.status(now)
-    if status in TERMINAL:
-        raise InvalidRequestError(
-            f"Cannot cancel job {job_id}: it has already "
-            f"{'been cancelled' if status == 'cancelled' else status}."
-        )
+    _check(job, "cancel", now)
     if job.cancel_requested:
         return job
     if cancel(job.timeline, now + job.cancel_seconds):
@@ -327,12 +356,7 @@ def cancel_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> J
 def pause_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> Job:
     now = em.now() if now is None else now
     job = get_job(em, tenant, job_id, now)
-    status = job.status(now)
-    _check_not_cancelling(job, "pause", status)
-    if status != "running":
-        raise InvalidRequestError(
-            f"Cannot pause job {job_id}: only running jobs can be paused (status: {status})."
-        )
+    _check(job, "pause", now)
     pause(job.timeline, now, job.plan)
     _store(tenant).touch(job)
     return job
@@ -341,27 +365,22 @@ def pause_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> Jo
 def resume_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> Job:
     now = em.now() if now is None else now
     job = get_job(em, tenant, job_id, now)
-    status = job.status(now)
-    _check_not_cancelling(job, "resume", status)
-    if status != "paused":
-        raise InvalidRequestError(
-            f"Cannot resume job {job_id}: only paused jobs can be resumed (status: {status})."
-        )
+    _check(job, "resume", now)
     resume(job.timeline, now, job.plan)
     _store(tenant).touch(job)
     return job
 
 
-def _check_not_cancelling(job: Job, verb: str, status: str) -> None:
-    if job.cancel_requested and status not in TERMINAL:
-        raise InvalidRequestError(f"Cannot {verb} job {job.id}: it is being cancelled.")
-
-
 # -- control plane -----------------------------------------------------------------------------------
 
 
-def run_until(em: Any, tenant: Any, job_id: str, status: str = "completed", now: float | None = None) -> Job:
-    """Fast-forward one job (its own timeline, not the clock) until it reaches `status`.
+def run_until(
+    em: Any, tenant: Any, job_id: str, status: str = "completed", now: float | None = None, *, move_clock: bool = True
+) -> Job:
+    """Move the emulator clock along one job's timeline until the job reaches `status`, so its
+    timestamps stay plausible (created_at < finished_at); other jobs live through the same time.
+    With `move_clock=False` the job's own timeline is compressed instead and the clock stays put (how
+    lenient mode makes a job that is already running).
 
     `completed` means any of succeeded/failed/cancelled. Raises ConflictError when the job cannot get
     there (it ended otherwise, it is paused, or it is stuck in the queue).
@@ -387,23 +406,32 @@ def run_until(em: Any, tenant: Any, job_id: str, status: str = "completed", now:
             raise ConflictError(
                 f"Job {job_id} is {current} and will not move by itself; it cannot reach '{status}'."
             )
-        job.timeline.compress(now, milestone)
-        store.touch(job)
+        if not move_clock:
+            job.timeline.compress(now, milestone)
+            store.touch(job)
+            continue
+        now = advance_to(em.clock, milestone)
+        store.refresh(job, now)
+        late = job.timeline.next_milestone(now)
+        if job.status(now) == current and late is not None and late < INF:
+            # a manual job on a real clock holds the wall time that passed meanwhile: catch up
+            job.timeline.compress(now, late)
+            store.touch(job)
     return store.refresh(job, now)
 
 
 def run_all(em: Any, tenants: list[Any], now: float | None = None) -> list[dict[str, Any]]:
-    """Run every unfinished job of `tenants` to completion; jobs that cannot finish are reported as is."""
-    now = em.now() if now is None else now
+    """Run every unfinished job of `tenants` to completion (the clock moves to the last one's end); jobs
+    that cannot finish are reported as is."""
     out = []
     for tenant in tenants:
         for job in list(_store(tenant).jobs):
             try:
-                run_until(em, tenant, job.id, now=now)
+                run_until(em, tenant, job.id)
                 completed = True
             except APIError:
                 completed = False
-            out.append({"id": job.id, "status": job.status(now), "completed": completed})
+            out.append({"id": job.id, "status": job.status(em.now()), "completed": completed})
     return out
 
 

@@ -41,7 +41,7 @@ def _drift(clock: Any, now: float) -> float:
     """How far the clock had moved by itself at `now` (wall time x speed), leaving out explicit advances.
 
     A real clock's `now()` is wall-derived time plus `_offset`, the sum of its advances."""
-    if getattr(clock, "mode", "virtual") == "virtual":
+    if getattr(clock, "mode", "virtual") != "real":
         return 0.0
     return now - float(getattr(clock, "_offset", 0.0))
 
