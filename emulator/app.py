@@ -27,7 +27,11 @@ from .api import graders as grader_api
 from .api import lifecycle as lifecycle_api
 from .api import permissions as permission_api
 from .api import scenarios as scenario_api
+from .api.coverage import routes as coverage_routes
+from .api.readiness import routes as readiness_routes
 from .clock import Clock
+from .contract.check import ContractCheck, ContractReport
+from .coverage.observe import ObservationLog, Observer
 from .dashboard import routes as dashboard_routes
 from .domain.state import Emulator
 from .errors import APIError
@@ -44,13 +48,16 @@ def _routes() -> list[BaseRoute]:
     return [*files.routes(), *uploads.routes(), *models.routes(), *chat.routes(), *completions.routes(),
             *fine_tuning.routes(), *legacy_fine_tunes.routes(), *moderations.routes(), *control.routes(),
             *scenario_api.routes(), *webhooks.routes(), *permission_api.routes(), *grader_api.routes(),
-            *lifecycle_api.routes(control.PREFIX)]
+            *lifecycle_api.routes(control.PREFIX),
+            *coverage_routes(), *readiness_routes()]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
     """Build an emulator app with its own state; two apps never share anything."""
     settings = settings or Settings()
     emulator = Emulator(settings, clock)
+    contract = ContractReport(settings.contract)
+    observations = ObservationLog(settings.journal_limit)
     dispatcher = WebhookDispatcher(emulator)
 
     @contextlib.asynccontextmanager
@@ -68,6 +75,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         routes=[*_routes(), *dashboard_routes(settings.control_key)],
         middleware=[
             Middleware(ConnectionFaults),  # outside the edge: drops happen after the journal has the request
+            Middleware(Observer, log=observations),  # what the client did, for the coverage report
+            Middleware(ContractCheck, report=contract),  # sees the final body, request id included
             Middleware(OpenAIEdge, emulator=emulator),
             Middleware(ScenarioMiddleware, emulator=emulator),  # inside the edge: the tenant is known
             Middleware(lifecycle_api.LifecycleWarnings),  # `unrestricted`: what the real calendar refuses
@@ -81,5 +90,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.router.redirect_slashes = False
     app.state.emulator = emulator
+    app.state.contract = contract
+    app.state.observations = observations
     app.state.webhooks = dispatcher
     return app

@@ -4,19 +4,21 @@ and checks scenario files."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import dataclasses
 import ipaddress
 import json
 import logging
 import os
+import signal
 import sys
 import textwrap
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import __version__
+from . import __version__, cli_ci
 from .settings import Settings
 
 __all__ = ["AccessLog", "main", "serve_settings"]
@@ -40,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_serve(commands)
     _add_validate(commands)
     _add_scenarios(commands)
+    cli_ci.add_commands(commands)
     return parser
 
 
@@ -134,6 +137,18 @@ def _add_serve(commands: Any) -> None:
         help="any other setting, e.g. --set max_file_bytes=1048576 (repeatable)",
     )
     serve.add_argument(
+        "--contract",
+        choices=["off", "warn", "strict"],
+        help="check every JSON body against OpenAI's OpenAPI contract: warn (default) logs a violation and "
+        "names it in an x-emulator-contract-violation header; strict also answers 500 instead of sending it",
+    )
+    serve.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        help="text (default) for people; json: one JSON object per line (requests, contract violations, "
+        "uvicorn's messages, start and stop)",
+    )
+    serve.add_argument(
         "--log-level",
         choices=["critical", "error", "warning", "info", "debug"],
         help="info (default) prints one line per request; warning hides them",
@@ -190,6 +205,7 @@ def _add_scenarios(commands: Any) -> None:
 
 
 DEV_SERVER_SPEED = 10.0
+SHUTDOWN_GRACE = 5  # seconds SIGTERM / Ctrl-C lets in-flight requests finish before cancelling them
 
 
 def serve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Settings:
@@ -207,6 +223,8 @@ def serve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None =
         "lifecycle": args.lifecycle,
         "api_keys": args.api_keys,
         "log_level": args.log_level,
+        "contract": args.contract,
+        "log_format": args.log_format,
         "webhook_secret": args.webhook_secret,
         "lenient": getattr(args, "lenient", None),
     }
@@ -270,6 +288,10 @@ class AccessLog:
 
         try:
             await self.app(scope, receive, recording_send)
+        except asyncio.CancelledError:  # shutdown's grace period ran out: answer, don't print a traceback
+            if not status[0]:
+                status[0] = 503
+                await _shutting_down(send)
         finally:
             ms = (time.perf_counter() - started) * 1000
             path = scope["path"] + (
@@ -279,16 +301,39 @@ class AccessLog:
             line = f"{scope['method']} {path} {status[0] or '---'} {ms:.1f}ms" + (
                 f" [rule {rule}]" if rule else ""
             )
-            self.logger.info(line)
+            fields = {"method": scope["method"], "path": path, "status": status[0], "ms": round(ms, 1)}
+            fields["rule"] = rule
+            self.logger.info(line, extra=fields)
 
 
-def _configure_logging(level: str) -> None:
+class _Terminated(Exception):
+    """SIGTERM, re-raised by uvicorn after its graceful shutdown."""
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
+async def _shutting_down(send: Any) -> None:
+    error = {"message": "The emulator is shutting down.", "type": "server_error", "param": None, "code": None}
+    body = json.dumps({"error": error}).encode()
+    headers = [(b"content-type", b"application/json"), (b"x-should-retry", b"true")]
+    with contextlib.suppress(Exception):
+        await send({"type": "http.response.start", "status": 503, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _configure_logging(level: str, log_format: str = "text") -> None:
+    from .logs import formatter
+
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-    for logger in (access_log, logging.getLogger("emulator.webhooks")):  # one line per request / delivery
-        logger.handlers = [handler]
-        logger.setLevel(level.upper())
-        logger.propagate = False
+    handler.setFormatter(formatter(log_format))
+    # one line per request, contract violation, webhook delivery or calendar warning: every emulator.*
+    # logger writes through this one handler, in the chosen format
+    logger = logging.getLogger("emulator")
+    logger.handlers = [handler]
+    logger.setLevel(level.upper())
+    logger.propagate = False
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -316,6 +361,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"emulator serve: {exc}", file=sys.stderr)
         return 2
     from .devserver import PortInUse, banner, bind, quiet_uvicorn, shown_host
+    from .logs import uvicorn_log_config
 
     try:
         sock = bind(settings)
@@ -329,10 +375,12 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=settings.log_level,
         access_log=False,
         **uvicorn_options(settings.max_header_bytes),
+        log_config=uvicorn_log_config(settings.log_format),
+        timeout_graceful_shutdown=SHUTDOWN_GRACE,  # a request held by a stall fault must not block SIGTERM
     )
     quiet_uvicorn(settings.log_level)
     server = uvicorn.Server(config)
-    _configure_logging(settings.log_level)
+    _configure_logging(settings.log_level, settings.log_format)
     host = shown_host(settings.host)
     original_startup = server.startup
 
@@ -340,21 +388,30 @@ def _serve(args: argparse.Namespace) -> int:
         await original_startup(sockets=sockets)
         if server.started:
             port = sock.getsockname()[1]
-            print(banner(settings, f"http://{host}:{port}"), flush=True)
-            for url in settings.webhooks:
+            url = f"http://{host}:{port}"
+            if settings.log_format == "json":
+                print(json.dumps({"event": "listening", "url": url, "version": __version__}), flush=True)
+            else:
+                print(banner(settings, url), flush=True)
+            for hook in settings.webhooks:
                 secret = app.state.emulator.webhook_secret
-                print(f"  Webhooks: fine-tuning job events -> {url}, signed with {secret}", flush=True)
+                print(f"  Webhooks: fine-tuning job events -> {hook}, signed with {secret}", flush=True)
 
     server.startup = startup  # type: ignore[method-assign]
+    # uvicorn handles Ctrl-C / SIGTERM (stops accepting, finishes requests, runs shutdown), then re-raises
+    # the signal; a SIGTERM then ends here as a clean exit 0, as a pipeline or `docker stop` expects.
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
-        server.run(sockets=[sock])  # uvicorn handles Ctrl-C / SIGTERM: stops accepting, finishes requests
-    except KeyboardInterrupt:  # a second Ctrl-C while shutting down
+        server.run(sockets=[sock])
+    except (KeyboardInterrupt, _Terminated):  # a second Ctrl-C while shutting down, or the SIGTERM
         pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         sock.close()
     if not server.started:
         return 1  # could not bind; uvicorn has said why
-    print("emulator stopped", flush=True)
+    stopped = json.dumps({"event": "stopped"}) if settings.log_format == "json" else "emulator stopped"
+    print(stopped, flush=True)
     return 0
 
 
@@ -523,7 +580,7 @@ def _scenarios(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"serve": _serve, "validate": _validate, "scenarios": _scenarios}
+    handlers = {"serve": _serve, "validate": _validate, "scenarios": _scenarios, **cli_ci.HANDLERS}
     try:
         return handlers[args.command](args)
     except BrokenPipeError:  # `emulator scenarios list | head`: the reader left, which is fine

@@ -18,6 +18,7 @@ import pytest
 if TYPE_CHECKING:
     import openai
 
+    from .coverage.plugin import CoverageSession
     from .settings import Settings
     from .testing import EmulatorHandle
     from .webhook_receiver import WebhookReceiver
@@ -42,6 +43,7 @@ _OWN_ARGUMENTS = ("scenario", "mode")
 # Settings fields a marker must not set: the plugin owns where the server listens.
 _FIXED_FIELDS = ("host", "port")
 _HANDLE = pytest.StashKey["EmulatorHandle"]()
+_COVERAGE: pytest.StashKey[CoverageSession] = pytest.StashKey()
 _MODES = ("live", "inprocess", "both")
 
 
@@ -53,6 +55,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="how tests reach the emulator: live (a socket on 127.0.0.1), inprocess (no socket), or both "
         "(each test runs once per mode). Default: the emulator_mode ini value, else live.",
+    )
+    group.addoption(
+        "--openai-emulator-report",
+        metavar="PATH",
+        default=None,
+        help="write a JSON coverage report of the session to PATH (operations called, statuses, job states, "
+        "faults, and a verdict on how the client retried and polled) and print its summary",
     )
     parser.addini("emulator_mode", "default --emulator-mode (live, inprocess or both)", default="live")
     group.addoption(
@@ -75,6 +84,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
+    report = config.getoption("--openai-emulator-report", None)
+    if report:
+        from pathlib import Path
+
+        from .coverage.plugin import CoverageSession
+
+        session = CoverageSession(config, Path(report))
+        config.stash[_COVERAGE] = session
+        config.pluginmanager.register(session, "openai-emulator-coverage")
 
 
 def _configured_mode(config: pytest.Config) -> str:
@@ -142,13 +160,14 @@ def emulator_settings(pytestconfig: pytest.Config) -> Settings:
     """The settings every test starts from. Override this fixture in a conftest.py to change them.
 
     The clock is "auto": virtual (it stands still, so tests are deterministic) but a test that polls an
-    unfinished job moves it to the job's next status, so an ordinary polling loop ends."""
+    unfinished job moves it to the job's next status, so an ordinary polling loop ends. The contract check
+    is strict: a body that violates OpenAI's contract fails the test."""
     from .settings import Settings
 
     config = pytestconfig
     lifecycle = config.getoption("--emulator-lifecycle", None) or config.getini("emulator_lifecycle")
     try:
-        return Settings(host="127.0.0.1", port=0, clock="auto", lifecycle=str(lifecycle or "unrestricted"))
+        return Settings(host="127.0.0.1", port=0, clock="auto", contract="strict", lifecycle=str(lifecycle or "unrestricted"))
     except ValueError as exc:
         raise pytest.UsageError(f"emulator_lifecycle: {exc}") from None
 
@@ -230,6 +249,9 @@ def openai_emulator(
         yield handle
     finally:
         handle.close_clients()
+        coverage = request.config.stash.get(_COVERAGE, None)
+        if coverage is not None:
+            coverage.add(request.node.nodeid, handle.take_observations())
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "info"
+    log_format: str = "text"  # the dev server's logs: "text" or "json" (one object per line)
     # "virtual" only moves when told; "auto" is virtual but also moves when a client polls an unfinished
     # job (the pytest plugin's default); "real" follows the wall clock times `speed` (dev server).
     clock: str = "virtual"
@@ -70,6 +71,10 @@ class Settings:
     # The real service's calendar: "unrestricted" serves every model whatever the date (and warns where
     # OpenAI would refuse); "openai" enforces shutdown dates and the fine-tuning wind-down on the clock.
     lifecycle: str = "unrestricted"
+    # Check every JSON body against OpenAI's OpenAPI contract (shipped in the package): "off", "warn" (log
+    # and flag the response with an x-emulator-contract-violation header) or "strict" (also turn the
+    # response into a 500 naming the violation; the pytest plugin fails the test).
+    contract: str = "warn"
     # Webhook endpoints every tenant starts with (`--webhook URL`), for fine-tuning job events, signed
     # with `webhook_secret` (`whsec_` + base64; derived from the seed when empty). Deliveries go only to
     # loopback hosts unless the host is in `webhook_allow_hosts` ("*": any host).
@@ -112,6 +117,10 @@ class Settings:
             raise ValueError("speed must be positive")
         if self.lifecycle not in ("unrestricted", "openai"):
             raise ValueError(f"lifecycle must be 'unrestricted' or 'openai', not {self.lifecycle!r}")
+        if self.log_format not in ("text", "json"):
+            raise ValueError(f"log_format must be 'text' or 'json', not {self.log_format!r}")
+        if self.contract not in ("off", "warn", "strict"):
+            raise ValueError(f"contract must be 'off', 'warn' or 'strict', not {self.contract!r}")
         if self.webhook_timeout <= 0:
             raise ValueError("webhook_timeout must be positive")
         if self.job_progression not in ("time", "manual", "step-per-read"):

@@ -30,10 +30,12 @@ from urllib.parse import urlencode
 import httpx2
 
 from .app import create_app
+from .contract.check import ContractReport, format_violations
+from .coverage.observe import Observation, ObservationLog
 from .domain.journal import JournalEntry
 from .durations import parse_duration
 from .scenarios.middleware import ConnectionDropped
-from .server import EmulatorServer, ErrorTrap
+from .server import EmulatorServer, EmulatorServerError, ErrorTrap
 from .settings import Settings
 from .webhook_receiver import WebhookReceiver
 
@@ -328,6 +330,8 @@ class EmulatorHandle:
         state.reseed(state.settings.seed)
         if self._trap is not None:
             self._trap.take()
+        self.take_observations()
+        self.app.state.contract.take()
 
     @property
     def seed(self) -> int:
@@ -565,11 +569,21 @@ class EmulatorHandle:
     # -- server-side errors ----------------------------------------------------------------------------
 
     def check(self) -> None:
-        """Raise `EmulatorServerError` if the emulator raised while serving (or its server thread died)."""
+        """Raise `EmulatorServerError` if the emulator raised while serving (or its server thread died), or,
+        with `contract="strict"`, if a body it accepted or sent violated OpenAI's contract."""
         if self._server is not None:
             self._server.check()
         elif self._trap is not None:
             self._trap.check()
+        report: ContractReport = self.app.state.contract
+        violations = report.take()
+        if violations and report.mode == "strict":
+            raise EmulatorServerError(format_violations(violations))
+
+    def take_observations(self) -> list[Observation]:
+        """What the clients did since the last reset (for the coverage report), forgotten."""
+        log: ObservationLog = self.app.state.observations
+        return log.take()
 
     def take_errors(self) -> list[BaseException]:
         """The exceptions the app raised since the last check, forgotten (for tests that expect one)."""

@@ -63,7 +63,7 @@ class ContractLog:
 @pytest.fixture(scope="session")
 def server() -> Iterator[EmulatorServer]:
     contract.load()
-    with EmulatorServer(Settings(port=0)) as live:
+    with EmulatorServer(Settings(port=0, contract="strict")) as live:
         yield live
 
 

@@ -204,6 +204,7 @@ class _Run:
         if self.delay > 0:
             await asyncio.sleep(self.delay)
         if rule.respond is not None:
+            self.state["scenario_respond"] = True  # a body the scenario's author wrote: not the emulator's
             response = _respond(rule.respond, self.facts, self.state["request_id"])
             await response(self.scope, self.receive, self._shaped(self.send))
             return

@@ -5,14 +5,10 @@ from __future__ import annotations
 import copy
 import io
 import json
-from functools import cache
 from typing import Any
 
 import httpx
 import openai
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped,unused-ignore]
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from emulator.domain.inference import remember
 from emulator.domain.models import ModelRecord
@@ -25,40 +21,15 @@ CHAT_CHUNK = "/components/schemas/CreateChatCompletionStreamResponse"
 COMPLETION_CHUNK = "/components/schemas/CreateCompletionResponse"
 
 
-def _openapi_nullable(node: Any) -> Any:
-    """OpenAPI's `nullable: true` (which JSON Schema ignores) as the `anyOf [..., null]` it means."""
-    if isinstance(node, list):
-        return [_openapi_nullable(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    out = {key: _openapi_nullable(value) for key, value in node.items() if key != "nullable"}
-    if node.get("nullable") is True:
-        return {"anyOf": [out, {"type": "null"}]}
-    return out
-
-
-@cache
-def _validator(pointer: str) -> Draft202012Validator | None:
-    spec = contract.load()
-    if spec is None:
-        return None
-    uri = "urn:openai-openapi-nullable"
-    registry: Registry = Registry().with_resource(
-        uri, Resource.from_contents(_openapi_nullable(spec._spec), DRAFT202012)
-    )
-    return Draft202012Validator({"$ref": f"{uri}#{pointer}"}, registry=registry)
-
-
 def check_chunk(chunk: dict[str, Any], pointer: str) -> None:
     """Fail unless `chunk` validates against the spec's schema at `pointer`.
 
-    The spec's `nullable: true` is read as OpenAPI means it (null allowed). Legacy completion chunks carry
-    `finish_reason: null` until their last chunk, as OpenAI streams them (and as the spec's own streaming
-    example shows), though the shared response schema does not allow null there; that field is checked apart.
+    The spec's `nullable: true` is read as OpenAPI means it (see emulator.contract). Legacy completion
+    chunks carry `finish_reason: null` until their last chunk, as OpenAI streams them (and as the spec's
+    own streaming example shows), though the shared response schema does not allow null there; that field
+    is checked apart.
     """
-    validator = _validator(pointer)
-    if validator is None:
-        return
+    validator = contract.load().validator(pointer)
     body = chunk
     if pointer == COMPLETION_CHUNK:
         body = copy.deepcopy(chunk)

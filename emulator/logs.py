@@ -1,0 +1,54 @@
+"""Log output for the dev server: plain lines for people, or one JSON object per line for machines."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+__all__ = ["JsonFormatter", "formatter", "uvicorn_log_config"]
+
+# LogRecord attributes that are not extra fields.
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """`{"time", "level", "logger", "message", ...extra fields}`, one object per line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {
+            "time": round(record.created, 3),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        data.update({k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")})
+        if record.exc_info:
+            data["exception"] = self.formatException(record.exc_info)
+        return json.dumps(data, default=str)
+
+
+def formatter(log_format: str) -> logging.Formatter:
+    if log_format == "json":
+        return JsonFormatter()
+    return logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S")
+
+
+def uvicorn_log_config(log_format: str) -> dict[str, Any]:
+    """uvicorn's own loggers (startup, errors) in the same format (text: uvicorn's default)."""
+    if log_format != "json":
+        from uvicorn.config import LOGGING_CONFIG
+
+        return LOGGING_CONFIG
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "emulator.logs.JsonFormatter"}},
+        "handlers": {"default": handler},
+        "loggers": {
+            "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
+            "uvicorn.error": {"level": "INFO"},
+            "uvicorn.access": {"handlers": ["default"], "level": "INFO", "propagate": False},
+        },
+    }
