@@ -19,6 +19,8 @@ from .middleware import OpenAIEdge
 from .rendering import handle_api_error, handle_http_exception, handle_unexpected
 from .scenarios.middleware import ConnectionFaults, ScenarioMiddleware
 from .settings import Settings
+from .store import Recorder, Store
+from .store.fixtures import preload_startup
 
 __all__ = ["create_app"]
 
@@ -33,6 +35,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     """Build an emulator app with its own state; two apps never share anything."""
     settings = settings or Settings()
     emulator = Emulator(settings, clock)
+    store = _open_store(emulator)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -45,6 +48,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         routes=_routes(),
         middleware=[
             Middleware(ConnectionFaults),  # outside the edge: drops happen after the journal has the request
+            *([Middleware(Recorder, store=store)] if store is not None else []),  # journals, then answers
             Middleware(OpenAIEdge, emulator=emulator),
             Middleware(ScenarioMiddleware, emulator=emulator),  # inside the edge: the tenant is known
         ],
@@ -57,4 +61,24 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.router.redirect_slashes = False
     app.state.emulator = emulator
+    if store is not None or settings.preload:
+        _restore(app, emulator, store)
     return app
+
+
+def _open_store(emulator: Emulator) -> Store | None:
+    if not emulator.settings.data_dir:
+        return None
+    emulator.store = Store(emulator, emulator.settings.data_dir)
+    return emulator.store
+
+
+def _restore(app: Starlette, emulator: Emulator, store: Store | None) -> None:
+    """Replay the data directory's journal, then load startup fixtures not loaded before."""
+    try:
+        if store is not None:
+            store.load(app)
+        preload_startup(emulator)
+    except BaseException:
+        emulator.close()
+        raise

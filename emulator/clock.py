@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Protocol
 
-__all__ = ["Clock", "RealClock", "VirtualClock", "make_clock"]
+__all__ = ["PAUSE", "PINNED", "Clock", "RealClock", "VirtualClock", "make_clock", "pause"]
+
+# The time one request observes, when a durable store pins it (so replay sees exactly what the request saw).
+PINNED: ContextVar[float | None] = ContextVar("emulator_pinned_now", default=None)
+# How a wall-clock wait (a scenario's delay) is spent; a durable store swaps it to let others run, and
+# replay to skip it.
+PAUSE: ContextVar[Callable[[float], Awaitable[None]] | None] = ContextVar("emulator_pause", default=None)
+
+
+async def pause(seconds: float) -> None:
+    """Wait `seconds` of wall time (scenario delays), unless the request's context says otherwise."""
+    hook = PAUSE.get()
+    await (hook(seconds) if hook is not None else asyncio.sleep(seconds))
 
 
 class Clock(Protocol):
@@ -51,6 +66,11 @@ class RealClock:
         self._anchor = time.time()
         self._started = time.monotonic()
         self._offset = 0.0
+
+    def resume(self, at: float) -> None:
+        """Carry on from `at` (where a restarted emulator's journal left off), keeping the advances."""
+        self._anchor = at - self._offset
+        self._started = time.monotonic()
 
     def now(self) -> float:
         return self._anchor + (time.monotonic() - self._started) * self.speed + self._offset

@@ -52,6 +52,10 @@ class Settings:
     scenarios: tuple[str, ...] = ()
     # An extra directory searched first for scenarios named in X-Emulator-Scenario or the control API.
     scenario_dir: str = ""
+    # Keep all state in this directory (a journal of requests replayed on start); empty: in memory only.
+    data_dir: str = ""
+    # Fixture files (YAML worlds with chosen ids) loaded at startup, once per data directory.
+    preload: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, prefix: str = "EMULATOR_", environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..clock import Clock, make_clock
+from ..clock import PINNED, Clock, make_clock
 from ..ids import IdFactory
 from ..scenarios.engine import ScenarioEngine
 from ..scenarios.library import find_scenario, load_scenario
@@ -20,6 +20,9 @@ from .journal import Journal
 from .models import ModelRecord
 from .tenancy import Organization, organization_for
 from .uploads import UploadRecord
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 __all__ = ["Emulator", "Tenant"]
 
@@ -53,6 +56,7 @@ class Emulator:
         self.ids = IdFactory(self.seed, "")
         self._tenants: dict[str, Tenant] = {}
         self._lock = threading.Lock()
+        self.store: Store | None = None  # the data directory, when state is durable
         limits = Limits(settings.rate_limit_requests, settings.rate_limit_tokens, settings.max_active_jobs,
                         settings.jobs_per_day)
         self.scenarios = ScenarioEngine(
@@ -62,7 +66,8 @@ class Emulator:
             self.scenarios.add_startup(load_scenario(path))
 
     def now(self) -> float:
-        return self.clock.now()
+        pinned = PINNED.get()
+        return self.clock.now() if pinned is None else pinned
 
     def organization(self, api_key: str) -> Organization:
         return organization_for(api_key, self.settings.organizations)
@@ -122,3 +127,6 @@ class Emulator:
 
     def close(self) -> None:
         self.blobs.close()
+        if self.store is not None:
+            self.store.close()
+            self.store = None
