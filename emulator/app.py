@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute
 
 from .api import chat, completions, control, files, fine_tuning, legacy_fine_tunes, models, moderations, uploads
 from .api import scenarios as scenario_api
+from .api import store as store_api
 from .clock import Clock
 from .domain.state import Emulator
 from .errors import APIError
@@ -28,7 +29,7 @@ __all__ = ["create_app"]
 def _routes() -> list[BaseRoute]:
     return [*files.routes(), *uploads.routes(), *models.routes(), *chat.routes(), *completions.routes(),
             *fine_tuning.routes(), *legacy_fine_tunes.routes(), *moderations.routes(), *control.routes(),
-            *scenario_api.routes()]
+            *scenario_api.routes(), *store_api.routes()]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:

@@ -25,7 +25,7 @@ from ..settings import Settings
 from .database import BlobSink, Entry, JournalDB, StoreError
 from .replay import FULL_RESETS, REPLAYING, apply_op, body_chunks, replay
 
-__all__ = ["Recorder", "Store"]
+__all__ = ["Recorder", "Store", "differences", "fingerprint"]
 
 INLINE_BODY = 256 * 1024  # larger bodies (file uploads, upload parts) go to blob files
 # Settings that don't change what a request does: a journal stays valid when only these differ.
@@ -43,6 +43,14 @@ def fingerprint(settings: Settings) -> dict[str, Any]:
     values = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings) if f.name not in UNRELATED}
     normalized: dict[str, Any] = json.loads(json.dumps(values, default=lambda v: dict(v) if isinstance(v, Mapping) else list(v), sort_keys=True))
     return normalized
+
+
+def differences(then: Mapping[str, Any], now: Mapping[str, Any], ignore: tuple[str, ...] = ()) -> str:
+    """The settings that differ, readable; API keys are named, never shown."""
+    changed = sorted(k for k in set(then) | set(now) if then.get(k) != now.get(k) and k not in ignore)
+    return ", ".join(
+        name if name == "api_keys" else f"{name} ({then.get(name)!r} -> {now.get(name)!r})" for name in changed
+    )
 
 
 class Store:
@@ -74,17 +82,11 @@ class Store:
                 f"this is {__version__}, which might replay it differently. Use that version, or a new "
                 "--data-dir (save a snapshot first with the old version to keep the state)"
             )
-        then: dict[str, Any] = meta.get("settings") or {}
-        changed = sorted(k for k in set(then) | set(now) if then.get(k) != now.get(k) and k != "api_keys")
-        if then.get("api_keys") != now.get("api_keys"):
-            changed.append("api_keys")  # named, never printed
+        changed = differences(meta.get("settings") or {}, now)
         if changed:
-            shown = ", ".join(
-                name if name == "api_keys" else f"{name} ({then.get(name)!r} -> {now.get(name)!r})" for name in changed
-            )
             raise StoreError(
-                f"data directory {self.db.directory} was written with other settings: {shown}. Start with the "
-                "same settings to resume it, or use a new --data-dir"
+                f"data directory {self.db.directory} was written with other settings: {changed}. Start with "
+                "the same settings to resume it, or use a new --data-dir"
             )
 
     def load(self, app: ASGIApp) -> int:
