@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import hashlib
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -279,19 +277,15 @@ def fixture_payload(path: str | Path) -> dict[str, Any]:
     return {"name": path.name, "yaml": text, "attachments": attachments}
 
 
-def payload_digest(payload: Mapping[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
 def preload_startup(em: Emulator) -> None:
-    """Load `settings.preload` fixtures; with a data directory, each one only the first time."""
+    """Load `settings.preload` fixtures; with a data directory, each file only the first time (the journal
+    keeps what it loaded, so later edits to the file don't matter to that directory)."""
     store = em.store
     for path in em.settings.preload:
-        payload = fixture_payload(path)
         if store is None:
-            load_fixture(em, payload)
+            load_fixture(em, fixture_payload(path))
             continue
-        digest, done = payload_digest(payload), list(store.db.meta().get("preloaded") or [])
-        if digest not in done:
-            store.perform("fixture", payload)
-            store.db.set_meta({"preloaded": [*done, digest]})
+        name, done = str(Path(path).resolve()), list(store.db.meta().get("preloaded") or [])
+        if name not in done:
+            store.perform("fixture", fixture_payload(path))
+            store.db.set_meta({"preloaded": [*done, name]})
