@@ -10,7 +10,17 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from .api import chat, completions, control, files, fine_tuning, legacy_fine_tunes, models, moderations, uploads
+from .api import (
+    chat,
+    completions,
+    control,
+    files,
+    fine_tuning,
+    legacy_fine_tunes,
+    models,
+    moderations,
+    uploads,
+)
 from .api import scenarios as scenario_api
 from .api import store as store_api
 from .clock import Clock

@@ -30,9 +30,9 @@ __all__ = [
 
 MARKER = (
     "emulator(scenario=None, seed=None, clock=None, mode=None, preload=None, **settings): configure the "
-    "openai_emulator fixture for this test: a scenario (library name, YAML path or built Scenario), the seed, "
-    "the clock ('virtual', 'real', or a start time), the mode ('inprocess' or 'live'), fixture files to "
-    "preload (a path or a list, relative to the test file) and any other Settings field."
+    "openai_emulator fixture for this test: a scenario (library name, YAML path or built Scenario), the "
+    "seed, the clock ('virtual', 'real', or a start time), the mode ('inprocess' or 'live'), fixture files "
+    "to preload (a path or a list, relative to the test file) and any other Settings field."
 )
 _HANDLE = pytest.StashKey["EmulatorHandle"]()
 _MODES = ("live", "inprocess", "both")

@@ -15,10 +15,11 @@ on the state directly; only the HTTP path differs (Starlette's test transport vs
 from __future__ import annotations
 
 import dataclasses
-import json
 import datetime as dt
 import difflib
 import fnmatch
+import functools
+import json
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -298,7 +299,9 @@ class EmulatorHandle:
             # Safe to swap: every per-test field is read at request time or rebuilt by the reset below.
             if self.state.store is not None:
                 fields = {name: getattr(settings, name) for name in PER_TEST_FIELDS}
-                self.state.store.perform("reset", {"settings": json.loads(json.dumps(fields, default=_plain))})
+                self.state.store.perform(
+                    "reset", {"settings": json.loads(json.dumps(fields, default=_plain))}
+                )
             else:
                 self.state.settings = settings
         state = self.state
@@ -333,7 +336,7 @@ class EmulatorHandle:
             self._perform(
                 "use_scenario",
                 {"scenario": scenario.to_dict(), "organization": organization},
-                lambda: self.state.scenarios.load(scenario, organization),
+                functools.partial(self.state.scenarios.load, scenario, organization),
             )
 
     def _scenario(self, item: object, base: str | Path | None) -> Scenario:

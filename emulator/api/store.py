@@ -34,8 +34,14 @@ async def info(request: Request) -> Response:
     store = emulator(request).store
     if store is None:
         return ok({"durable": False})
-    return ok({"durable": True, "data_dir": str(store.db.directory), "schema_version": SCHEMA_VERSION,
-               "entries": store.db.count()})
+    return ok(
+        {
+            "durable": True,
+            "data_dir": str(store.db.directory),
+            "schema_version": SCHEMA_VERSION,
+            "entries": store.db.count(),
+        }
+    )
 
 
 async def get_snapshot(request: Request) -> Response:
@@ -67,10 +73,16 @@ async def post_fixture(request: Request) -> Response:
         loaded = load_fixture(emulator(request), payload)
     except FixtureError as exc:
         first = exc.problems[0]
-        error = {"message": str(exc), "type": "invalid_request_error", "param": first.path or None,
-                 "code": "invalid_fixture",
-                 "errors": [{"file": p.source, "line": p.line, "field": p.path, "message": p.problem}
-                            for p in exc.problems]}
+        error = {
+            "message": str(exc),
+            "type": "invalid_request_error",
+            "param": first.path or None,
+            "code": "invalid_fixture",
+            "errors": [
+                {"file": p.source, "line": p.line, "field": p.path, "message": p.problem}
+                for p in exc.problems
+            ],
+        }
         return JSONResponse({"error": error}, status_code=400)
     return ok({"object": "fixture", "loaded": loaded})
 

@@ -133,9 +133,7 @@ class JournalDB:
         self._lock_file.truncate()
         self._lock_file.write(f"{os.getpid()}\n")
         self._lock_file.flush()
-        self._db = sqlite3.connect(
-            self.directory / DB_NAME, check_same_thread=False, isolation_level=None
-        )
+        self._db = sqlite3.connect(self.directory / DB_NAME, check_same_thread=False, isolation_level=None)
         self._mutex = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")

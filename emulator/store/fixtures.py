@@ -84,15 +84,28 @@ def _apply_file(em: Emulator, tenant: Tenant, item: Any, ctx: Context) -> str:
     data = item["content"].encode() if "content" in item else ctx.attachments[str(item["path"])]
     with tenant.ids.chosen("file-", item["id"]):
         record = file_domain.add_file(
-            tenant, em.now(), filename=item["filename"], purpose=item["purpose"], blob=em.blobs.from_bytes(data)
+            tenant,
+            em.now(),
+            filename=item["filename"],
+            purpose=item["purpose"],
+            blob=em.blobs.from_bytes(data),
         )
     return record.id
 
 
 # -- fine-tuning jobs -----------------------------------------------------------------------------------
 
-_JOB_REQUEST = ("model", "training_file", "validation_file", "hyperparameters", "method", "suffix", "seed",
-                "metadata", "integrations")
+_JOB_REQUEST = (
+    "model",
+    "training_file",
+    "validation_file",
+    "hyperparameters",
+    "method",
+    "suffix",
+    "seed",
+    "metadata",
+    "integrations",
+)
 
 
 def _check_job(item: Any, path: str, ctx: Context, tenant: Tenant) -> None:
@@ -141,7 +154,9 @@ def _check_scenario(item: Any, path: str, ctx: Context, tenant: Tenant) -> None:
 
 def _apply_scenario(em: Emulator, tenant: Tenant, item: Any, ctx: Context) -> str:
     org = tenant.organization.id
-    scenario = em.scenarios.find(item, org) if isinstance(item, str) else parse_scenario(item, ctx.source.name)
+    scenario = (
+        em.scenarios.find(item, org) if isinstance(item, str) else parse_scenario(item, ctx.source.name)
+    )
     em.scenarios.load(scenario, org)
     return scenario.name
 

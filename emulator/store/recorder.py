@@ -31,17 +31,29 @@ INLINE_BODY = 256 * 1024  # larger bodies (file uploads, upload parts) go to blo
 # Settings that don't change what a request does: a journal stays valid when only these differ.
 UNRELATED = frozenset({"host", "port", "log_level", "data_dir", "spool_threshold", "preload"})
 # Control reads that change nothing (polling them would only grow the journal).
-READ_ONLY = frozenset({
-    "/_emulator/health", "/_emulator/clock", "/_emulator/seed", "/_emulator/requests",
-    "/_emulator/requests/count", "/_emulator/scenarios", "/_emulator/scenarios/library",
-    "/_emulator/snapshot", "/_emulator/store",
-})
+READ_ONLY = frozenset(
+    {
+        "/_emulator/health",
+        "/_emulator/clock",
+        "/_emulator/seed",
+        "/_emulator/requests",
+        "/_emulator/requests/count",
+        "/_emulator/scenarios",
+        "/_emulator/scenarios/library",
+        "/_emulator/snapshot",
+        "/_emulator/store",
+    }
+)
 
 
 def fingerprint(settings: Settings) -> dict[str, Any]:
     """The settings replay depends on, as JSON values."""
-    values = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings) if f.name not in UNRELATED}
-    normalized: dict[str, Any] = json.loads(json.dumps(values, default=lambda v: dict(v) if isinstance(v, Mapping) else list(v), sort_keys=True))
+    values = {
+        f.name: getattr(settings, f.name) for f in dataclasses.fields(settings) if f.name not in UNRELATED
+    }
+    normalized: dict[str, Any] = json.loads(
+        json.dumps(values, default=lambda v: dict(v) if isinstance(v, Mapping) else list(v), sort_keys=True)
+    )
     return normalized
 
 
@@ -49,7 +61,8 @@ def differences(then: Mapping[str, Any], now: Mapping[str, Any], ignore: tuple[s
     """The settings that differ, readable; API keys are named, never shown."""
     changed = sorted(k for k in set(then) | set(now) if then.get(k) != now.get(k) and k not in ignore)
     return ", ".join(
-        name if name == "api_keys" else f"{name} ({then.get(name)!r} -> {now.get(name)!r})" for name in changed
+        name if name == "api_keys" else f"{name} ({then.get(name)!r} -> {now.get(name)!r})"
+        for name in changed
     )
 
 
@@ -167,8 +180,16 @@ class Recorder:
 
         def entry() -> Entry:
             return Entry(
-                0, at, "http", scope["method"], scope["path"], scope.get("query_string", b""),
-                list(scope["headers"]), inline, digest, disconnected,
+                0,
+                at,
+                "http",
+                scope["method"],
+                scope["path"],
+                scope.get("query_string", b""),
+                list(scope["headers"]),
+                inline,
+                digest,
+                disconnected,
             )
 
         def release() -> None:
@@ -256,4 +277,3 @@ def _journaled(scope: Scope) -> bool:
     if not (path == "/v1" or path.startswith(("/v1/", "/_emulator/"))):
         return False
     return not (scope["method"] in ("GET", "HEAD") and path in READ_ONLY)
-

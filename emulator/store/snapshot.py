@@ -61,7 +61,9 @@ def _for_tenant(em: Emulator, entries: list[Entry], organization: str) -> Iterat
     kept: list[Entry] = []
     for entry in entries:
         owner = _tenant_of(em, entry)
-        if owner is None and (entry.path in FULL_RESETS or entry.path in ("/_emulator/reset", "/_emulator/seed")):
+        if owner is None and (
+            entry.path in FULL_RESETS or entry.path in ("/_emulator/reset", "/_emulator/seed")
+        ):
             kept = []  # everything before a full reset no longer matters
             continue
         if owner == organization:
@@ -83,7 +85,9 @@ def _fixture_part(em: Emulator, entry: Entry, organization: str) -> dict[str, An
 
     payload = json.loads(entry.body or b"{}")
     data, _ = read_yaml(str(payload.get("yaml") or ""), "<fixture>")
-    tenants = [t for t in data.get("tenants", []) if em.organization(str(t.get("api_key"))).id == organization]
+    tenants = [
+        t for t in data.get("tenants", []) if em.organization(str(t.get("api_key"))).id == organization
+    ]
     return {**payload, "yaml": json.dumps({"tenants": tenants})}
 
 
@@ -99,17 +103,36 @@ def save_snapshot(store: Store, organization: str | None) -> bytes:
         db = sqlite3.connect(path)
         with db:
             db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            db.execute("CREATE TABLE entries (seq INTEGER PRIMARY KEY, at REAL, kind TEXT, method TEXT, "
-                       "path TEXT, query BLOB, headers TEXT, body BLOB, blob TEXT, disconnected INTEGER)")
+            db.execute(
+                "CREATE TABLE entries (seq INTEGER PRIMARY KEY, at REAL, kind TEXT, method TEXT, "
+                "path TEXT, query BLOB, headers TEXT, body BLOB, blob TEXT, disconnected INTEGER)"
+            )
             db.execute("CREATE TABLE blobs (digest TEXT PRIMARY KEY, data BLOB NOT NULL)")
-            meta = {"format": "openai-emulator-snapshot/1", "emulator_version": __version__, "seed": em.seed,
-                    "settings": fingerprint(em.settings), "organization": organization, "time": em.now()}
+            meta = {
+                "format": "openai-emulator-snapshot/1",
+                "emulator_version": __version__,
+                "seed": em.seed,
+                "settings": fingerprint(em.settings),
+                "organization": organization,
+                "time": em.now(),
+            }
             db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()])
             for e in entries:
-                db.execute("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
-                    e.seq, e.at, e.kind, e.method, e.path, e.query,
-                    json.dumps([[k.decode("latin-1"), v.decode("latin-1")] for k, v in e.headers]),
-                    e.body, e.blob, int(e.disconnected)))
+                db.execute(
+                    "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        e.seq,
+                        e.at,
+                        e.kind,
+                        e.method,
+                        e.path,
+                        e.query,
+                        json.dumps([[k.decode("latin-1"), v.decode("latin-1")] for k, v in e.headers]),
+                        e.body,
+                        e.blob,
+                        int(e.disconnected),
+                    ),
+                )
                 if e.blob is not None:
                     data = store.db.blob_path(e.blob).read_bytes()
                     db.execute("INSERT OR IGNORE INTO blobs VALUES (?, ?)", (e.blob, data))
@@ -127,22 +150,38 @@ def _read(data: bytes, blob_dir: Path) -> tuple[dict[str, Any], list[Entry]]:
         db = sqlite3.connect(path)
         try:
             meta = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
-            rows = db.execute("SELECT seq, at, kind, method, path, query, headers, body, blob, disconnected "
-                              "FROM entries ORDER BY seq").fetchall()
+            rows = db.execute(
+                "SELECT seq, at, kind, method, path, query, headers, body, blob, disconnected "
+                "FROM entries ORDER BY seq"
+            ).fetchall()
             for digest, blob in db.execute("SELECT digest, data FROM blobs"):
                 if not (blob_dir / digest).exists():
                     write_blob(blob_dir, bytes(blob))
         finally:
             db.close()
     except sqlite3.DatabaseError:
-        raise StoreError("not an emulator snapshot (expected the file `emulator snapshot save` writes)") from None
+        raise StoreError(
+            "not an emulator snapshot (expected the file `emulator snapshot save` writes)"
+        ) from None
     finally:
         os.unlink(path)
     if meta.get("format") != "openai-emulator-snapshot/1":
         raise StoreError("not an emulator snapshot (expected the file `emulator snapshot save` writes)")
-    entries = [Entry(r[0], r[1], r[2], r[3], r[4], bytes(r[5]),
-                     [(k.encode("latin-1"), v.encode("latin-1")) for k, v in json.loads(r[6])],
-                     None if r[7] is None else bytes(r[7]), r[8], bool(r[9])) for r in rows]
+    entries = [
+        Entry(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            bytes(r[5]),
+            [(k.encode("latin-1"), v.encode("latin-1")) for k, v in json.loads(r[6])],
+            None if r[7] is None else bytes(r[7]),
+            r[8],
+            bool(r[9]),
+        )
+        for r in rows
+    ]
     return meta, entries
 
 
@@ -151,11 +190,15 @@ async def load_snapshot(app: ASGIApp, store: Store, data: bytes) -> dict[str, An
     em = store.emulator
     meta, entries = _read(data, store.blob_dir)
     if meta.get("emulator_version") != __version__:
-        raise StoreError(f"snapshot written by emulator {meta.get('emulator_version')}; this is {__version__}")
+        raise StoreError(
+            f"snapshot written by emulator {meta.get('emulator_version')}; this is {__version__}"
+        )
     changed = differences(meta.get("settings") or {}, fingerprint(em.settings), ignore=("seed",))
     if changed or meta.get("seed") != em.seed:
-        raise StoreError(f"snapshot written with other settings: {changed or 'seed'}; load it into an emulator "
-                         "started with the same settings")
+        raise StoreError(
+            f"snapshot written with other settings: {changed or 'seed'}; load it into an emulator "
+            "started with the same settings"
+        )
     organization = meta.get("organization")
     em.reset(organization)
     replaying, paused = REPLAYING.set(True), PAUSE.set(_no_pause)

@@ -1,4 +1,4 @@
-"""`emulator snapshot save|load FILE`: against a running server (`--url`) or a data directory (`--data-dir`)."""
+"""`emulator snapshot save|load FILE`: against a running server (`--url`) or a stopped one's `--data-dir`."""
 
 from __future__ import annotations
 
@@ -45,7 +45,10 @@ def run_snapshot(args: argparse.Namespace) -> int:
                 response = client.put("/_emulator/snapshot", content=Path(args.file).read_bytes())
                 if response.status_code == 200:
                     loaded = response.json()
-                    print(f"loaded {args.file}: {loaded['entries']} requests replayed for {loaded['organization']}")
+                    print(
+                        f"loaded {args.file}: {loaded['entries']} requests replayed "
+                        f"for {loaded['organization']}"
+                    )
                     return 0
     except (OSError, ValueError, httpx.HTTPError) as exc:
         print(f"emulator snapshot: {exc}", file=sys.stderr)

@@ -39,19 +39,45 @@ class Served:
 
 
 def _command(data_dir: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "emulator", "serve", "--port", "0", "--clock", "virtual",
-            "--seed", "7", "--data-dir", str(data_dir), "--log-level", "warning", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "emulator",
+        "serve",
+        "--port",
+        "0",
+        "--clock",
+        "virtual",
+        "--seed",
+        "7",
+        "--data-dir",
+        str(data_dir),
+        "--log-level",
+        "warning",
+        *extra,
+    ]
 
 
 def run_serve(data_dir: Path, *extra: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
     """A serve that is expected to refuse to start: its exit code and messages."""
-    return subprocess.run(_command(data_dir, *extra), capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return subprocess.run(
+        _command(data_dir, *extra),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
 
 
 def serve(data_dir: Path, *extra: str, cwd: Path | None = None, deadline: float = 30) -> Served:
-    proc = subprocess.Popen(_command(data_dir, *extra), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}, cwd=cwd)
+    proc = subprocess.Popen(
+        _command(data_dir, *extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        cwd=cwd,
+    )
     lines: queue.Queue[str] = queue.Queue()
     reader = threading.Thread(target=_pump, args=(proc, lines), daemon=True)
     reader.start()
@@ -92,9 +118,13 @@ def dump(url: str, api_keys: Sequence[str]) -> dict[str, object]:
                 "files": files,
                 "contents": {f["id"]: c.get(f"/files/{f['id']}/content").content.hex() for f in files},
                 "jobs": jobs,
-                "events": {j["id"]: c.get(f"/fine_tuning/jobs/{j['id']}/events", params={"limit": 1000}).json()
-                           for j in jobs},
-                "checkpoints": {j["id"]: c.get(f"/fine_tuning/jobs/{j['id']}/checkpoints").json() for j in jobs},
+                "events": {
+                    j["id"]: c.get(f"/fine_tuning/jobs/{j['id']}/events", params={"limit": 1000}).json()
+                    for j in jobs
+                },
+                "checkpoints": {
+                    j["id"]: c.get(f"/fine_tuning/jobs/{j['id']}/checkpoints").json() for j in jobs
+                },
                 "models": sorted(m["id"] for m in c.get("/models").json()["data"]),
             }
     return world

@@ -1,4 +1,4 @@
-"""The data directory's guards: one process at a time, and a journal is only replayed when it would be faithful."""
+"""The data directory's guards: one process at a time; a journal is replayed only when that is faithful."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ def _settings(data: Path, **values: object) -> Settings:
 
 
 def _upload(client: TestClient, content: bytes = b"hello") -> str:
-    response = client.post("/v1/files", headers=AUTH, files={"file": ("a.txt", content)}, data={"purpose": "user_data"})
+    response = client.post(
+        "/v1/files", headers=AUTH, files={"file": ("a.txt", content)}, data={"purpose": "user_data"}
+    )
     assert response.status_code == 200, response.text
     return str(response.json()["id"])
 
@@ -108,8 +110,12 @@ def test_the_test_handle_journals_what_it_changes_without_http(tmp_path: Path) -
         client = handle.client(api_key=KEY)
         handle.advance("2h")
         kept = client.files.create(file=("a.txt", b"kept"), purpose="user_data")
-        handle.use_scenario({"name": "teapot", "rules": [{"match": {"path": "/v1/models"},
-                                                          "respond": {"status": 418, "message": "teapot"}}]})
+        handle.use_scenario(
+            {
+                "name": "teapot",
+                "rules": [{"match": {"path": "/v1/models"}, "respond": {"status": 418, "message": "teapot"}}],
+            }
+        )
         now = handle.now()
     finally:
         handle.close()

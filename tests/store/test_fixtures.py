@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpcore2  # noqa: F401  (kept loaded across pytester runs; see tests/test_pytest_plugin.py)
@@ -23,7 +24,7 @@ ALICE, BOB = "sk-world-alice", "sk-world-bob"
 
 
 @pytest.fixture
-def handle() -> EmulatorHandle:
+def handle() -> Iterator[EmulatorHandle]:
     with EmulatorHandle(Settings(host="127.0.0.1", port=0)) as started:
         yield started.start()
 
@@ -47,7 +48,9 @@ def test_the_example_world_has_every_declared_object_in_its_state(handle: Emulat
     assert len(alice.fine_tuning.jobs.checkpoints.list(done.id).data) == 3
     events = alice.fine_tuning.jobs.list_events(done.id, limit=100).data
     assert events[0].message == "The job has successfully completed"
-    reply = alice.chat.completions.create(model=done.fine_tuned_model, messages=[{"role": "user", "content": "x"}])
+    reply = alice.chat.completions.create(
+        model=done.fine_tuned_model, messages=[{"role": "user", "content": "x"}]
+    )
     assert reply.model == done.fine_tuned_model
 
     running = alice.fine_tuning.jobs.retrieve("ftjob-alicerunning01")
@@ -65,9 +68,11 @@ def test_the_example_world_has_every_declared_object_in_its_state(handle: Emulat
 
 def test_chosen_ids_use_up_no_generated_ones(handle: EmulatorHandle, tmp_path: Path) -> None:
     path = tmp_path / "two_files.yaml"
-    path.write_text(f"tenants:\n  - api_key: {ALICE}\n    files:\n"
-                    "      - {id: file-mine1, filename: a.txt, purpose: user_data, content: a}\n"
-                    "      - {id: file-mine2, filename: b.txt, purpose: user_data, content: b}\n")
+    path.write_text(
+        f"tenants:\n  - api_key: {ALICE}\n    files:\n"
+        "      - {id: file-mine1, filename: a.txt, purpose: user_data, content: a}\n"
+        "      - {id: file-mine2, filename: b.txt, purpose: user_data, content: b}\n"
+    )
     client = handle.client(api_key=ALICE)
     first = client.files.create(file=("a.txt", b"a"), purpose="user_data").id
     handle.reset()
@@ -100,7 +105,9 @@ tenants:
 """
 
 
-def test_an_invalid_fixture_is_rejected_whole_with_file_line_and_field(handle: EmulatorHandle, tmp_path: Path) -> None:
+def test_an_invalid_fixture_is_rejected_whole_with_file_line_and_field(
+    handle: EmulatorHandle, tmp_path: Path
+) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text(BROKEN)
     with pytest.raises(FixtureError) as caught:
@@ -120,7 +127,8 @@ def test_an_invalid_fixture_is_rejected_whole_with_file_line_and_field(handle: E
 def test_a_fixture_the_domain_rejects_leaves_nothing_behind(handle: EmulatorHandle, tmp_path: Path) -> None:
     path = tmp_path / "unknown_model.yaml"
     path.write_text(
-        "tenants:\n  - api_key: sk-a\n    files:\n      - {id: file-t1, filename: t.jsonl, purpose: fine-tune,"
+        "tenants:\n  - api_key: sk-a\n    files:\n"
+        "      - {id: file-t1, filename: t.jsonl, purpose: fine-tune,"
         " content: 'x'}\n    jobs:\n      - {id: ftjob-j1, model: no-such-model, training_file: file-t1}\n"
     )
     with pytest.raises(FixtureError, match=r"unknown_model.yaml:6: tenants\[0\].jobs\[0\]"):
@@ -143,8 +151,11 @@ def test_the_control_endpoint_loads_yaml_and_reports_problems_as_a_400(handle: E
         error = bad.json()["error"]
         assert error["code"] == "invalid_fixture" and len(error["errors"]) == 7
         assert any(e["line"] == 19 and e["field"] == "tenants[0].jobs[0].status" for e in error["errors"])
-        good = http.post("/_emulator/fixtures", content="tenants:\n  - api_key: sk-c\n    files:\n"
-                         "      - {id: file-c1, filename: c.txt, purpose: user_data, content: hi}\n")
+        good = http.post(
+            "/_emulator/fixtures",
+            content="tenants:\n  - api_key: sk-c\n    files:\n"
+            "      - {id: file-c1, filename: c.txt, purpose: user_data, content: hi}\n",
+        )
         assert good.status_code == 200, good.text
     assert handle.client(api_key="sk-c").files.content("file-c1").content == b"hi"
 
@@ -163,7 +174,10 @@ def test_serve_preload_survives_restarts_and_loads_once(tmp_path: Path) -> None:
     served = serve(tmp_path / "data", "--preload", str(world / "world.yaml"))
     try:
         alice = openai.OpenAI(base_url=f"{served.url}/v1", api_key=ALICE, max_retries=0)
-        assert alice.files.content("file-alicetrain0001").content == (EXAMPLES / "data" / "train.jsonl").read_bytes()
+        assert (
+            alice.files.content("file-alicetrain0001").content
+            == (EXAMPLES / "data" / "train.jsonl").read_bytes()
+        )
         with pytest.raises(openai.NotFoundError):
             alice.files.retrieve("file-alicenotes0001")  # not loaded a second time
     finally:

@@ -20,7 +20,9 @@ from .serving import dump, serve
 KEY = "sk-store-restart-0000000000000000000000"
 OTHER = "sk-store-restart-1111111111111111111111"
 MODEL = "gpt-4o-mini-2024-07-18"
-LINE = json.dumps({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]})
+LINE = json.dumps(
+    {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
+)
 
 
 def _training(n: int) -> bytes:
@@ -121,8 +123,9 @@ def test_a_restart_in_the_middle_changes_nothing(tmp_path: Path) -> None:
     finally:
         restarted.stop()
 
-    reference = EmulatorHandle(Settings(seed=7, clock="virtual", speed=10.0, host="127.0.0.1", port=0),
-                               mode="live").start()
+    reference = EmulatorHandle(
+        Settings(seed=7, clock="virtual", speed=10.0, host="127.0.0.1", port=0), mode="live"
+    ).start()
     try:
         with httpx.Client(base_url=reference.url, timeout=30) as http:
             _first_half(reference.url, http)

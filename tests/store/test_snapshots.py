@@ -19,8 +19,9 @@ from .serving import dump, serve
 ALICE = "sk-snap-alice-000000000000000000000"
 BOB = "sk-snap-bob-00000000000000000000000"
 MODEL = "gpt-4o-mini-2024-07-18"
-TRAINING = (json.dumps({"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]})
-            + "\n").encode() * 12
+TRAINING = (
+    json.dumps({"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}) + "\n"
+).encode() * 12
 
 
 def _client(url: str, key: str) -> openai.OpenAI:
@@ -95,8 +96,20 @@ def test_the_cli_saves_and_loads_a_stopped_servers_directory(tmp_path: Path) -> 
         world = dump(served.url, [ALICE])
     finally:
         served.stop()
-    assert main(["snapshot", "save", str(tmp_path / "a.snap"), "--data-dir", str(tmp_path / "data"),
-                 "--api-key", ALICE]) == 0
+    assert (
+        main(
+            [
+                "snapshot",
+                "save",
+                str(tmp_path / "a.snap"),
+                "--data-dir",
+                str(tmp_path / "data"),
+                "--api-key",
+                ALICE,
+            ]
+        )
+        == 0
+    )
     assert main(["snapshot", "load", str(tmp_path / "a.snap"), "--data-dir", str(tmp_path / "data")]) == 0
     served = serve(tmp_path / "data")
     try:
@@ -105,7 +118,9 @@ def test_the_cli_saves_and_loads_a_stopped_servers_directory(tmp_path: Path) -> 
         served.stop()
 
 
-def test_snapshots_need_a_data_dir_and_a_real_snapshot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_snapshots_need_a_data_dir_and_a_real_snapshot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with TestClient(create_app(Settings())) as client:
         refused = client.get("/_emulator/snapshot")
         assert refused.status_code == 400
