@@ -211,3 +211,13 @@ def test_the_pytest_marker_preloads_a_world(pytester: pytest.Pytester) -> None:
         """
     )
     pytester.runpytest("--emulator-mode=inprocess").assert_outcomes(passed=2)
+
+
+def test_the_readme_curl_example_loads_the_inline_world(handle: EmulatorHandle) -> None:
+    with handle.http_client() as http:
+        loaded = http.post("/_emulator/fixtures", content=(EXAMPLES / "world-inline.yaml").read_bytes())
+        assert loaded.status_code == 200, loaded.text
+    carol = handle.client(api_key="sk-world-carol")
+    job = carol.fine_tuning.jobs.retrieve("ftjob-carolpingpong1")
+    assert job.status == "succeeded" and job.fine_tuned_model
+    assert carol.files.content("file-carolnotes0001").content == b"Carol's notes, loaded with a chosen id.\n"
