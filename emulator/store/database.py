@@ -200,11 +200,16 @@ class JournalDB:
             )
             return int(cursor.lastrowid or 0)
 
-    def entries(self) -> list[Entry]:
+    def first(self) -> Entry | None:
+        found = self.entries(limit=1)
+        return found[0] if found else None
+
+    def entries(self, limit: int = -1) -> list[Entry]:
         with self._mutex:
             rows = self._db.execute(
                 "SELECT seq, at, kind, method, path, query, headers, body, blob, disconnected "
-                "FROM entries ORDER BY seq"
+                "FROM entries ORDER BY seq LIMIT ?",
+                (limit,),
             ).fetchall()
         return [
             Entry(

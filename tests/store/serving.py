@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Protocol
 
 import httpx
 
@@ -107,24 +108,31 @@ def _pump(proc: subprocess.Popen[str], lines: queue.Queue[str]) -> None:
             lines.put(line)
 
 
-def dump(url: str, api_keys: Sequence[str]) -> dict[str, object]:
-    """Every object each tenant can see, byte for byte (file contents included), and the clock."""
-    world: dict[str, object] = {"clock": httpx.get(f"{url}/_emulator/clock").json()}
+class _Client(Protocol):
+    def get(self, url: str, **kwargs: Any) -> Any: ...
+
+
+def dump(target: str | _Client, api_keys: Sequence[str]) -> dict[str, object]:
+    """Every object each tenant can see, byte for byte (file contents included), and the clock. `target`
+    is a base URL or an HTTP client whose base URL is the emulator's origin."""
+    http: Any = httpx.Client(base_url=target, timeout=30) if isinstance(target, str) else target
+    world: dict[str, object] = {"clock": http.get("/_emulator/clock").json()}
     for key in api_keys:
-        with httpx.Client(base_url=f"{url}/v1", headers={"Authorization": f"Bearer {key}"}, timeout=30) as c:
-            files = c.get("/files", params={"limit": 10000}).json()["data"]
-            jobs = c.get("/fine_tuning/jobs", params={"limit": 100}).json()["data"]
-            world[key] = {
-                "files": files,
-                "contents": {f["id"]: c.get(f"/files/{f['id']}/content").content.hex() for f in files},
-                "jobs": jobs,
-                "events": {
-                    j["id"]: c.get(f"/fine_tuning/jobs/{j['id']}/events", params={"limit": 1000}).json()
-                    for j in jobs
-                },
-                "checkpoints": {
-                    j["id"]: c.get(f"/fine_tuning/jobs/{j['id']}/checkpoints").json() for j in jobs
-                },
-                "models": sorted(m["id"] for m in c.get("/models").json()["data"]),
-            }
+        auth = {"Authorization": f"Bearer {key}"}
+
+        def get(path: str, auth: dict[str, str] = auth, **params: object) -> Any:
+            return http.get(f"/v1{path}", params=params, headers=auth)
+
+        files = get("/files", limit=10000).json()["data"]
+        jobs = get("/fine_tuning/jobs", limit=100).json()["data"]
+        world[key] = {
+            "files": files,
+            "contents": {f["id"]: get(f"/files/{f['id']}/content").content.hex() for f in files},
+            "jobs": jobs,
+            "events": {j["id"]: get(f"/fine_tuning/jobs/{j['id']}/events", limit=1000).json() for j in jobs},
+            "checkpoints": {j["id"]: get(f"/fine_tuning/jobs/{j['id']}/checkpoints").json() for j in jobs},
+            "models": sorted(m["id"] for m in get("/models").json()["data"]),
+        }
+    if isinstance(target, str):
+        http.close()
     return world

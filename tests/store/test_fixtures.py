@@ -221,3 +221,31 @@ def test_the_readme_curl_example_loads_the_inline_world(handle: EmulatorHandle) 
     job = carol.fine_tuning.jobs.retrieve("ftjob-carolpingpong1")
     assert job.status == "succeeded" and job.fine_tuned_model
     assert carol.files.content("file-carolnotes0001").content == b"Carol's notes, loaded with a chosen id.\n"
+
+
+def test_a_pytest_session_directory_is_reused_across_runs_with_other_seeds(pytester: pytest.Pytester) -> None:
+    shutil.copytree(EXAMPLES, pytester.path / "world")
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\nfilterwarnings = error\n")
+    pytester.makeconftest(
+        f"""
+        import pytest
+        from emulator import Settings
+
+        @pytest.fixture
+        def emulator_settings():
+            return Settings(host="127.0.0.1", port=0, data_dir={str(pytester.path / "data")!r})
+        """
+    )
+    for seed in (1, 2):
+        pytester.makepyfile(
+            f"""
+            import pytest
+
+            @pytest.mark.emulator(seed={seed}, preload="world/world.yaml")
+            def test_world(openai_emulator):
+                alice = openai_emulator.client(api_key="sk-world-alice")
+                assert alice.fine_tuning.jobs.retrieve("ftjob-alicedone0001").status == "succeeded"
+                assert openai_emulator.seed == {seed}
+            """
+        )
+        pytester.runpytest("--emulator-mode=inprocess").assert_outcomes(passed=1)

@@ -41,14 +41,17 @@ def test_sigkill_mid_workload_loses_no_acknowledged_object(tmp_path: Path) -> No
     failures: list[BaseException] = []
 
     def workload() -> None:
-        client = _client(served.url)
+        with _client(served.url) as client:
+            upload_until_the_server_dies(client)
+
+    def upload_until_the_server_dies(client: openai.OpenAI) -> None:
         for i in range(10_000):
             # every fourth upload is large enough to go to a blob file rather than the journal row
             content = _training(3000 + i) if i % 4 == 0 else _training(10 + i)
             try:
                 made = client.files.create(file=(f"train-{i}.jsonl", content), purpose="fine-tune")
                 files[made.id] = (made.model_dump(), content)
-                if i % 3 == 0:
+                if i % 4 == 1:
                     job = client.fine_tuning.jobs.create(model=MODEL, training_file=made.id, seed=i)
                     jobs[job.id] = job.model_dump()
             except (openai.APIConnectionError, openai.APITimeoutError):
@@ -60,16 +63,16 @@ def test_sigkill_mid_workload_loses_no_acknowledged_object(tmp_path: Path) -> No
     worker = threading.Thread(target=workload)
     worker.start()
     deadline = time.monotonic() + 60
-    while len(files) < 16 and time.monotonic() < deadline and worker.is_alive():
+    while len(files) < 12 and time.monotonic() < deadline and worker.is_alive():
         time.sleep(0.05)
     served.kill()  # mid-workload: requests are in flight
     worker.join(30)
     assert not failures, failures
-    assert len(files) >= 16 and jobs
+    assert len(files) >= 12 and jobs
 
     restarted = serve(data)
     try:
-        client = _client(restarted.url)
+        client = _client(restarted.url)  # closed below
         for file_id, (body, content) in files.items():
             assert client.files.retrieve(file_id).model_dump() == body
             assert client.files.content(file_id).content == content
@@ -81,24 +84,33 @@ def test_sigkill_mid_workload_loses_no_acknowledged_object(tmp_path: Path) -> No
         assert fresh.id not in files  # the id sequence continued, nothing is handed out twice
         job = client.fine_tuning.jobs.create(model=MODEL, training_file=fresh.id)
         assert job.id not in jobs
+        client.close()
     finally:
         restarted.stop()
 
 
 def _first_half(url: str, http: httpx.Client) -> None:
     for key in (KEY, OTHER):
-        client = _client(url, key)
-        small = client.files.create(file=("small.jsonl", _training(12)), purpose="fine-tune")
-        large = client.files.create(file=("large.jsonl", _training(4000)), purpose="fine-tune")
-        client.fine_tuning.jobs.create(model=MODEL, training_file=small.id, suffix="a")
-        job = client.fine_tuning.jobs.create(model=MODEL, training_file=large.id, suffix="b")
-        http.post("/_emulator/clock/advance", json={"duration": "7m"}).raise_for_status()
-        client.fine_tuning.jobs.retrieve(job.id)
+        with _client(url, key) as client:
+            _first_half_of(client, http)
     http.post("/_emulator/clock/advance", json={"duration": "20m"}).raise_for_status()
 
 
+def _first_half_of(client: openai.OpenAI, http: httpx.Client) -> None:
+    small = client.files.create(file=("small.jsonl", _training(12)), purpose="fine-tune")
+    large = client.files.create(file=("large.jsonl", _training(2800)), purpose="fine-tune")
+    client.fine_tuning.jobs.create(model=MODEL, training_file=small.id, suffix="a")
+    job = client.fine_tuning.jobs.create(model=MODEL, training_file=large.id, suffix="b")
+    http.post("/_emulator/clock/advance", json={"duration": "7m"}).raise_for_status()
+    client.fine_tuning.jobs.retrieve(job.id)
+
+
 def _second_half(url: str, http: httpx.Client) -> str:
-    client = _client(url)
+    with _client(url) as client:
+        return _second_half_of(client, http)
+
+
+def _second_half_of(client: openai.OpenAI, http: httpx.Client) -> str:
     extra = client.files.create(file=("extra.jsonl", _training(15)), purpose="fine-tune")
     client.fine_tuning.jobs.create(model=MODEL, training_file=extra.id)
     doomed = client.fine_tuning.jobs.create(model=MODEL, training_file=extra.id, suffix="c")
@@ -138,15 +150,16 @@ def test_a_restart_in_the_middle_changes_nothing(tmp_path: Path) -> None:
 def test_a_real_clock_carries_on_from_where_it_stopped(tmp_path: Path) -> None:
     data = tmp_path / "data"
     served = serve(data, "--clock", "real", "--speed", "1000")
-    client = _client(served.url)
     time.sleep(0.5)  # at 1000x, the emulator is now minutes ahead of the wall clock
-    last = client.files.create(file=("t.jsonl", _training(10)), purpose="fine-tune")
+    with _client(served.url) as client:
+        last = client.files.create(file=("t.jsonl", _training(10)), purpose="fine-tune")
     served.kill()
     restarted = serve(data, "--clock", "real", "--speed", "1000")
     try:
         now = httpx.get(f"{restarted.url}/_emulator/clock").json()["now"]
         assert now >= last.created_at  # a fresh real clock would be back at the wall time
         assert last.created_at > time.time() + 60
-        assert _client(restarted.url).files.retrieve(last.id).created_at == last.created_at
+        with _client(restarted.url) as client:
+            assert client.files.retrieve(last.id).created_at == last.created_at
     finally:
         restarted.stop()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
-import httpx
 import openai
 import pytest
 from starlette.testclient import TestClient
@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from emulator import Settings
 from emulator.app import create_app
 from emulator.cli import main
+from emulator.testing import EmulatorHandle
 
 from .serving import dump, serve
 
@@ -24,60 +25,59 @@ TRAINING = (
 ).encode() * 12
 
 
+SETTINGS = Settings(seed=7, clock="virtual", speed=10.0, host="127.0.0.1", port=0)  # what serve() runs with
+
+
 def _client(url: str, key: str) -> openai.OpenAI:
     return openai.OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0)
 
 
-def _populate(url: str, key: str, large: bool = False) -> None:
-    client = _client(url, key)
-    made = client.files.create(file=("t.jsonl", TRAINING * (400 if large else 1)), purpose="fine-tune")
+def _populate(client: openai.OpenAI, large: bool = False) -> None:
+    made = client.files.create(file=("t.jsonl", TRAINING * (250 if large else 1)), purpose="fine-tune")
     client.fine_tuning.jobs.create(model=MODEL, training_file=made.id)
-    client.files.create(file=("n.txt", b"notes of " + key.encode()), purpose="user_data")
+    client.files.create(file=("n.txt", b"notes of " + client.api_key.encode()), purpose="user_data")
+
+
+def _durable(directory: Path, mode: str = "inprocess") -> EmulatorHandle:
+    return EmulatorHandle(replace(SETTINGS, data_dir=str(directory)), mode=mode).start()
 
 
 def test_one_tenants_snapshot_replaces_only_that_tenant(tmp_path: Path) -> None:
-    served = serve(tmp_path / "data")
-    try:
-        url, http = served.url, httpx.Client(base_url=served.url, timeout=30)
-        _populate(url, ALICE, large=True)
-        _populate(url, BOB)
-        http.post("/_emulator/clock/advance", json={"duration": "10m"})
+    with _durable(tmp_path / "data") as handle, handle.http_client() as http:
+        alice, bob = handle.client(api_key=ALICE, max_retries=0), handle.client(api_key=BOB, max_retries=0)
+        _populate(alice, large=True)
+        _populate(bob)
+        handle.advance("10m")
         saved = http.get("/_emulator/snapshot", params={"api_key": ALICE})
         assert saved.status_code == 200
-        alice_then = dump(url, [ALICE])[ALICE]
+        alice_then = dump(http, [ALICE])[ALICE]
 
         # Alice's world moves on (a file deleted, another made); Bob's too.
-        alice = _client(url, ALICE)
         alice.files.delete(alice.files.list().data[0].id)
         alice.files.create(file=("late.txt", b"late"), purpose="user_data")
-        _populate(url, BOB)
-        bob_before = dump(url, [BOB])[BOB]
-        clock_before = http.get("/_emulator/clock").json()["now"]
+        _populate(bob)
+        bob_before = dump(http, [BOB])[BOB]
+        clock_before = handle.now()
 
         loaded = http.put("/_emulator/snapshot", content=saved.content)
         assert loaded.status_code == 200, loaded.text
-        assert loaded.json()["organization"].startswith("org-")
-        assert dump(url, [ALICE])[ALICE] == alice_then
-        assert dump(url, [BOB])[BOB] == bob_before
-        assert http.get("/_emulator/clock").json()["now"] == clock_before  # never back
-        http.close()
-    finally:
-        served.stop()
+        assert loaded.json()["organization"] == handle.state.organization(ALICE).id
+        assert dump(http, [ALICE])[ALICE] == alice_then
+        assert dump(http, [BOB])[BOB] == bob_before
+        assert handle.now() == clock_before  # never back
 
 
 def test_a_full_snapshot_moves_a_world_to_another_server(tmp_path: Path) -> None:
-    source = serve(tmp_path / "one")
-    try:
-        _populate(source.url, ALICE, large=True)
-        _populate(source.url, BOB)
-        httpx.post(f"{source.url}/_emulator/clock/advance", json={"duration": "1h"})
+    with _durable(tmp_path / "one", mode="live") as source:
+        _populate(source.client(api_key=ALICE, max_retries=0), large=True)
+        _populate(source.client(api_key=BOB, max_retries=0))
+        source.advance("1h")
         assert main(["snapshot", "save", str(tmp_path / "world.snap"), "--url", source.url]) == 0
         world = dump(source.url, [ALICE, BOB])
-    finally:
-        source.stop()
     target = serve(tmp_path / "two")
     try:
-        _populate(target.url, BOB)  # replaced by the load
+        with _client(target.url, BOB) as bob:
+            _populate(bob)  # replaced by the load
         assert main(["snapshot", "load", str(tmp_path / "world.snap"), "--url", target.url]) == 0
         assert dump(target.url, [ALICE, BOB]) == world
     finally:
@@ -90,12 +90,9 @@ def test_a_full_snapshot_moves_a_world_to_another_server(tmp_path: Path) -> None
 
 
 def test_the_cli_saves_and_loads_a_stopped_servers_directory(tmp_path: Path) -> None:
-    served = serve(tmp_path / "data")
-    try:
-        _populate(served.url, ALICE)
-        world = dump(served.url, [ALICE])
-    finally:
-        served.stop()
+    with _durable(tmp_path / "data") as handle, handle.http_client() as http:
+        _populate(handle.client(api_key=ALICE, max_retries=0))
+        world = dump(http, [ALICE])
     assert (
         main(
             [
@@ -111,11 +108,8 @@ def test_the_cli_saves_and_loads_a_stopped_servers_directory(tmp_path: Path) -> 
         == 0
     )
     assert main(["snapshot", "load", str(tmp_path / "a.snap"), "--data-dir", str(tmp_path / "data")]) == 0
-    served = serve(tmp_path / "data")
-    try:
-        assert dump(served.url, [ALICE]) == world
-    finally:
-        served.stop()
+    with _durable(tmp_path / "data") as handle, handle.http_client() as http:
+        assert dump(http, [ALICE]) == world
 
 
 def test_snapshots_need_a_data_dir_and_a_real_snapshot(
