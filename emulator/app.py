@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -20,7 +21,10 @@ from .api import (
     models,
     moderations,
     uploads,
+    webhooks,
 )
+from .api import graders as grader_api
+from .api import permissions as permission_api
 from .api import scenarios as scenario_api
 from .api import store as store_api
 from .clock import Clock
@@ -32,6 +36,7 @@ from .scenarios.middleware import ConnectionFaults, ScenarioMiddleware
 from .settings import Settings
 from .store import Recorder, Store
 from .store.fixtures import preload_startup
+from .webhook_dispatcher import WebhookDispatcher
 
 __all__ = ["create_app"]
 
@@ -39,20 +44,26 @@ __all__ = ["create_app"]
 def _routes() -> list[BaseRoute]:
     return [*files.routes(), *uploads.routes(), *models.routes(), *chat.routes(), *completions.routes(),
             *fine_tuning.routes(), *legacy_fine_tunes.routes(), *moderations.routes(), *control.routes(),
-            *scenario_api.routes(), *store_api.routes()]
+            *scenario_api.routes(), *webhooks.routes(), *permission_api.routes(), *grader_api.routes(),
+            *store_api.routes()]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
     """Build an emulator app with its own state; two apps never share anything."""
     settings = settings or Settings()
     emulator = Emulator(settings, clock)
+    dispatcher = WebhookDispatcher(emulator)
     store = _open_store(emulator)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        delivering = asyncio.get_running_loop().create_task(dispatcher.run())
         try:
             yield
         finally:
+            delivering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await delivering
             emulator.close()
 
     app = Starlette(
@@ -72,6 +83,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.router.redirect_slashes = False
     app.state.emulator = emulator
+    app.state.webhooks = dispatcher
     if store is not None or settings.preload:
         _restore(app, emulator, store)
     return app

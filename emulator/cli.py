@@ -112,6 +112,27 @@ def _add_serve(commands: Any) -> None:
         help="put API key KEY in organization NAME (repeatable; keys may share one)",
     )
     serve.add_argument(
+        "--webhook",
+        action="append",
+        dest="webhooks",
+        metavar="URL",
+        help="send fine-tuning job events to URL for every tenant (repeatable; loopback hosts only unless "
+        "webhook_allow_hosts allows more)",
+    )
+    serve.add_argument(
+        "--webhook-secret",
+        metavar="WHSEC",
+        help="the whsec_... secret --webhook deliveries are signed with (default: derived from the seed, "
+        "printed at startup)",
+    )
+    serve.add_argument(
+        "--lenient",
+        action="store_true",
+        default=None,
+        help="lenient mode for suites generated from the spec: unknown ids of the right prefix "
+        "(file-abc123, ft-AF1WoRqd3aJAHsqc9NY7iL8F, ...) are materialized on first use",
+    )
+    serve.add_argument(
         "--set",
         action="append",
         dest="extra",
@@ -202,7 +223,11 @@ def serve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None =
         "job_progression": args.job_progression,
         "api_keys": args.api_keys,
         "log_level": args.log_level,
+        "webhook_secret": args.webhook_secret,
+        "lenient": getattr(args, "lenient", None),
     }
+    if args.webhooks:
+        overrides["webhooks"] = tuple(args.webhooks)
     if args.scenarios:
         overrides["scenarios"] = tuple(args.scenarios)
     if args.scenario_dir:
@@ -280,9 +305,10 @@ class AccessLog:
 def _configure_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-    access_log.handlers = [handler]
-    access_log.setLevel(level.upper())
-    access_log.propagate = False
+    for logger in (access_log, logging.getLogger("emulator.webhooks")):  # one line per request / delivery
+        logger.handlers = [handler]
+        logger.setLevel(level.upper())
+        logger.propagate = False
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -322,6 +348,9 @@ def _serve(args: argparse.Namespace) -> int:
         if server.started:
             port = server.servers[0].sockets[0].getsockname()[1] if server.servers else settings.port
             print(SNIPPET.format(version=__version__, url=f"http://{host}:{port}"), flush=True)
+            for url in settings.webhooks:
+                secret = app.state.emulator.webhook_secret
+                print(f"  Webhooks: fine-tuning job events -> {url}, signed with {secret}", flush=True)
 
     server.startup = startup  # type: ignore[method-assign]
     try:

@@ -41,6 +41,8 @@ class OpenAIEdge:
             self._record(scope, state, None, status[0])
             return
         state["tenant"] = tenant
+        state["api_key"] = key
+        state["project"] = _header(scope, b"openai-project") or tenant.organization.project_id
         state["request_id"] = tenant.ids.request_id()
         try:
             await self.app(scope, receive, self._with_headers(send, state, tenant, started, status))
@@ -65,6 +67,7 @@ class OpenAIEdge:
                 }
                 if tenant is not None:
                     extra["openai-organization"] = tenant.organization.name
+                    extra["openai-project"] = state["project"]
                     extra.update(state.get("rate_limit_headers") or _static_rate_limits(em))
                 present = {name.lower() for name, _ in headers}
                 for name, value in extra.items():

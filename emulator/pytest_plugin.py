@@ -2,7 +2,7 @@
 
 Fixtures: `openai_emulator` (an `emulator.testing.EmulatorHandle`, reset for the test, with
 `OPENAI_BASE_URL`/`OPENAI_API_KEY` set), `openai_client`, `async_openai_client`, `emulator_settings`
-(override it in a conftest.py) and `openai_emulator_mode`. Marker: `@pytest.mark.emulator(...)`.
+(override it in a conftest.py), `openai_emulator_mode` and `webhook_receiver`. Marker: `@pytest.mark.emulator(...)`.
 Options: `--emulator-mode=live|inprocess|both` (ini `emulator_mode`), ini `emulator_timeout`.
 One emulator per mode and settings per pytest process (so each xdist worker has its own), reset per test.
 """
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from .settings import Settings
     from .testing import EmulatorHandle
+    from .webhook_receiver import WebhookReceiver
 
 __all__ = [
     "async_openai_client",
@@ -26,6 +27,7 @@ __all__ = [
     "openai_client",
     "openai_emulator",
     "openai_emulator_mode",
+    "webhook_receiver",
 ]
 
 MARKER = (
@@ -183,6 +185,14 @@ def async_openai_client(openai_emulator: EmulatorHandle) -> openai.AsyncOpenAI:
     """The official async client (strict validation on). A plain fixture, so it works under anyio,
     pytest-asyncio or trio alike; its HTTP client keeps no idle connections, so nothing needs closing."""
     return openai_emulator.async_client()
+
+
+@pytest.fixture
+def webhook_receiver(openai_emulator: EmulatorHandle) -> WebhookReceiver:
+    """An in-process webhook receiver (no socket) with an endpoint for the test's tenant, subscribed to
+    the fine-tuning job events. Deliveries arrive as the emulator's clock reaches them; call
+    `openai_emulator.flush_webhooks()` after advancing a virtual clock to have them sent right away."""
+    return openai_emulator.webhook_receiver()
 
 
 @pytest.hookimpl(wrapper=True)

@@ -30,6 +30,11 @@ class Settings:
     start_time: float = 1_735_689_600.0
     # Allow-list of API keys; empty means every key is accepted and becomes its own tenant.
     api_keys: tuple[str, ...] = ()
+    # Lenient mode: unknown ids of the right prefix are materialized on first reference, placeholder values
+    # from generated suites are accepted (see README "Lenient mode"). Strict (False) is OpenAI's behaviour.
+    lenient: bool = False
+    # Admin keys beside those starting with `sk-admin-` (checkpoint permissions need one).
+    admin_keys: tuple[str, ...] = ()
     # API key -> organization name; keys mapped to the same name share one tenant.
     organizations: Mapping[str, str] = field(default_factory=dict)
     max_file_bytes: int = 512 * MB
@@ -52,6 +57,14 @@ class Settings:
     scenarios: tuple[str, ...] = ()
     # An extra directory searched first for scenarios named in X-Emulator-Scenario or the control API.
     scenario_dir: str = ""
+    # Webhook endpoints every tenant starts with (`--webhook URL`), for fine-tuning job events, signed
+    # with `webhook_secret` (`whsec_` + base64; derived from the seed when empty). Deliveries go only to
+    # loopback hosts unless the host is in `webhook_allow_hosts` ("*": any host).
+    webhooks: tuple[str, ...] = ()
+    webhook_secret: str = ""
+    webhook_allow_hosts: tuple[str, ...] = ()
+    # Seconds a receiver has to answer before the attempt counts as failed and is retried.
+    webhook_timeout: float = 10.0
     # Keep all state in this directory (a journal of requests replayed on start); empty: in memory only.
     data_dir: str = ""
     # Fixture files (YAML worlds with chosen ids) loaded at startup, once per data directory.
@@ -88,6 +101,8 @@ class Settings:
             raise ValueError(f"clock must be 'virtual' or 'real', not {self.clock!r}")
         if self.speed <= 0:
             raise ValueError("speed must be positive")
+        if self.webhook_timeout <= 0:
+            raise ValueError("webhook_timeout must be positive")
         if self.job_progression not in ("time", "manual", "step-per-read"):
             raise ValueError(
                 f"job_progression must be 'time', 'manual' or 'step-per-read', not {self.job_progression!r}"
@@ -110,6 +125,10 @@ def _coerce(f: dataclasses.Field[Any], value: Any) -> Any:
             return float(value)
         if kind == "str":
             return str(value)
+        if kind == "bool":
+            if isinstance(value, str):
+                return value.strip().lower() in ("1", "true", "yes", "on")
+            return bool(value)
         if kind.startswith("tuple"):
             items = value.split(",") if isinstance(value, str) else list(value)
             return tuple(str(item).strip() for item in items if str(item).strip())

@@ -27,6 +27,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import httpx2
 
@@ -36,6 +37,7 @@ from .durations import parse_duration
 from .scenarios.middleware import ConnectionDropped
 from .server import EmulatorServer, ErrorTrap
 from .settings import Settings
+from .webhook_receiver import WebhookReceiver
 
 if TYPE_CHECKING:
     import openai
@@ -52,7 +54,17 @@ DEFAULT_API_KEY = "sk-emulator-test-0123456789abcdefghijklmnop"
 # Where in-process requests "go": a reserved TLD, so a request that escapes the transport fails loudly.
 INPROCESS_URL = "http://openai-emulator.test"
 # Settings a handle can change between tests without a new app (they are read at request time).
-PER_TEST_FIELDS = ("seed", "clock", "speed", "start_time", "api_keys", "organizations", "job_progression")
+PER_TEST_FIELDS = (
+    "seed",
+    "clock",
+    "speed",
+    "start_time",
+    "api_keys",
+    "organizations",
+    "job_progression",
+    "lenient",
+    "admin_keys",
+)
 
 
 def parse_clock(value: object) -> dict[str, Any]:
@@ -420,6 +432,32 @@ class EmulatorHandle:
         if response.status_code >= 400:
             raise ControlError(response.status_code, payload.get("error") or {})
         return payload
+
+    # -- webhooks --------------------------------------------------------------------------------------
+
+    def webhook_receiver(
+        self, *, api_key: str | None = None, event_types: tuple[str, ...] = (), name: str = "receiver"
+    ) -> WebhookReceiver:
+        """An in-process receiver with an endpoint for this tenant, subscribed to `event_types` (default:
+        the fine-tuning job events)."""
+        receiver = WebhookReceiver(f"{name}.webhooks.test")
+        self.app.state.webhooks.register(receiver.host, receiver)
+        body: dict[str, Any] = {"api_key": api_key or self.api_key, "url": receiver.url, "name": name}
+        if event_types:
+            body["event_types"] = list(event_types)
+        endpoint = self._control("POST", "/_emulator/webhooks", body)
+        receiver.secret, receiver.endpoint_id = endpoint["signing_secret"], endpoint["id"]
+        return receiver
+
+    def flush_webhooks(self, *, api_key: str | None = None) -> list[dict[str, Any]]:
+        """Deliver every webhook due at the emulator's current time, wait for the answers, and return the
+        tenant's delivery log (newest first)."""
+        key = api_key or self.api_key
+        self._control("POST", "/_emulator/webhooks/flush", {"api_key": key})
+        query = urlencode({"limit": 1000, "api_key": key})
+        log = self._control("GET", "/_emulator/webhooks/deliveries?" + query)
+        deliveries: list[dict[str, Any]] = log["data"]
+        return deliveries
 
     # -- the clock -------------------------------------------------------------------------------------
 

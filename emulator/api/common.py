@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from ..domain import permissions
+from ..domain.models import ModelRecord
 from ..domain.state import Emulator, Tenant
 from ..domain.tenancy import authenticate
 from ..errors import InvalidRequestError, NotFoundError, invalid_json
 from ..params import Param, parse_query_int, validate
 
-__all__ = ["control_scope", "emulator", "ok", "page_params", "read_json", "tenant"]
+__all__ = [
+    "control_scope",
+    "emulator",
+    "ok",
+    "page_params",
+    "project",
+    "read_json",
+    "shared_models",
+    "tenant",
+]
 
 
 def emulator(request: Request) -> Emulator:
@@ -26,6 +38,18 @@ def tenant(request: Request) -> Tenant:
     t: Tenant = request.state.tenant
     t.settle(emulator(request).now())
     return t
+
+
+def project(request: Request) -> str:
+    """The project the request acts in: its `OpenAI-Project` header, else its organization's default."""
+    chosen: str = request.state.project  # set by the edge middleware
+    return chosen
+
+
+def shared_models(request: Request) -> Callable[[str], tuple[Tenant, ModelRecord] | None]:
+    """Finds a model another organization has granted to this request's project (checkpoint permissions)."""
+    em, caller = emulator(request), project(request)
+    return lambda model_id: permissions.shared_model(em.tenants(), caller, model_id)
 
 
 def ok(body: dict[str, Any], status: int = 200) -> JSONResponse:
@@ -51,10 +75,12 @@ def page_params(
 ) -> dict[str, Any]:
     """`limit`, `after` and (where the endpoint has one) `order` from the query string."""
     query = request.query_params
+    lenient = emulator(request).settings.lenient  # generated suites send limit=0
+    limit = parse_query_int(
+        query.get("limit"), "limit", default=default_limit, minimum=0 if lenient else 1, maximum=max_limit
+    )
     params: dict[str, Any] = {
-        "limit": parse_query_int(
-            query.get("limit"), "limit", default=default_limit, minimum=1, maximum=max_limit
-        ),
+        "limit": limit or (default_limit if lenient else limit),
         "after": query.get("after") or None,
     }
     if orders:

@@ -6,10 +6,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..domain import inference
+from ..domain import inference, lenient
 from ..domain.inference import legacy
 from .chat import event_stream
-from .common import emulator, ok, read_json, tenant
+from .common import emulator, ok, read_json, shared_models, tenant
 
 __all__ = ["routes"]
 
@@ -18,7 +18,8 @@ async def create_completion(request: Request) -> Response:
     body = await read_json(request)
     completion_request = inference.parse_completion(body)
     owner = tenant(request)
-    model = inference.serve(owner, completion_request.model, "completion")
+    lenient.ensure_model(emulator(request), owner, completion_request.model)
+    model = inference.serve(owner, completion_request.model, "completion", shared_models(request))
     completion = legacy.answer(owner, model, completion_request, emulator(request).now())
     if completion_request.stream:
         return event_stream(completion.chunks())

@@ -170,6 +170,18 @@ async def set_job_progression(request: Request) -> Response:
         "default": owner.jobs.default_policy(),
     })
 
+async def read_lenient(request: Request) -> Response:
+    return ok({"lenient": emulator(request).settings.lenient})
+
+
+async def set_lenient(request: Request) -> Response:
+    """Switch lenient mode on or off (it stays as set across resets, like any setting)."""
+    body = await read_json(request, {"enabled": Param("boolean", required=True, nullable=False)})
+    em = emulator(request)
+    em.settings = em.settings.with_overrides(lenient=body["enabled"])
+    return ok({"lenient": em.settings.lenient})
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route(f"{PREFIX}/health", health, methods=["GET"]),
@@ -179,6 +191,8 @@ def routes() -> list[BaseRoute]:
         Route(f"{PREFIX}/clock/advance", advance_clock, methods=["POST"]),
         Route(f"{PREFIX}/seed", read_seed, methods=["GET"]),
         Route(f"{PREFIX}/seed", set_seed, methods=["POST"]),
+        Route(f"{PREFIX}/lenient", read_lenient, methods=["GET"]),
+        Route(f"{PREFIX}/lenient", set_lenient, methods=["POST"]),
         Route(f"{PREFIX}/requests", list_requests, methods=["GET"]),
         Route(f"{PREFIX}/requests", clear_requests, methods=["DELETE"]),
         Route(f"{PREFIX}/requests/count", count_requests, methods=["GET"]),

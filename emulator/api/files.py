@@ -7,7 +7,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from ..domain import files
+from ..domain import files, lenient
+from ..domain.state import Tenant
 from ..errors import InvalidRequestError
 from ..params import parse_query_int
 from .common import emulator, ok, page_params, tenant
@@ -56,17 +57,24 @@ async def list_files(request: Request) -> Response:
     return ok(page.to_dict(files.FileRecord.to_dict, cursors=True, empty_cursor=""))
 
 
+def _owner(request: Request) -> Tenant:
+    """The caller's tenant, with the path's file materialized first in lenient mode."""
+    owner = tenant(request)
+    lenient.ensure_file(emulator(request), owner, request.path_params["file_id"])
+    return owner
+
+
 async def retrieve_file(request: Request) -> Response:
-    record = files.get_file(tenant(request), request.path_params["file_id"], emulator(request).now())
+    record = files.get_file(_owner(request), request.path_params["file_id"], emulator(request).now())
     return ok(record.to_dict())
 
 
 async def delete_file(request: Request) -> Response:
-    return ok(files.delete_file(tenant(request), request.path_params["file_id"], emulator(request).now()))
+    return ok(files.delete_file(_owner(request), request.path_params["file_id"], emulator(request).now()))
 
 
 async def file_content(request: Request) -> Response:
-    record = files.get_file(tenant(request), request.path_params["file_id"], emulator(request).now())
+    record = files.get_file(_owner(request), request.path_params["file_id"], emulator(request).now())
     return StreamingResponse(
         record.blob.chunks(),
         media_type="application/octet-stream",

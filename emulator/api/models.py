@@ -6,9 +6,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..domain import models
+from ..domain import lenient, models
 from ..errors import NotFoundError, PermissionDeniedError
-from .common import ok, tenant
+from .common import emulator, ok, tenant
 
 __all__ = ["routes"]
 
@@ -26,6 +26,7 @@ async def list_models(request: Request) -> Response:
 
 async def retrieve_model(request: Request) -> Response:
     model_id = request.path_params["model"]
+    lenient.ensure_model(emulator(request), tenant(request), model_id)
     base = models.base_model(model_id)
     if base is not None:
         return ok(models.base_to_dict(base))
@@ -43,6 +44,7 @@ async def delete_model(request: Request) -> Response:
             "organization, so it can't be deleted.",
             param="model",
         )
+    lenient.ensure_model(emulator(request), tenant(request), model_id)
     record = tenant(request).models.get(model_id)
     if record is None or record.deleted:
         raise _not_found(model_id)

@@ -18,8 +18,12 @@ from .jobs.store import JobStore
 from .jobscript import JobScript
 from .journal import Journal
 from .models import ModelRecord
+from .permissions import Permission
+from .stored import StoredCompletion
 from .tenancy import Organization, organization_for
 from .uploads import UploadRecord
+from .webhooks import Outbox
+from .webhooks.settings import default_endpoints, startup_secret
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -38,6 +42,12 @@ class Tenant:
         self.uploads: Collection[UploadRecord] = Collection()
         self.models: Collection[ModelRecord] = Collection()
         self.jobs = JobStore(self)
+        self.webhooks = Outbox(
+            IdFactory(seed, organization.id + "/webhooks"), organization.id, organization.name
+        )
+        self.jobs.observers.append(self.webhooks.observe)
+        self.completions: Collection[StoredCompletion] = Collection()  # chat completions sent with store
+        self.permissions: Collection[Permission] = Collection()  # checkpoint grants to other projects
 
     def settle(self, now: float) -> None:
         """Bring state that is derived from the clock (job progress, expiries) up to `now` before a read:
@@ -64,6 +74,7 @@ class Emulator:
         )
         for path in settings.scenarios:  # a bad file fails here, at startup, with its line and key path
             self.scenarios.add_startup(load_scenario(path))
+        self.webhook_secret = startup_secret(settings)  # a bad URL or secret fails here, at startup
 
     def now(self) -> float:
         pinned = PINNED.get()
@@ -79,6 +90,7 @@ class Emulator:
             if tenant is None:
                 tenant = self._tenants[org.id] = Tenant(org, self.seed)
                 tenant.jobs.bind(self)
+                default_endpoints(tenant.webhooks, self.settings, self.webhook_secret, self.now())
             return tenant
 
     def tenants(self) -> list[Tenant]:

@@ -9,6 +9,7 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..errors import AuthenticationError
 
@@ -27,6 +28,11 @@ class Organization:
     id: str  # org-… (24 alphanumerics), as in `organization_id` on jobs
     name: str  # the slug in the `openai-organization` header, e.g. user-… for a personal account
     model_slug: str  # the org part of fine-tuned model names: `personal` for personal accounts
+
+    @cached_property
+    def project_id(self) -> str:
+        """The default project (`proj_…`) that requests without an `OpenAI-Project` header act in."""
+        return "proj_" + _token("project:" + self.id, 24, string.ascii_letters + string.digits)
 
 
 def _token(text: str, length: int, alphabet: str) -> str:

@@ -6,6 +6,8 @@ Scenario ── rules: Rule ── match: Match          which requests (method,
          │               └─ delay / chunk_delay: Dist, dribble: Dribble
          ├─ jobs: JobRule ── match: JobMatch      which jobs (suffix, model, metadata)
          │                 └─ script: JobScript   how their lifecycle bends
+         ├─ webhooks: WebhookRule ── match: WebhookMatch   which deliveries (event type, url)
+         │                         └─ fault / delay         what happens to an attempt
          └─ rate_limits: RateLimits               per-tenant buckets and job caps
 """
 
@@ -39,6 +41,9 @@ __all__ = [
     "Rule",
     "Scenario",
     "ScenarioError",
+    "WEBHOOK_FAULTS",
+    "WebhookMatch",
+    "WebhookRule",
     "Window",
     "parse_scenario",
     "parse_yaml",
@@ -231,6 +236,31 @@ class JobRule:
     probability: float = 1.0
 
 
+# What a webhook rule can do to a delivery attempt (`delay` holds the first attempt instead).
+WEBHOOK_FAULTS = (
+    "drop", "duplicate", "out_of_order", "wrong_signature", "stale_timestamp", "receiver_error",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class WebhookMatch:
+    type: str | None = None  # glob on the event type
+    url: str | None = None  # glob on the endpoint URL
+    organization: str | None = None
+
+
+@dataclass(frozen=True)
+class WebhookRule:
+    label: str
+    match: WebhookMatch
+    fault: str | None = None  # one of WEBHOOK_FAULTS, or None with `delay`
+    delay: float = 0.0  # seconds the first attempt waits (emulator time)
+    status: int = 503  # receiver_error: the status the attempt fails with
+    times: int | None = None
+    after: int = 0
+    probability: float = 1.0
+
+
 @dataclass(frozen=True)
 class RateLimits:
     requests_per_minute: int | None = None
@@ -249,6 +279,7 @@ class Scenario:
     rate_limits: RateLimits | None = None
     source: str = "<scenario>"
     spec: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    webhooks: tuple[WebhookRule, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The scenario as written (JSON-able), e.g. to load it into another emulator over HTTP."""
@@ -407,7 +438,7 @@ class _Parser:
         if data is None:
             raise self.fail("", "the scenario is empty")
         doc = self.mapping(
-            data, "", ("name", "description", "seed", "rules", "jobs", "rate_limits"), ("name",)
+            data, "", ("name", "description", "seed", "rules", "jobs", "rate_limits", "webhooks"), ("name",)
         )
         name = self.string(doc["name"], "name")
         if not _NAME.match(name):
@@ -419,10 +450,16 @@ class _Parser:
         limits = (
             None if doc.get("rate_limits") is None else self.rate_limits(doc["rate_limits"], "rate_limits")
         )
+        hooks = tuple(
+            self.webhook_rule(r, f"webhooks[{i}]", i) for i, r in enumerate(self.items(doc, "webhooks"))
+        )
         self.check_labels([r.label for r in rules], "rules")
         self.check_labels([r.label for r in jobs], "jobs")
+        self.check_labels([r.label for r in hooks], "webhooks")
         self.check_states(rules)
-        return Scenario(name, description, seed, rules, jobs, limits, self.src.name, dict(doc))
+        return Scenario(
+            name, description, seed, rules, jobs, limits, self.src.name, dict(doc), webhooks=hooks
+        )
 
     def items(self, doc: Mapping[str, Any], key: str) -> list[Any]:
         value = doc.get(key)
@@ -758,6 +795,38 @@ class _Parser:
             raise self.fail(f"{path}.phase", f"expected validating_files, queued or running, got {phase!r}")
         after = 0.0 if doc.get("after") is None else self.duration(doc["after"], f"{path}.after")
         return JobWarning(phase, self.string(doc["message"], f"{path}.message"), after)
+
+    def webhook_rule(self, value: Any, path: str, index: int) -> WebhookRule:
+        keys = ("name", "match", "times", "after", "probability", "fault", "delay", "status")
+        doc = self.mapping(value, path, keys)
+        label = self.string(doc["name"], f"{path}.name") if "name" in doc else f"webhooks[{index}]"
+        m = self.mapping(doc.get("match", {}), f"{path}.match", ("type", "url", "organization"))
+        fault = self.opt_string(doc.get("fault"), f"{path}.fault")
+        if (fault is None) == (doc.get("delay") is None):
+            raise self.fail(path, "give exactly one of fault or delay")
+        if fault is not None and fault not in WEBHOOK_FAULTS:
+            raise self.fail(f"{path}.fault", f"expected one of {', '.join(WEBHOOK_FAULTS)}, got {fault!r}")
+        if doc.get("status") is not None and fault != "receiver_error":
+            raise self.fail(f"{path}.status", "status only goes with fault: receiver_error")
+        status = 503 if doc.get("status") is None else self.integer(doc["status"], f"{path}.status", 100)
+        if 200 <= status < 300 or status > 599:
+            raise self.fail(f"{path}.status", f"a receiver error is a non-2xx HTTP status, not {status}")
+        return WebhookRule(
+            label=label,
+            match=WebhookMatch(
+                type=self.opt_string(m.get("type"), f"{path}.match.type"),
+                url=self.opt_string(m.get("url"), f"{path}.match.url"),
+                organization=self.opt_string(m.get("organization"), f"{path}.match.organization"),
+            ),
+            fault=fault,
+            delay=0.0 if doc.get("delay") is None else self.duration(doc["delay"], f"{path}.delay"),
+            status=status,
+            times=None if doc.get("times") is None else self.integer(doc["times"], f"{path}.times", 1),
+            after=0 if doc.get("after") is None else self.integer(doc["after"], f"{path}.after"),
+            probability=1.0
+            if doc.get("probability") is None
+            else self.probability(doc["probability"], f"{path}.probability"),
+        )
 
     def rate_limits(self, value: Any, path: str) -> RateLimits:
         keys = ("requests_per_minute", "tokens_per_minute", "max_active_jobs", "jobs_per_day")

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..domain.jobscript import JobScript
+from ..domain.webhooks import WebhookFault
 from ..ids import derive_seed
-from .dsl import INITIAL_STATE, JobMatch, Match, Rule, Scenario
+from .dsl import INITIAL_STATE, JobMatch, Match, Rule, Scenario, WebhookMatch
 from .ratelimit import JobCaps, Limits, RateLimiter
 
 __all__ = ["Decision", "RequestFacts", "ScenarioEngine", "ScenarioInstance", "glob_match"]
@@ -143,6 +144,18 @@ def _job_matches(
     return True
 
 
+def _webhook_matches(
+    match: WebhookMatch, event_type: str, url: str, organization: str, organization_name: str
+) -> bool:
+    if match.type is not None and not glob_match(match.type, event_type):
+        return False
+    if match.url is not None and not glob_match(match.url, url, path=True):
+        return False
+    return match.organization is None or (
+        glob_match(match.organization, organization) or glob_match(match.organization, organization_name)
+    )
+
+
 class ScenarioInstance:
     """One active scenario: its counters, its named state, its random stream and when it was loaded."""
 
@@ -156,6 +169,8 @@ class ScenarioInstance:
         self.fired = [0] * len(scenario.rules)
         self.job_matched = [0] * len(scenario.jobs)
         self.job_fired = [0] * len(scenario.jobs)
+        self.webhook_matched = [0] * len(scenario.webhooks)
+        self.webhook_fired = [0] * len(scenario.webhooks)
         base = scenario.seed if scenario.seed is not None else seed
         self.rng = random.Random(derive_seed(base, "scenario", scope or "*", scenario.name))
 
@@ -198,6 +213,27 @@ class ScenarioInstance:
             return dataclasses.replace(rule.script, rule=f"{self.scenario.name}:{rule.label}")
         return None
 
+    def webhook_fault(
+        self, organization: str, organization_name: str, event_type: str, url: str, attempt: int
+    ) -> WebhookFault | None:
+        """Attempt 0 asks for a delay before the first attempt; later attempts for a fault."""
+        for i, rule in enumerate(self.scenario.webhooks):
+            if (rule.fault is None) != (attempt == 0):
+                continue
+            if rule.times is not None and self.webhook_fired[i] >= rule.times:
+                continue
+            if not _webhook_matches(rule.match, event_type, url, organization, organization_name):
+                continue
+            self.webhook_matched[i] += 1
+            if self.webhook_matched[i] <= rule.after:
+                continue
+            if rule.probability < 1.0 and self.rng.random() >= rule.probability:
+                continue
+            self.webhook_fired[i] += 1
+            label = f"{self.scenario.name}:{rule.label}"
+            return WebhookFault(rule.fault or "delay", label, delay=rule.delay, status=rule.status)
+        return None
+
     def describe(self) -> dict[str, Any]:
         s = self.scenario
         return {
@@ -215,6 +251,10 @@ class ScenarioInstance:
             "jobs": [
                 {"name": r.label, "matched": m, "fired": f}
                 for r, m, f in zip(s.jobs, self.job_matched, self.job_fired, strict=True)
+            ],
+            "webhooks": [
+                {"name": r.label, "matched": m, "fired": f}
+                for r, m, f in zip(s.webhooks, self.webhook_matched, self.webhook_fired, strict=True)
             ],
             "rate_limits": dataclasses.asdict(s.rate_limits) if s.rate_limits else None,
         }
@@ -376,6 +416,17 @@ class ScenarioEngine:
     def admit(self, organization: str, tokens: int, model: str | None) -> dict[str, str]:
         """Charge one request to the tenant's buckets: its x-ratelimit-* headers, or RateLimitError."""
         return self.limiter.admit(organization, self.limits(organization), tokens, model, self._now())
+
+    def webhook_fault(
+        self, organization: str, organization_name: str, event_type: str, url: str, attempt: int
+    ) -> WebhookFault | None:
+        """The first webhook rule of the tenant's scenarios that fires for this delivery attempt."""
+        with self._lock:
+            for instance in self._applicable(organization):
+                fault = instance.webhook_fault(organization, organization_name, event_type, url, attempt)
+                if fault is not None:
+                    return fault
+        return None
 
     def job_script(
         self, organization: str, organization_name: str, request: Mapping[str, Any], active_jobs: int = 0

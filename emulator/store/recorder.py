@@ -40,6 +40,8 @@ READ_ONLY = frozenset(
         "/_emulator/requests/count",
         "/_emulator/scenarios",
         "/_emulator/scenarios/library",
+        "/_emulator/lenient",
+        "/_emulator/webhooks/deliveries",
         "/_emulator/snapshot",
         "/_emulator/store",
     }
@@ -57,11 +59,14 @@ def fingerprint(settings: Settings) -> dict[str, Any]:
     return normalized
 
 
+SECRET = frozenset({"api_keys", "admin_keys", "organizations", "webhook_secret"})  # named, never shown
+
+
 def differences(then: Mapping[str, Any], now: Mapping[str, Any], ignore: tuple[str, ...] = ()) -> str:
     """The settings that differ, readable; API keys are named, never shown."""
     changed = sorted(k for k in set(then) | set(now) if then.get(k) != now.get(k) and k not in ignore)
     return ", ".join(
-        name if name == "api_keys" else f"{name} ({then.get(name)!r} -> {now.get(name)!r})"
+        name if name in SECRET else f"{name} ({then.get(name)!r} -> {now.get(name)!r})"
         for name in changed
     )
 

@@ -206,7 +206,7 @@ def answer(tenant: Any, model: ServedModel, request: ChatRequest, now: float) ->
     budget = check_budget(model, prompt_tokens, request.max_tokens, request.max_tokens_param)
     ranked: list[Reply] = []
     if model.record is not None:
-        learned = memories.memory_for(tenant, model.record, "chat")
+        learned = memories.memory_for(model.owner or tenant, model.record, "chat")
         if learned is not None and len(learned):
             found = learned.rank(
                 memories.chat_key(request.messages), memories.chat_words(request.messages), 8

@@ -152,7 +152,7 @@ def answer(tenant: Any, model: ServedModel, request: CompletionRequest, now: flo
     encoding = model.encoding
     learned = None
     if model.record is not None:
-        learned = memories.memory_for(tenant, model.record, "completion")
+        learned = memories.memory_for(model.owner or tenant, model.record, "completion")
     choices: list[TextChoice] = []
     prompt_total = 0
     completion_total = 0

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ...errors import InvalidRequestError, NotFoundError
 from .. import models, tokens
 
-__all__ = ["ServedModel", "check_budget", "max_output_tokens", "serve"]
+__all__ = ["ServedModel", "SharedModels", "check_budget", "max_output_tokens", "serve"]
+
+# model id -> (owner tenant, model record) for a model granted to the caller's project, else None
+SharedModels = Callable[[str], "tuple[Any, models.ModelRecord] | None"]
 
 # Most completion tokens one request may ask for, per base snapshot family (OpenAI's model pages).
 _MAX_OUTPUT = (
@@ -38,6 +42,7 @@ class ServedModel:
     base: models.BaseModel  # the snapshot that does the work (a fine-tune's base)
     encoding: str
     record: models.ModelRecord | None = None  # set for fine-tuned and checkpoint models
+    owner: Any = None  # the tenant that trained `record` when another tenant's project was granted it
 
     @property
     def fine_tuned(self) -> bool:
@@ -71,19 +76,25 @@ def _tenant_model(tenant: Any, model_id: str) -> models.ModelRecord | None:
     return record
 
 
-def serve(tenant: Any, model_id: str, endpoint: str) -> ServedModel:
-    """Resolve `model_id` for `endpoint` ("chat" or "completion") or raise OpenAI's 404.
+def serve(tenant: Any, model_id: str, endpoint: str, shared: SharedModels | None = None) -> ServedModel:
+    """Resolve `model_id` for `endpoint` ("chat" or "completion") or raise OpenAI's 404; `shared` finds
+    models other tenants have granted to the caller's project.
 
     Raises:
         NotFoundError: unknown, deleted or other-tenant model (`model_not_found`), or a model of the
             other endpoint's kind (param `model`, as OpenAI words it).
     """
     record = _tenant_model(tenant, model_id) if model_id.startswith("ft:") else None
+    owner = None
+    if record is None and model_id.startswith("ft:") and shared is not None:
+        found = shared(model_id)
+        if found is not None:
+            owner, record = found
     if record is not None:
         base = models.base_model(record.base) or models.base_model(models.resolve_alias(record.base))
         if base is None:
             raise _not_found(model_id)
-        served = ServedModel(model_id, base, base.encoding, record)
+        served = ServedModel(model_id, base, base.encoding, record, owner)
     else:
         base = models.base_model(model_id)
         if base is None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from ...errors import InvalidRequestError
 from ...params import Param, check_value
+from ..graders import check_grader
 
 __all__ = [
     "MethodSpec",
@@ -42,13 +43,6 @@ _SCHEMAS: dict[str, dict[str, Param]] = {
         "eval_interval": Param("integer", literals=_AUTO, minimum=1),
         "eval_samples": Param("integer", literals=_AUTO, minimum=1),
     },
-}
-_GRADER_FIELDS = {
-    "string_check": ("type", "name", "input", "reference", "operation"),
-    "text_similarity": ("type", "name", "input", "reference", "evaluation_metric"),
-    "python": ("type", "name", "source"),
-    "score_model": ("type", "name", "input", "model"),
-    "multi": ("type", "name", "graders", "calculate_output"),
 }
 
 
@@ -147,7 +141,7 @@ def parse_method(method: dict[str, Any] | None, hyperparameters: dict[str, Any] 
         check_value(body, Param("object"), f"method.{kind}")
     fields: dict[str, Param] = {"hyperparameters": Param("object", fields=_SCHEMAS[kind])}
     if kind == "reinforcement":
-        fields["grader"] = Param("object", required=True, nullable=False, check=_check_grader)
+        fields["grader"] = Param("object", required=True, nullable=False, check=check_grader)
         fields["response_format"] = Param("any")
     checked = check_value(body, Param("object", fields=fields), f"method.{kind}") or {}
     values = dict(checked.get("hyperparameters") or {})
@@ -160,22 +154,6 @@ def parse_method(method: dict[str, Any] | None, hyperparameters: dict[str, Any] 
             )
         values = legacy
     return MethodSpec(kind, values, checked.get("grader"), checked.get("response_format"))
-
-
-def _check_grader(grader: dict[str, Any], path: str) -> dict[str, Any]:
-    kind = grader.get("type")
-    if kind not in _GRADER_FIELDS:
-        check_value(
-            kind, Param("string", required=True, nullable=False, enum=tuple(_GRADER_FIELDS)), path + ".type"
-        )
-    for name in _GRADER_FIELDS[str(kind)]:
-        if name not in grader:
-            raise InvalidRequestError(
-                f"Missing required parameter: '{path}.{name}'.",
-                param=f"{path}.{name}",
-                code="missing_required_parameter",
-            )
-    return grader
 
 
 def total_steps(n_examples: int, batch_size: int, n_epochs: int) -> int:

@@ -10,6 +10,7 @@ from ...ids import derive_seed
 from ...params import validate
 from ..collection import Page
 from ..files import FileRecord
+from ..inference.serving import SharedModels
 from ..models import find_model
 from .catalog import lookup_base, model_kind
 from .hyperparameters import parse_method, resolve, steps_per_epoch
@@ -18,6 +19,7 @@ from .metrics import Curve
 from .plan import Plan, build_timeline, cancel, pace, pause, resume
 from .records import Checkpoint, Event, JobError, Note
 from .request import CREATE_SCHEMA, metadata_filter
+from .reward import RewardCurve
 from .store import JobStore, check_policy
 from .timeline import INF
 from .validation import MAX_NOTED, analyze, moderation_message
@@ -48,13 +50,23 @@ def _store(tenant: Any) -> JobStore:
 # -- create ------------------------------------------------------------------------------------------
 
 
-def create_job(em: Any, tenant: Any, body: dict[str, Any], now: float | None = None) -> Job:
-    """Check the request (400s for request-level problems), analyse the files and plan the whole life."""
+def create_job(
+    em: Any,
+    tenant: Any,
+    body: dict[str, Any],
+    now: float | None = None,
+    shared: SharedModels | None = None,
+    *,
+    job_id: str | None = None,
+) -> Job:
+    """Check the request (400s for request-level problems), analyse the files and plan the whole life.
+    `shared` finds fine-tuned models other organizations granted to the caller's project; `job_id` is
+    given only for jobs lenient mode materializes under an id the client chose."""
     request = validate(body, CREATE_SCHEMA)
     now = em.now() if now is None else now
     store = _store(tenant)
     spec = parse_method(request.get("method"), request.get("hyperparameters"))
-    model, snapshot = _target(tenant, request["model"])
+    model, snapshot = _target(tenant, request["model"], shared)
     kind = model_kind(snapshot)
     if (
         kind == "reasoning"
@@ -88,7 +100,7 @@ def create_job(em: Any, tenant: Any, body: dict[str, Any], now: float | None = N
 
     active = sum(1 for job in store.jobs if store.refresh(job, now).status(now) not in TERMINAL)
     script = em.script_for_job(tenant, body, active)  # may raise the scenario's job-cap 429
-    job_id = tenant.ids.new("ftjob-")
+    job_id = job_id or tenant.ids.new("ftjob-")
     seed = request.get("seed")
     if seed is None:
         seed = tenant.ids.rng("ftjob-seed", job_id).randrange(2**31)
@@ -122,7 +134,13 @@ def create_job(em: Any, tenant: Any, body: dict[str, Any], now: float | None = N
     )
     # Same user seed, data and parameters: the same loss curve (as OpenAI promises for `seed`).
     curve_key = derive_seed("curve", seed, training.blob.md5, snapshot, sorted(resolved.values.items()))
-    curve = Curve(curve_key, total, per_epoch, validation is not None)
+    curve = (
+        RewardCurve(
+            curve_key, total, per_epoch, validation is not None, int(resolved.values["eval_interval"])
+        )
+        if spec.type == "reinforcement"
+        else Curve(curve_key, total, per_epoch, validation is not None)
+    )
     job = Job(
         id=job_id,
         created_at=int(now),
@@ -169,10 +187,13 @@ def create_job(em: Any, tenant: Any, body: dict[str, Any], now: float | None = N
     return store.add(job, now)
 
 
-def _target(tenant: Any, model_id: str) -> tuple[str, str]:
+def _target(tenant: Any, model_id: str, shared: SharedModels | None = None) -> tuple[str, str]:
     """(the model the job reports, the base snapshot) or model_not_available."""
     if model_id.startswith("ft:"):
         record = find_model(tenant, model_id)
+        if record is None and shared is not None:
+            granted = shared(model_id)
+            record = granted[1] if granted is not None else None
         if record is not None and lookup_base(record.base) is not None:
             return model_id, record.base
     else:

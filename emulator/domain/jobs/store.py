@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from ...errors import InvalidRequestError
@@ -56,6 +57,8 @@ class JobStore:
         self._due: list[tuple[float, int, str, int]] = []  # (success time, tiebreak, job id, job version)
         self._seq = itertools.count()
         self._lock = threading.RLock()
+        # Told of every timeline edit (after it is made), e.g. so webhooks know when a job will finish.
+        self.observers: list[Callable[[Job], None]] = []
 
     def bind(self, emulator: Any) -> None:
         self.emulator = emulator
@@ -98,6 +101,8 @@ class JobStore:
         terminal = job.timeline.terminal
         if terminal is not None and terminal.status == "succeeded" and not job.finalized:
             heapq.heappush(self._due, (terminal.at, next(self._seq), job.id, job.version))
+        for observe in self.observers:
+            observe(job)
 
     def sync(self, job: Job, now: float) -> None:
         """Apply the job's progression policy up to `now` (only manual jobs on a real clock change)."""
