@@ -11,9 +11,10 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
+import httpx2
 
 __all__ = ["Served", "serve"]
 
@@ -108,11 +109,7 @@ def _pump(proc: subprocess.Popen[str], lines: queue.Queue[str]) -> None:
             lines.put(line)
 
 
-class _Client(Protocol):
-    def get(self, url: str, **kwargs: Any) -> Any: ...
-
-
-def dump(target: str | _Client, api_keys: Sequence[str]) -> dict[str, object]:
+def dump(target: str | httpx2.Client, api_keys: Sequence[str]) -> dict[str, object]:
     """Every object each tenant can see, byte for byte (file contents included), and the clock. `target`
     is a base URL or an HTTP client whose base URL is the emulator's origin."""
     http: Any = httpx.Client(base_url=target, timeout=30) if isinstance(target, str) else target

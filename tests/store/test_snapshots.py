@@ -69,8 +69,9 @@ def test_one_tenants_snapshot_replaces_only_that_tenant(tmp_path: Path) -> None:
 
 def test_a_full_snapshot_moves_a_world_to_another_server(tmp_path: Path) -> None:
     with _durable(tmp_path / "one", mode="live") as source:
-        _populate(source.client(api_key=ALICE, max_retries=0), large=True)
-        _populate(source.client(api_key=BOB, max_retries=0))
+        with _client(source.url, ALICE) as alice, _client(source.url, BOB) as bob:
+            _populate(alice, large=True)
+            _populate(bob)
         source.advance("1h")
         assert main(["snapshot", "save", str(tmp_path / "world.snap"), "--url", source.url]) == 0
         world = dump(source.url, [ALICE, BOB])
