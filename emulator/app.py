@@ -29,6 +29,7 @@ from .api import permissions as permission_api
 from .api import scenarios as scenario_api
 from .api.coverage import routes as coverage_routes
 from .api.readiness import routes as readiness_routes
+from .api import store as store_api
 from .clock import Clock
 from .contract.check import ContractCheck, ContractReport
 from .coverage.observe import ObservationLog, Observer
@@ -39,6 +40,8 @@ from .middleware import OpenAIEdge
 from .rendering import handle_api_error, handle_http_exception, handle_unexpected
 from .scenarios.middleware import ConnectionFaults, ScenarioMiddleware
 from .settings import Settings
+from .store import Recorder, Store
+from .store.fixtures import preload_startup
 from .webhook_dispatcher import WebhookDispatcher
 
 __all__ = ["create_app"]
@@ -49,7 +52,8 @@ def _routes() -> list[BaseRoute]:
             *fine_tuning.routes(), *legacy_fine_tunes.routes(), *moderations.routes(), *control.routes(),
             *scenario_api.routes(), *webhooks.routes(), *permission_api.routes(), *grader_api.routes(),
             *lifecycle_api.routes(control.PREFIX),
-            *coverage_routes(), *readiness_routes()]
+            *coverage_routes(), *readiness_routes(),
+            *store_api.routes()]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
@@ -59,6 +63,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     contract = ContractReport(settings.contract)
     observations = ObservationLog(settings.journal_limit)
     dispatcher = WebhookDispatcher(emulator)
+    store = _open_store(emulator)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -77,6 +82,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             Middleware(ConnectionFaults),  # outside the edge: drops happen after the journal has the request
             Middleware(Observer, log=observations),  # what the client did, for the coverage report
             Middleware(ContractCheck, report=contract),  # sees the final body, request id included
+            *([Middleware(Recorder, store=store)] if store is not None else []),  # journals, then answers
             Middleware(OpenAIEdge, emulator=emulator),
             Middleware(ScenarioMiddleware, emulator=emulator),  # inside the edge: the tenant is known
             Middleware(lifecycle_api.LifecycleWarnings),  # `unrestricted`: what the real calendar refuses
@@ -93,4 +99,24 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.contract = contract
     app.state.observations = observations
     app.state.webhooks = dispatcher
+    if store is not None or settings.preload:
+        _restore(app, emulator, store)
     return app
+
+
+def _open_store(emulator: Emulator) -> Store | None:
+    if not emulator.settings.data_dir:
+        return None
+    emulator.store = Store(emulator, emulator.settings.data_dir)
+    return emulator.store
+
+
+def _restore(app: Starlette, emulator: Emulator, store: Store | None) -> None:
+    """Replay the data directory's journal, then load startup fixtures not loaded before."""
+    try:
+        if store is not None:
+            store.load(app)
+        preload_startup(emulator)
+    except BaseException:
+        emulator.close()
+        raise

@@ -20,6 +20,7 @@ from typing import Any
 
 from . import __version__, cli_ci
 from .settings import Settings
+from .store.snapshot_cli import add_snapshot_command, run_snapshot
 
 __all__ = ["AccessLog", "main", "serve_settings"]
 
@@ -43,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_validate(commands)
     _add_scenarios(commands)
     cli_ci.add_commands(commands)
+    add_snapshot_command(commands)
     return parser
 
 
@@ -149,6 +151,17 @@ def _add_serve(commands: Any) -> None:
         "uvicorn's messages, start and stop)",
     )
     serve.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="keep all state in DIR (survives restarts and crashes; one server per DIR); default: memory",
+    )
+    serve.add_argument(
+        "--preload",
+        action="append",
+        metavar="FILE",
+        help="load a fixture file (objects with chosen ids) at startup; once per --data-dir (repeatable)",
+    )
+    serve.add_argument(
         "--log-level",
         choices=["critical", "error", "warning", "info", "debug"],
         help="info (default) prints one line per request; warning hides them",
@@ -234,6 +247,10 @@ def serve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None =
         overrides["scenarios"] = tuple(args.scenarios)
     if args.scenario_dir:
         overrides["scenario_dir"] = args.scenario_dir
+    if args.data_dir:
+        overrides["data_dir"] = args.data_dir
+    if args.preload:
+        overrides["preload"] = tuple(args.preload)
     if args.organizations:
         overrides["organizations"] = dict(_pair(item, "--org") for item in args.organizations)
     for item in args.extra or ():
@@ -580,7 +597,7 @@ def _scenarios(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"serve": _serve, "validate": _validate, "scenarios": _scenarios, **cli_ci.HANDLERS}
+    handlers = {"serve": _serve, "validate": _validate, "scenarios": _scenarios, **cli_ci.HANDLERS, "snapshot": run_snapshot}
     try:
         return handlers[args.command](args)
     except BrokenPipeError:  # `emulator scenarios list | head`: the reader left, which is fine

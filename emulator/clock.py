@@ -2,16 +2,42 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
 import time
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Protocol
 
-__all__ = ["MODES", "AutoClock", "Clock", "RealClock", "VirtualClock", "advance_to", "make_clock"]
+__all__ = [
+    "MODES",
+    "PAUSE",
+    "PINNED",
+    "AutoClock",
+    "Clock",
+    "RealClock",
+    "VirtualClock",
+    "advance_to",
+    "make_clock",
+    "pause",
+]
 
 # "virtual": frozen until advanced; "auto": virtual, but a client polling an unfinished job moves it;
 # "real": the wall clock times `speed`.
 MODES = ("virtual", "auto", "real")
+
+# The time one request observes, when a durable store pins it (so replay sees exactly what the request saw).
+PINNED: ContextVar[float | None] = ContextVar("emulator_pinned_now", default=None)
+# How a wall-clock wait (a scenario's delay) is spent; a durable store swaps it to let others run, and
+# replay to skip it.
+PAUSE: ContextVar[Callable[[float], Awaitable[None]] | None] = ContextVar("emulator_pause", default=None)
+
+
+async def pause(seconds: float) -> None:
+    """Wait `seconds` of wall time (scenario delays), unless the request's context says otherwise."""
+    hook = PAUSE.get()
+    await (hook(seconds) if hook is not None else asyncio.sleep(seconds))
 
 
 class Clock(Protocol):
@@ -64,6 +90,11 @@ class RealClock:
         self._anchor = time.time() if start is None else start  # `start`: resume from a paused time
         self._started = time.monotonic()
         self._offset = 0.0
+
+    def resume(self, at: float) -> None:
+        """Carry on from `at` (where a restarted emulator's journal left off), keeping the advances."""
+        self._anchor = at - self._offset
+        self._started = time.monotonic()
 
     def now(self) -> float:
         return self._anchor + (time.monotonic() - self._started) * self.speed + self._offset

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import random
 import string
 import threading
 from collections import defaultdict
+from collections.abc import Iterator
 
 __all__ = ["ALPHANUMERIC", "HEX", "IdFactory", "derive_seed"]
 
@@ -31,7 +33,20 @@ class IdFactory:
         self.seed = seed
         self.namespace = namespace
         self._counters: defaultdict[str, int] = defaultdict(int)
+        self._chosen: dict[str, str] = {}
         self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def chosen(self, prefix: str, value: str) -> Iterator[None]:
+        """Inside this block the next `new(prefix)` returns `value` (a fixture's chosen id), using up no
+        number of the sequence."""
+        with self._lock:
+            self._chosen[prefix] = value
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._chosen.pop(prefix, None)
 
     def token(self, kind: str, length: int, alphabet: str = ALPHANUMERIC) -> str:
         with self._lock:
@@ -47,6 +62,11 @@ class IdFactory:
         return "".join(chars)
 
     def new(self, prefix: str, length: int = 24, alphabet: str = ALPHANUMERIC) -> str:
+        if self._chosen:
+            with self._lock:
+                chosen = self._chosen.pop(prefix, None)
+            if chosen is not None:
+                return chosen
         return prefix + self.token(prefix, length, alphabet)
 
     def request_id(self) -> str:

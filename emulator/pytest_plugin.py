@@ -33,10 +33,10 @@ __all__ = [
 ]
 
 MARKER = (
-    "emulator(scenario=None, seed=None, clock=None, mode=None, **settings): configure the openai_emulator "
-    "fixture for this test: a scenario (library name, YAML path or built Scenario), the seed, the clock "
-    "('auto', 'virtual', 'real', or a start time), the mode ('inprocess' or 'live') and any other "
-    "Settings field."
+    "emulator(scenario=None, seed=None, clock=None, mode=None, preload=None, **settings): configure the "
+    "openai_emulator fixture for this test: a scenario (library name, YAML path or built Scenario), the "
+    "seed, the clock ('auto', 'virtual', 'real', or a start time), the mode ('inprocess' or 'live'), fixture files "
+    "to preload (a path or a list, relative to the test file) and any other Settings field."
 )
 # Marker arguments that are not Settings fields.
 _OWN_ARGUMENTS = ("scenario", "mode")
@@ -225,6 +225,7 @@ def openai_emulator(
     options = _marker_kwargs(request.node)
     options.pop("mode", None)
     scenario = options.pop("scenario", None)
+    preload = options.pop("preload", None)
     overrides = {k: v for k, v in options.items() if v is not None}
     try:
         if "clock" in overrides:
@@ -238,6 +239,9 @@ def openai_emulator(
     if scenario is not None:
         scenarios = scenario if isinstance(scenario, list | tuple) else [scenario]
         handle.use_scenario(*scenarios, base=request.path.parent)
+    for fixture in [preload] if isinstance(preload, str) else list(preload or ()):
+        path = request.path.parent / fixture  # relative to the test file (an absolute path stays as is)
+        handle.preload(path if path.exists() else fixture)
     for name, value in handle.env().items():
         monkeypatch.setenv(name, value)
     for module, attribute, replacement in handle.openai_patches():

@@ -83,6 +83,10 @@ class Settings:
     webhook_allow_hosts: tuple[str, ...] = ()
     # Seconds a receiver has to answer before the attempt counts as failed and is retried.
     webhook_timeout: float = 10.0
+    # Keep all state in this directory (a journal of requests replayed on start); empty: in memory only.
+    data_dir: str = ""
+    # Fixture files (YAML worlds with chosen ids) loaded at startup, once per data directory.
+    preload: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, prefix: str = "EMULATOR_", environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

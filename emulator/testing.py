@@ -18,6 +18,8 @@ import dataclasses
 import datetime as dt
 import difflib
 import fnmatch
+import functools
+import json
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -325,9 +327,18 @@ class EmulatorHandle:
                 ]
                 raise ValueError(f"these settings need a new emulator, not a reset: {', '.join(changed)}")
             # Safe to swap: every per-test field is read at request time or rebuilt by the reset below.
-            self.state.settings = settings
+            if self.state.store is not None:
+                fields = {name: getattr(settings, name) for name in PER_TEST_FIELDS}
+                self.state.store.perform(
+                    "reset", {"settings": json.loads(json.dumps(fields, default=_plain))}
+                )
+            else:
+                self.state.settings = settings
         state = self.state
-        state.reseed(state.settings.seed)
+        if state.store is not None and settings is None:
+            state.store.perform("reset", {})
+        elif state.store is None:
+            state.reseed(state.settings.seed)
         if self._trap is not None:
             self._trap.take()
         self.take_observations()
@@ -339,7 +350,7 @@ class EmulatorHandle:
 
     def reseed(self, seed: int) -> None:
         """Change the seed; like OpenAI's control API this also resets everything."""
-        self.state.reseed(seed)
+        self._perform("reseed", {"seed": seed}, lambda: self.state.reseed(seed))
 
     # -- scenarios -------------------------------------------------------------------------------------
 
@@ -353,7 +364,12 @@ class EmulatorHandle:
         """
         organization = self.state.organization(api_key).id if api_key else None
         for item in scenarios:
-            self.state.scenarios.load(self._scenario(item, base), organization)
+            scenario = self._scenario(item, base)
+            self._perform(
+                "use_scenario",
+                {"scenario": scenario.to_dict(), "organization": organization},
+                functools.partial(self.state.scenarios.load, scenario, organization),
+            )
 
     def _scenario(self, item: object, base: str | Path | None) -> Scenario:
         from .scenarios import Scenario, ScenarioBuilder, find_scenario, load_scenario, parse_scenario
@@ -383,7 +399,7 @@ class EmulatorHandle:
 
     def clear_scenarios(self) -> None:
         """Deactivate every scenario (those from `settings.scenarios` come back at the next reset)."""
-        self.state.scenarios.clear()
+        self._perform("clear_scenarios", {}, self.state.scenarios.clear)
 
     def active_scenarios(self) -> list[dict[str, Any]]:
         """What the control API's `GET /_emulator/scenarios` lists: each active scenario and its rules."""
@@ -494,7 +510,9 @@ class EmulatorHandle:
 
     def advance(self, duration: float | str) -> float:
         """Move the emulator's clock forward by seconds or a duration such as "90s", "5m", "1h30m"."""
-        return self.state.clock.advance(parse_duration(duration))
+        seconds = parse_duration(duration)
+        self._perform("advance", {"seconds": seconds}, lambda: self.state.clock.advance(seconds))
+        return self.state.clock.now()
 
     # -- the journal -----------------------------------------------------------------------------------
 
@@ -538,7 +556,25 @@ class EmulatorHandle:
         self.assert_called(method, path, times=0, status=status)
 
     def clear_requests(self) -> None:
-        self.state.journal.clear()
+        self._perform("clear_requests", {}, self.state.journal.clear)
+
+    # -- durable state ---------------------------------------------------------------------------------
+
+    def preload(self, path: str | Path) -> dict[str, dict[str, list[str]]]:
+        """Load a fixture file (objects with chosen ids); all or nothing, `FixtureError` naming file, line
+        and field when it is invalid. Journaled like any request when the emulator has a data directory."""
+        from .store.fixtures import fixture_payload, load_fixture
+
+        payload = fixture_payload(path)
+        loaded: dict[str, dict[str, list[str]]] = self._perform(
+            "fixture", payload, lambda: load_fixture(self.state, payload)
+        )
+        return loaded
+
+    def _perform(self, name: str, payload: dict[str, Any], direct: Callable[[], Any]) -> Any:
+        """Change state the way the test asked: directly in memory, or journaled when state is durable."""
+        store = self.state.store
+        return store.perform(name, payload) if store is not None else direct()
 
     def _miss_report(
         self, method: str, path: str, status: int | None, api_key: str | None, times: int | None, count: int
@@ -712,6 +748,10 @@ class _AsyncIter(httpx2.AsyncByteStream):
         import anyio.to_thread
 
         await anyio.to_thread.run_sync(self._response.close)
+
+
+def _plain(value: object) -> object:
+    return dict(value) if isinstance(value, Mapping) else list(value)  # type: ignore[call-overload]
 
 
 def _matches(entry: JournalEntry, method: str | None, path: str | None, status: int | None) -> bool:

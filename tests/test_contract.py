@@ -152,6 +152,7 @@ def test_scenario_faults_that_break_bodies_on_purpose_are_not_violations() -> No
 
 
 def test_the_plugin_fails_a_test_that_met_a_broken_response(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(
         f"""
         import openai, pytest

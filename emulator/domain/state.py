@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..clock import Clock, RealClock, VirtualClock, make_clock
+from ..clock import PINNED, Clock, RealClock, VirtualClock, make_clock
 from ..ids import IdFactory
 from ..scenarios.engine import ScenarioEngine
 from ..scenarios.library import find_scenario, load_scenario
@@ -26,6 +26,9 @@ from .uploads import UploadRecord
 from .webhooks import Outbox
 from .webhooks.settings import default_endpoints, startup_secret
 from .workers import Workers
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 __all__ = ["Emulator", "Tenant"]
 
@@ -76,6 +79,7 @@ class Emulator:
         # Set when a job is polled on a frozen virtual clock (domain/jobs/polling.py); the plugin shows it.
         self.polling_hint: str | None = None
         self._lock = threading.Lock()
+        self.store: Store | None = None  # the data directory, when state is durable
         limits = Limits(settings.rate_limit_requests, settings.rate_limit_tokens, settings.max_active_jobs,
                         settings.jobs_per_day)
         self.scenarios = ScenarioEngine(
@@ -87,7 +91,8 @@ class Emulator:
         self.webhook_secret = startup_secret(settings)  # a bad URL or secret fails here, at startup
 
     def now(self) -> float:
-        return self.clock.now()
+        pinned = PINNED.get()
+        return self.clock.now() if pinned is None else pinned
 
     def calendar(self, tenant: Tenant) -> Calendar:
         """The lifecycle in force for `tenant`: settings < global scenarios < emulator-wide overrides <
@@ -176,3 +181,6 @@ class Emulator:
     def close(self) -> None:
         self.workers.close()
         self.blobs.close()
+        if self.store is not None:
+            self.store.close()
+            self.store = None

@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..clock import pause
 from ..domain.state import Emulator, Tenant
 from ..domain.tenancy import authenticate
 from ..domain.models import base_model, resolve_alias
@@ -202,7 +203,7 @@ class _Run:
     async def go(self) -> None:
         rule, fault = self.rule, self.rule.fault
         if self.delay > 0:
-            await asyncio.sleep(self.delay)
+            await pause(self.delay)
         if rule.respond is not None:
             self.state["scenario_respond"] = True  # a body the scenario's author wrote: not the emulator's
             response = _respond(rule.respond, self.facts, self.state["request_id"])
@@ -374,7 +375,7 @@ class _Shaper:
             if self.finished or self.run.dropped:
                 return
         if self.chunk_delay is not None and self.events > 0 and not done:
-            await asyncio.sleep(self.chunk_delay.sample(self.run.rng))
+            await pause(self.chunk_delay.sample(self.run.rng))
         self.events += 0 if done else 1
         await self._write(event, True)
 
@@ -406,14 +407,14 @@ class _Shaper:
         if self.size <= 0 or len(body) <= self.size:
             await self.send({"type": "http.response.body", "body": body, "more_body": more})
             if self.every is not None and body and more:
-                await asyncio.sleep(self.every.sample(self.run.rng))
+                await pause(self.every.sample(self.run.rng))
             return
         for start in range(0, len(body), self.size):
             piece = body[start : start + self.size]
             last = start + self.size >= len(body)
             await self.send({"type": "http.response.body", "body": piece, "more_body": more or not last})
             if not (last and not more) and self.every is not None:
-                await asyncio.sleep(self.every.sample(self.run.rng))
+                await pause(self.every.sample(self.run.rng))
 
 
 _EVENT_END = re.compile(rb"\r?\n\r?\n")
@@ -490,7 +491,7 @@ async def _until_disconnect(receive: Receive) -> None:
 
 async def _sleep_or_disconnect(seconds: float, receive: Receive) -> bool:
     """Sleep up to `seconds` (capped); True when the client went away first. The body must be consumed."""
-    sleeper = asyncio.ensure_future(asyncio.sleep(min(seconds, MAX_HOLD)))
+    sleeper = asyncio.ensure_future(pause(min(seconds, MAX_HOLD)))
     watcher = asyncio.ensure_future(_until_disconnect(receive))
     try:
         done, _ = await asyncio.wait({sleeper, watcher}, return_when=asyncio.FIRST_COMPLETED)
