@@ -20,13 +20,12 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.types import ASGIApp
 
 from .. import __version__
-from ..clock import PAUSE, PINNED
 from ..domain.state import Emulator
 from ..domain.tenancy import authenticate
 from ..errors import APIError
 from .database import Entry, StoreError, write_blob
 from .recorder import Store, differences, fingerprint
-from .replay import FULL_RESETS, REPLAYING, _no_pause, apply_op, call_app
+from .replay import FULL_RESETS, replay
 
 __all__ = ["load_snapshot", "save_snapshot"]
 
@@ -201,20 +200,7 @@ async def load_snapshot(app: ASGIApp, store: Store, data: bytes) -> dict[str, An
         )
     organization = meta.get("organization")
     em.reset(organization)
-    replaying, paused = REPLAYING.set(True), PAUSE.set(_no_pause)
-    try:
-        for entry in entries:
-            pinned = PINNED.set(entry.at)
-            try:
-                if entry.kind == "op":
-                    apply_op(em, entry.path, json.loads(entry.body or b"{}"))
-                else:
-                    await call_app(app, entry, store.blob_dir)
-            finally:
-                PINNED.reset(pinned)
-    finally:
-        PAUSE.reset(paused)
-        REPLAYING.reset(replaying)
+    await replay(app, em, entries, store.blob_dir)
     behind = float(meta.get("time") or 0) - em.clock.now()
     if behind > 0:
         em.clock.advance(behind)
