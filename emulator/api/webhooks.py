@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -16,17 +18,13 @@ from .common import control_scope, emulator, ok, page_params, read_json, tenant
 
 __all__ = ["routes"]
 
-_TYPES = Param("array", nullable=False, items=Param("string", enum=EVENT_TYPES))
-_CREATE = {
-    "name": Param("string", required=True, nullable=False, min_length=1, max_length=256),
-    "url": Param("string", required=True, nullable=False, max_length=2048),
-    "event_types": Param("array", required=True, nullable=False, items=Param("string", enum=EVENT_TYPES)),
-}
+_TYPES = Param("array", nullable=False, min_length=1, items=Param("string", enum=EVENT_TYPES))
 _UPDATE = {
     "name": Param("string", nullable=False, min_length=1, max_length=256),
     "url": Param("string", nullable=False, max_length=2048),
     "event_types": _TYPES,
 }
+_CREATE = {name: dataclasses.replace(param, required=True) for name, param in _UPDATE.items()}
 # The sample subject of a test delivery, per event family (the receiver can't fetch it: it is a sample).
 _SAMPLE_IDS = {"fine_tuning": "ftjob-sample", "batch": "batch_sample", "response": "resp_sample"}
 

@@ -91,3 +91,9 @@ async def test_async_client_manages_endpoints(async_client: openai.AsyncOpenAI, 
     page = await async_client.webhooks.list()
     assert [e.id for e in page.data] == [created.id]
     assert (await async_client.webhooks.delete(created.id)).deleted
+
+
+def test_an_endpoint_needs_at_least_one_event_type(client: openai.OpenAI, receiver: Receiver) -> None:
+    with pytest.raises(openai.BadRequestError) as caught:
+        subscribe(client, receiver.url, [])
+    assert caught.value.code == "empty_array" and caught.value.param == "event_types"

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from ...errors import InvalidRequestError, NotFoundError
+from ...errors import NotFoundError
 from ...ids import HEX, IdFactory
 from ..collection import Collection
 from ..jobs.job import Job
-from .model import EVENT_TYPES, FINE_TUNING_EVENTS, Attempt, Delivery, WebhookEndpoint, WebhookEvent
+from .model import FINE_TUNING_EVENTS, Attempt, Delivery, WebhookEndpoint, WebhookEvent
 from .signing import decode_secret, new_secret
 
 __all__ = ["RETRY_DELAYS", "FaultPolicy", "Outbox", "Send", "WebhookFault"]
@@ -87,7 +87,6 @@ class Outbox:
     def create_endpoint(
         self, now: float, *, name: str, url: str, event_types: tuple[str, ...], secret: str | None = None
     ) -> WebhookEndpoint:
-        _check_event_types(event_types)
         with self._lock:
             endpoint_id = self.ids.new("we_", 32, HEX)
             secret = secret or new_secret(self.ids.rng("webhook-secret", endpoint_id))
@@ -114,17 +113,12 @@ class Outbox:
     ) -> WebhookEndpoint:
         with self._lock:
             endpoint = self.endpoint(endpoint_id)
-            if event_types is not None:
-                _check_event_types(event_types)
-            changed = replace(
-                endpoint,
-                name=endpoint.name if name is None else name,
-                url=endpoint.url if url is None else url,
-                event_types=endpoint.event_types if event_types is None else event_types,
-            )
-            if changed != endpoint:
-                changed.updated_at = int(now)
-                endpoint.__dict__.update(changed.__dict__)
+            given = {"name": name, "url": url, "event_types": event_types}
+            updates = {k: v for k, v in given.items() if v is not None and v != getattr(endpoint, k)}
+            if updates:  # an unchanged update leaves updated_at alone, as OpenAI documents
+                for field_name, value in updates.items():
+                    setattr(endpoint, field_name, value)
+                endpoint.updated_at = int(now)
             return endpoint
 
     def delete_endpoint(self, endpoint_id: str) -> WebhookEndpoint:
@@ -305,24 +299,3 @@ class Outbox:
     def _schedule(self, delivery: Delivery, due: float) -> None:
         delivery.next_attempt_at = due
         heapq.heappush(self._queue, (due, next(self._seq), delivery.id))
-
-    def next_due(self) -> float | None:
-        """When the next attempt or event is due (emulator time), for the dispatcher and the dashboard."""
-        times = [q[0] for q in self._queue[:1]] + [w[0] for w in self._watched[:1]]
-        return min(times) if times else None
-
-
-def _check_event_types(event_types: tuple[str, ...]) -> None:
-    if not event_types:
-        raise InvalidRequestError(
-            "event_types must contain at least one event type.", param="event_types", code="invalid_value"
-        )
-    for event_type in event_types:
-        if event_type not in EVENT_TYPES:
-            raise InvalidRequestError(
-                f"Invalid value: '{event_type}'. Supported values are: "
-                + ", ".join(f"'{t}'" for t in EVENT_TYPES)
-                + ".",
-                param="event_types",
-                code="invalid_value",
-            )
