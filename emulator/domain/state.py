@@ -21,7 +21,7 @@ from .journal import Journal
 from .models import ModelRecord
 from .permissions import Permission
 from .stored import StoredCompletion
-from .tenancy import Organization, organization_for
+from .tenancy import Dialect, Organization, organization_for
 from .uploads import UploadRecord
 from .webhooks import Outbox
 from .webhooks.settings import default_endpoints, startup_secret
@@ -53,6 +53,10 @@ class Tenant:
         self.completions: Collection[StoredCompletion] = Collection()  # chat completions sent with store
         self.permissions: Collection[Permission] = Collection()  # checkpoint grants to other projects
         self.api_keys: set[str] = set()  # every key seen for this organization (the dashboard masks them)
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.organization.dialect
 
     def counts(self) -> dict[str, int]:
         """How many objects the tenant holds, by kind (cheap: no scans)."""
@@ -100,11 +104,11 @@ class Emulator:
         shared, own = self.scenarios.lifecycle(tenant.organization.id)
         return Calendar.of([*shared, self.lifecycle, *own, tenant.lifecycle], self.settings.lifecycle)
 
-    def organization(self, api_key: str) -> Organization:
-        return organization_for(api_key, self.settings.organizations)
+    def organization(self, api_key: str, dialect: Dialect = "openai") -> Organization:
+        return organization_for(api_key, self.settings.organizations, dialect)
 
-    def tenant(self, api_key: str) -> Tenant:
-        org = self.organization(api_key)
+    def tenant(self, api_key: str, dialect: Dialect = "openai") -> Tenant:
+        org = self.organization(api_key, dialect)
         with self._lock:
             tenant = self._tenants.get(org.id)
             if tenant is None:

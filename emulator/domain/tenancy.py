@@ -10,10 +10,13 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
 
 from ..errors import AuthenticationError
 
-__all__ = ["Organization", "authenticate", "mask_key", "organization_for"]
+__all__ = ["Dialect", "Organization", "authenticate", "mask_key", "organization_for"]
+
+Dialect = Literal["openai", "azure"]  # which wire dialect a tenant is reached through: its ids follow it
 
 _MISSING_KEY = (
     "You didn't provide an API key. You need to provide your API key in an Authorization header using "
@@ -28,6 +31,7 @@ class Organization:
     id: str  # org-… (24 alphanumerics), as in `organization_id` on jobs
     name: str  # the slug in the `openai-organization` header, e.g. user-… for a personal account
     model_slug: str  # the org part of fine-tuned model names: `personal` for personal accounts
+    dialect: Dialect = "openai"  # an Azure OpenAI resource is a tenant of its own, apart from any OpenAI org
 
     @cached_property
     def project_id(self) -> str:
@@ -44,8 +48,13 @@ def _token(text: str, length: int, alphabet: str) -> str:
     return "".join(out)
 
 
-def organization_for(api_key: str, names: Mapping[str, str]) -> Organization:
-    """Derive the key's organization; keys mapped to the same name share it."""
+def organization_for(api_key: str, names: Mapping[str, str], dialect: Dialect = "openai") -> Organization:
+    """Derive the key's organization; keys mapped to the same name share it. The same key sent to the Azure
+    dialect names an Azure resource instead, a different tenant."""
+    if dialect == "azure":
+        seed = "azure-key:" + api_key
+        slug = "azure-" + _token(seed, 16, string.ascii_lowercase + string.digits)
+        return Organization("org-" + _token(seed, 24, string.ascii_letters + string.digits), slug, slug, "azure")
     name = names.get(api_key)
     if name is None:
         seed = "key:" + api_key
