@@ -14,11 +14,12 @@ from ..settings import Settings
 from .blobs import BlobStore
 from .calendar import Calendar, History, LifecycleSpec
 from .collection import Collection
+from .deployments import Deployments
 from .files import FileRecord
 from .jobs.store import JobStore
 from .jobscript import JobScript
 from .journal import Journal
-from .models import ModelRecord
+from .models import ModelRecord, find_model
 from .permissions import Permission
 from .stored import StoredCompletion
 from .tenancy import Dialect, Organization, organization_for
@@ -53,6 +54,8 @@ class Tenant:
         self.completions: Collection[StoredCompletion] = Collection()  # chat completions sent with store
         self.permissions: Collection[Permission] = Collection()  # checkpoint grants to other projects
         self.api_keys: set[str] = set()  # every key seen for this organization (the dashboard masks them)
+        # Azure resources serve models through named deployments (domain/deployments.py); empty for OpenAI orgs.
+        self.deployments = Deployments(lambda name: find_model(self, name))
 
     @property
     def dialect(self) -> Dialect:
