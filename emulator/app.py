@@ -30,6 +30,8 @@ from .api import scenarios as scenario_api
 from .api.coverage import routes as coverage_routes
 from .api.readiness import routes as readiness_routes
 from .api import store as store_api
+from .api.azure.dialect import AzureDialect
+from .api.azure.routing import DeploymentRouting
 from .clock import Clock
 from .contract.check import ContractCheck, ContractReport
 from .coverage.observe import ObservationLog, Observer
@@ -83,7 +85,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             Middleware(Observer, log=observations),  # what the client did, for the coverage report
             Middleware(ContractCheck, report=contract),  # sees the final body, request id included
             *([Middleware(Recorder, store=store)] if store is not None else []),  # journals, then answers
+            Middleware(AzureDialect, emulator=emulator),  # /openai/...: Azure's checks, tenant and answers
             Middleware(OpenAIEdge, emulator=emulator),
+            Middleware(DeploymentRouting, emulator=emulator),  # Azure inference: deployment -> model
             Middleware(ScenarioMiddleware, emulator=emulator),  # inside the edge: the tenant is known
             Middleware(lifecycle_api.LifecycleWarnings),  # `unrestricted`: what the real calendar refuses
         ],

@@ -290,6 +290,6 @@ class Recorder:
 
 def _journaled(scope: Scope) -> bool:
     path: str = scope["path"]
-    if not (path == "/v1" or path.startswith(("/v1/", "/_emulator/"))):
+    if not (path in ("/v1", "/openai") or path.startswith(("/v1/", "/openai/", "/_emulator/"))):
         return False
     return not (scope["method"] in ("GET", "HEAD") and path in READ_ONLY)

@@ -15,6 +15,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ...domain.deployments import DeploymentNotFound
 from ...domain.state import Emulator, Tenant
 from ...errors import APIError
 from ...rendering import error_response
@@ -48,7 +49,7 @@ class DeploymentRouting:
         name = call.deployment or body.get("model")
         try:
             if not isinstance(name, str) or not name:
-                raise _no_deployment()
+                raise DeploymentNotFound()
             body["model"] = tenant.deployments.route(name, self.emulator.now()).model
         except APIError as exc:
             await error_response(exc)(scope, _replay(raw, receive), send)
@@ -57,12 +58,6 @@ class DeploymentRouting:
         headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(rewritten)).encode()))
         await self.app({**scope, "headers": headers}, _replay(rewritten, receive), send)
-
-
-def _no_deployment() -> APIError:
-    from ...domain.deployments import DeploymentNotFound
-
-    return DeploymentNotFound("")
 
 
 async def _read(receive: Receive) -> bytes:
