@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..domain.azure_names import fine_tuned_base
 from ..clock import pause
 from ..domain.state import Emulator, Tenant
 from ..domain.tenancy import authenticate
@@ -561,7 +562,7 @@ def _allowance(limit: Any, model: str | None, default: int) -> int:
     if not isinstance(limit, int) or isinstance(limit, bool):
         return default
     name = model or ""
-    base = base_model(resolve_alias(name.split(":")[1] if name.startswith("ft:") and ":" in name[3:] else name))
+    base = base_model(resolve_alias(fine_tuned_base(name) or name))
     window = base.context_window if base is not None else 1_048_576
     return limit if 0 < limit <= window else 0
 

@@ -12,8 +12,9 @@ from typing import Any, BinaryIO
 
 from ...clock import advance_to
 from ...errors import APIError, ConflictError, InvalidRequestError, NotFoundError
-from ...ids import derive_seed
+from ...ids import HEX, derive_seed
 from ...params import validate
+from ..azure_names import is_fine_tuned
 from ..blobs import Blob
 from ..collection import Page
 from ..files import FileRecord
@@ -98,7 +99,8 @@ def create_job(
     script = em.script_for_job(tenant, body, active)  # may raise the scenario's job-cap 429
 
     # Nothing below raises a client error: the job is created from here on.
-    job_id = job_id or tenant.ids.new("ftjob-")
+    azure = tenant.dialect == "azure"
+    job_id = job_id or (tenant.ids.new("ftjob-", 32, HEX) if azure else tenant.ids.new("ftjob-"))
     seed = request.get("seed")
     if seed is None:
         seed = tenant.ids.rng("ftjob-seed", job_id).randrange(2**31)
@@ -129,6 +131,7 @@ def create_job(
         metadata=request.get("metadata"),
         key=derive_seed(tenant.ids.seed, tenant.organization.id, job_id),
         model_slug=tenant.organization.model_slug,
+        azure=azure,
         work=store.work,
         stale_reads=script.stale_reads if script is not None else 0,
         cancel_seconds=script.cancel_seconds if script is not None else 0.0,
@@ -287,7 +290,7 @@ def _target(
 ) -> tuple[str, str]:
     """(the model the job reports, the base snapshot) or model_not_available. `on_calendar`: an alias
     skips snapshots the lifecycle calendar has shut down (see `fine_tuning_base`)."""
-    if model_id.startswith("ft:"):
+    if is_fine_tuned(model_id):
         record = find_model(tenant, model_id)
         if record is None and shared is not None:
             granted = shared(model_id)
