@@ -35,6 +35,7 @@ from .request import CREATE_SCHEMA, metadata_filter
 from .reward import RewardCurve
 from .store import JobStore, check_policy
 from .timeline import INF, Segment, Timeline
+from .training_type import check_training_type
 from .validation import MAX_NOTED, analyze, moderation_message
 
 __all__ = [
@@ -78,17 +79,23 @@ def create_job(
     files are analysed off the event loop and its life planned from that (see Pending). `shared` finds
     fine-tuned models other organizations granted to the caller's project; `job_id` is given only for
     jobs lenient mode materializes under an id the client chose."""
+    azure = tenant.dialect == "azure"
+    training_type = body.get("trainingType") if azure else None
+    if azure:  # Azure's own field; the rest of the request is OpenAI's
+        body = {k: v for k, v in body.items() if k != "trainingType"}
     request = validate(body, CREATE_SCHEMA)
     now = em.now() if now is None else now
     store = _store(tenant)
     spec = parse_method(request.get("method"), request.get("hyperparameters"))
     created_here = job_id is None  # a job lenient mode materializes existed already: no calendar check
     model, snapshot = _target(em, tenant, request["model"], now, shared, on_calendar=created_here)
+    if azure:
+        check_training_type(training_type, snapshot)
     refused = unsupported_method(snapshot, spec.type)  # the catalog's methods: o4-mini takes only RFT
     if refused is not None:
         raise InvalidRequestError(refused, param="method.type")
-    if created_here:
-        check_training(em, tenant, request["model"], snapshot, now)  # the wind-down and shutdown dates
+    if created_here and not azure:  # OpenAI's wind-down and shutdown dates; Azure keeps fine-tuning
+        check_training(em, tenant, request["model"], snapshot, now)
     training = _file(tenant, request["training_file"], "training_file", now)
     validation = (
         _file(tenant, request["validation_file"], "validation_file", now)
@@ -99,7 +106,6 @@ def create_job(
     script = em.script_for_job(tenant, body, active)  # may raise the scenario's job-cap 429
 
     # Nothing below raises a client error: the job is created from here on.
-    azure = tenant.dialect == "azure"
     job_id = job_id or (tenant.ids.new("ftjob-", 32, HEX) if azure else tenant.ids.new("ftjob-"))
     seed = request.get("seed")
     if seed is None:
