@@ -85,6 +85,8 @@ class Settings:
     webhook_timeout: float = 10.0
     # Keep all state in this directory (a journal of requests replayed on start); empty: in memory only.
     data_dir: str = ""
+    # Hosts an Azure file import (`content_url`) may fetch from besides file:// and loopback ("*": any).
+    azure_import_hosts: tuple[str, ...] = ()
     # Fixture files (YAML worlds with chosen ids) loaded at startup, once per data directory.
     preload: tuple[str, ...] = ()
 

@@ -11,6 +11,7 @@ from ..scenarios.engine import ScenarioEngine
 from ..scenarios.library import find_scenario, load_scenario
 from ..scenarios.ratelimit import Limits
 from ..settings import Settings
+from .azure_files import settle_files
 from .blobs import BlobStore
 from .calendar import Calendar, History, LifecycleSpec
 from .collection import Collection
@@ -54,6 +55,7 @@ class Tenant:
         self.completions: Collection[StoredCompletion] = Collection()  # chat completions sent with store
         self.permissions: Collection[Permission] = Collection()  # checkpoint grants to other projects
         self.api_keys: set[str] = set()  # every key seen for this organization (the dashboard masks them)
+        self.files_processing: list[FileRecord] = []  # an Azure resource's files still being processed
         # Azure resources serve models through named deployments (domain/deployments.py); empty for OpenAI orgs.
         self.deployments = Deployments(lambda name: find_model(self, name))
 
@@ -71,6 +73,8 @@ class Tenant:
         jobs that have succeeded by now get their result file and fine-tuned model registered. Costs a heap
         peek when nothing is due."""
         self.jobs.settle(now)
+        if self.files_processing:
+            settle_files(self, now)
 
 
 class Emulator:

@@ -320,6 +320,10 @@ def _file(tenant: Any, file_id: str, param: str, now: float) -> FileRecord:
             "uploaded with purpose 'fine-tune'.",
             param=param,
         )
+    if record.status == "error":  # an Azure file whose processing found it is not JSON Lines
+        raise InvalidRequestError(
+            f"invalid {param}: {file_id}. The file failed processing: {record.status_details}", param=param
+        )
     return record
 
 
