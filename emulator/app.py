@@ -30,7 +30,7 @@ from .api import scenarios as scenario_api
 from .api.coverage import routes as coverage_routes
 from .api.readiness import routes as readiness_routes
 from .api import store as store_api
-from .api.azure import imports as azure_imports
+from .api.azure import checkpoint_copy, imports as azure_imports
 from .api.azure.dialect import AzureDialect
 from .api.azure.routing import DeploymentRouting
 from .clock import Clock
@@ -51,7 +51,7 @@ __all__ = ["create_app"]
 
 
 def _routes() -> list[BaseRoute]:
-    return [*azure_imports.routes(), *files.routes(), *uploads.routes(), *models.routes(), *chat.routes(), *completions.routes(),
+    return [*azure_imports.routes(), *checkpoint_copy.routes(), *files.routes(), *uploads.routes(), *models.routes(), *chat.routes(), *completions.routes(),
             *fine_tuning.routes(), *legacy_fine_tunes.routes(), *moderations.routes(), *control.routes(),
             *scenario_api.routes(), *webhooks.routes(), *permission_api.routes(), *grader_api.routes(),
             *lifecycle_api.routes(control.PREFIX),

@@ -117,3 +117,31 @@ async def test_the_async_client_runs_a_job(openai_emulator: EmulatorHandle,
     done = await async_azure_client.fine_tuning.jobs.retrieve(job.id)
     assert done.status == "succeeded" and done.fine_tuned_model is not None
     assert done.fine_tuned_model.startswith(BASE + ".ft-")
+
+
+DESTINATION = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/other"
+COPY = {"aoai-copy-ft-checkpoints": "preview"}
+
+
+def test_checkpoint_copy_is_a_long_running_preview(openai_emulator: EmulatorHandle) -> None:
+    client = openai_emulator.azure_client(api_version="v1")
+    job = _job(client)
+    openai_emulator.run_job(job.id)
+    checkpoint = list(client.fine_tuning.jobs.checkpoints.list(job.id))[1]
+    path = f"/fine_tuning/jobs/{job.id}/checkpoints/{checkpoint.id}/copy"
+    body = {"destinationResourceId": DESTINATION, "region": "swedencentral"}
+    with pytest.raises(openai.BadRequestError):  # without the preview header
+        client.post(path, body=body, cast_to=object)
+    started = client.post(path, body=body, cast_to=object, options={"headers": COPY})
+    assert started == {"checkpointedModelName": checkpoint.fine_tuned_model_checkpoint, "fineTuningJobId": job.id,
+                       "copiedAccountDetails": [{"destinationResourceId": DESTINATION, "region": "swedencentral",
+                                                 "status": "InProgress"}]}
+    openai_emulator.advance("10m")
+    status = client.get(path, cast_to=object, options={"headers": COPY})
+    assert isinstance(status, dict) and status["copiedAccountDetails"][0]["status"] == "Completed"
+    with pytest.raises(openai.BadRequestError):
+        client.post(path, body={"destinationResourceId": "other", "region": "x"}, cast_to=object,
+                    options={"headers": COPY})
+    with pytest.raises(openai.NotFoundError):
+        client.get(f"/fine_tuning/jobs/{job.id}/checkpoints/ftchkpt-{'0' * 32}/copy", cast_to=object,
+                   options={"headers": COPY})

@@ -98,6 +98,8 @@ class Job:
     training_blob: Blob | None = None  # held: what the model learns survives the file's deletion
     policy: str | None = None  # progression override for this job
     azure: bool = False  # an Azure resource's job: Azure's model and checkpoint names (domain/azure_names.py)
+    # Azure checkpoint copies (checkpoint_copy.py): checkpoint id -> (destination, region) -> started at
+    checkpoint_copies: dict[str, dict[tuple[str, str], float]] = field(default_factory=dict)
     stale_reads: int = 0
     cancel_seconds: float = 0.0  # a scripted slow cancel lands this long after it is asked for
     cancel_requested: bool = False
