@@ -1,6 +1,7 @@
 """`emulator azure …`: manage a running emulator's Azure deployments and account bindings from the shell.
 
-    emulator azure deploy MODEL --name NAME --api-key KEY [--sku standard] [--version V] [--capacity N] [--provision]
+    emulator azure deploy MODEL --name NAME --api-key KEY [--sku standard] [--version V] [--capacity N]
+                          [--provision]
     emulator azure deployments --api-key KEY
     emulator azure undeploy NAME --api-key KEY
     emulator azure bind ACCOUNT --api-key KEY
@@ -30,12 +31,17 @@ def add_azure_command(commands: Any) -> None:
     actions = azure.add_subparsers(dest="action", required=True, metavar="action")
 
     def common(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--url", default=DEFAULT_URL, help=f"the running emulator (default {DEFAULT_URL})")
+        parser.add_argument(
+            "--url", default=DEFAULT_URL, help=f"the running emulator (default {DEFAULT_URL})"
+        )
         parser.add_argument("--json", action="store_true", help="print the control API's answer as JSON")
 
-    deploy = actions.add_parser("deploy", help="deploy a model (base or fine-tuned) under a name",
-                                description="Create or update a deployment; it is ready at once unless "
-                                "--provision makes it go through Creating on the clock, as ARM's would.")
+    deploy = actions.add_parser(
+        "deploy",
+        help="deploy a model (base or fine-tuned) under a name",
+        description="Create or update a deployment; it is ready at once unless "
+        "--provision makes it go through Creating on the clock, as ARM's would.",
+    )
     deploy.add_argument("model", metavar="MODEL", help="a base model (gpt-4o-mini) or a fine-tuned model id")
     deploy.add_argument("--name", required=True, help="the deployment name clients put in their URLs")
     deploy.add_argument("--api-key", required=True, help="the Azure resource's key")
@@ -62,23 +68,35 @@ def _call(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
 
     with httpx.Client(base_url=args.url, timeout=30) as client:
         if args.action == "deploy":
-            body: dict[str, Any] = {"api_key": args.api_key, "name": args.name, "model": args.model,
-                                    "sku": args.sku, "capacity": args.capacity, "ready": not args.provision}
+            body: dict[str, Any] = {
+                "api_key": args.api_key,
+                "name": args.name,
+                "model": args.model,
+                "sku": args.sku,
+                "capacity": args.capacity,
+                "ready": not args.provision,
+            }
             if args.version:
                 body["version"] = args.version
             response = client.post("/_emulator/azure/deployments", json=body)
         elif args.action == "deployments":
             response = client.get("/_emulator/azure/deployments", params={"api_key": args.api_key})
         elif args.action == "undeploy":
-            response = client.delete(f"/_emulator/azure/deployments/{args.name}", params={"api_key": args.api_key})
+            response = client.delete(
+                f"/_emulator/azure/deployments/{args.name}", params={"api_key": args.api_key}
+            )
         else:
-            response = client.post("/_emulator/azure/accounts", json={"name": args.account, "api_key": args.api_key})
+            response = client.post(
+                "/_emulator/azure/accounts", json={"name": args.account, "api_key": args.api_key}
+            )
     return response.status_code, response.json()
 
 
 def _describe(deployment: dict[str, Any]) -> str:
-    return (f"{deployment['name']}  {deployment['model']}  {deployment['sku']}  "
-            f"{deployment['provisioning_state']}")
+    return (
+        f"{deployment['name']}  {deployment['model']}  {deployment['sku']}  "
+        f"{deployment['provisioning_state']}"
+    )
 
 
 def run_azure(args: argparse.Namespace) -> int:

@@ -499,7 +499,8 @@ class EmulatorHandle:
     def bind_azure_account(self, account: str, *, api_key: str | None = None) -> dict[str, Any]:
         """Bind the ARM account name `account` to the Azure resource of `api_key` (default: the handle's),
         so ARM deployment calls carrying only an Entra bearer token reach it."""
-        return self._control("POST", "/_emulator/azure/accounts", {"name": account, "api_key": api_key or self.api_key})
+        body = {"name": account, "api_key": api_key or self.api_key}
+        return self._control("POST", "/_emulator/azure/accounts", body)
 
     def _scope(self, api_key: str | None) -> dict[str, str]:
         return {"api_key": api_key} if api_key else {}

@@ -131,7 +131,9 @@ class Deployment:
         if self.sku == "developertier":
             ends.append(self.created_at + DEVELOPER_TIER_LIFETIME)
         if self.fine_tuned:
-            ends.append((self.last_called_at if self.last_called_at is not None else self.created_at) + IDLE_LIMIT)
+            ends.append(
+                (self.last_called_at if self.last_called_at is not None else self.created_at) + IDLE_LIMIT
+            )
         return min(ends)
 
     def alive(self, now: float) -> bool:
@@ -170,7 +172,7 @@ class Deployments:
             if base is None:
                 raise model_not_supported(model, version)
             snapshot = base.alias_of or base.id
-            default = snapshot[len(model) + 1:] if snapshot.startswith(model + "-") else ""
+            default = snapshot[len(model) + 1 :] if snapshot.startswith(model + "-") else ""
             if version and version != default:
                 if f"{model}-{version}" not in BASE_MODELS:
                     raise model_not_supported(model, version)
@@ -182,7 +184,14 @@ class Deployments:
         return served, resolved, fine_tuned, tier
 
     def put(
-        self, name: str, *, model: str, version: str | None, sku: str, capacity: int, now: float,
+        self,
+        name: str,
+        *,
+        model: str,
+        version: str | None,
+        sku: str,
+        capacity: int,
+        now: float,
         ready: bool = False,
     ) -> tuple[Deployment, bool]:
         """Create or update (ARM PUT). Returns the deployment and whether it was created. `ready` skips
@@ -196,7 +205,9 @@ class Deployments:
             existing = self._items.get(name)
             if existing is None:
                 ready_at = now if ready else now + PROVISIONING_SECONDS
-                deployment = Deployment(name, served, resolved, tier, capacity, now, fine_tuned, model, now, ready_at)
+                deployment = Deployment(
+                    name, served, resolved, tier, capacity, now, fine_tuned, model, now, ready_at
+                )
                 self._items[name] = deployment
                 return deployment, True
             existing.model, existing.model_name, existing.model_version = served, model, resolved

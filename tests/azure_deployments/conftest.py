@@ -24,7 +24,9 @@ ENTRA_TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL21hbmFn
 @pytest.fixture
 def arm(server: EmulatorServer, emulator: Emulator) -> Iterator[httpx.Client]:
     """ARM calls as the Azure resource of AZURE_KEY (by its api-key header)."""
-    with httpx.Client(base_url=server.url, headers={"api-key": AZURE_KEY}, params=API_VERSION, timeout=30) as c:
+    with httpx.Client(
+        base_url=server.url, headers={"api-key": AZURE_KEY}, params=API_VERSION, timeout=30
+    ) as c:
         yield c
 
 
@@ -34,7 +36,9 @@ def control(server: EmulatorServer, emulator: Emulator) -> Iterator[httpx.Client
         yield c
 
 
-def model_body(name: str, version: str | None = None, sku: str = "Standard", capacity: int = 1) -> dict[str, object]:
+def model_body(
+    name: str, version: str | None = None, sku: str = "Standard", capacity: int = 1
+) -> dict[str, object]:
     model: dict[str, object] = {"format": "OpenAI", "name": name}
     if version is not None:
         model["version"] = version

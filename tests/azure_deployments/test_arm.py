@@ -23,7 +23,9 @@ def test_put_creates_with_201_then_updates_with_200_in_arm_shape(arm: httpx.Clie
         "provisioningState": "Creating",
     }
     assert body["systemData"]["createdAt"] == "2025-01-01T00:00:00.0000000Z"
-    assert len(created.headers["x-ms-request-id"]) == 36 and created.headers["x-ms-request-id"].count("-") == 4
+    assert (
+        len(created.headers["x-ms-request-id"]) == 36 and created.headers["x-ms-request-id"].count("-") == 4
+    )
     updated = arm.put(f"{ARM}/mini", json=model_body("gpt-4o-mini", "2024-07-18", capacity=5))
     assert updated.status_code == 200
     assert updated.json()["sku"] == {"name": "Standard", "capacity": 5}
@@ -51,26 +53,38 @@ def test_list_get_and_delete(arm: httpx.Client) -> None:
     assert arm.delete(f"{ARM}/a").status_code == 204  # ARM: nothing left to delete
     missing = arm.get(f"{ARM}/a")
     assert missing.status_code == 404
-    assert missing.json() == {"error": {
-        "code": "NotFound", "message": f"Specified resource '{ARM}/a' cannot be found."}}
+    assert missing.json() == {
+        "error": {"code": "NotFound", "message": f"Specified resource '{ARM}/a' cannot be found."}
+    }
     assert [d["name"] for d in arm.get(ARM).json()["value"]] == ["b"]
 
 
 def test_arm_errors_use_the_arm_envelope(arm: httpx.Client) -> None:
     no_version = arm.get(ARM, params={"api-version": ""})
     assert no_version.status_code == 400
-    assert no_version.json() == {"error": {
-        "code": "MissingApiVersionParameter",
-        "message": "The api-version query parameter (?api-version=) is required for all requests."}}
+    assert no_version.json() == {
+        "error": {
+            "code": "MissingApiVersionParameter",
+            "message": "The api-version query parameter (?api-version=) is required for all requests.",
+        }
+    }
     bad_version = arm.get(ARM, params={"api-version": "latest"})
-    assert bad_version.status_code == 400 and bad_version.json()["error"]["code"] == "InvalidApiVersionParameter"
+    assert (
+        bad_version.status_code == 400 and bad_version.json()["error"]["code"] == "InvalidApiVersionParameter"
+    )
     old_version = arm.get(ARM, params={"api-version": "2017-04-18"})
-    assert old_version.status_code == 400 and old_version.json()["error"]["code"] == "NoRegisteredProviderFound"
+    assert (
+        old_version.status_code == 400 and old_version.json()["error"]["code"] == "NoRegisteredProviderFound"
+    )
     unknown = arm.put(f"{ARM}/x", json=model_body("no-such-model", "1"))
     assert unknown.status_code == 400
-    assert unknown.json() == {"error": {
-        "code": "DeploymentModelNotSupported",
-        "message": "The model 'Format:OpenAI,Name:no-such-model,Version:1' of account deployment is not supported."}}
+    assert unknown.json() == {
+        "error": {
+            "code": "DeploymentModelNotSupported",
+            "message": "The model 'Format:OpenAI,Name:no-such-model,Version:1' of account deployment is not "
+            "supported.",
+        }
+    }
     dev_base = arm.put(f"{ARM}/x", json=model_body("gpt-4o-mini", "2024-07-18", sku="DeveloperTier"))
     assert dev_base.status_code == 400 and dev_base.json()["error"]["code"] == "InvalidResourceProperties"
     bad_sku = arm.put(f"{ARM}/x", json=model_body("gpt-4o-mini", sku="Premium"))
@@ -90,8 +104,9 @@ def test_entra_token_reaches_the_tenant_of_the_bound_account(server_url: str, co
         assert missing.status_code == 401 and missing.json()["error"]["code"] == "AuthenticationFailed"
         malformed = anonymous.get(ARM, headers={"Authorization": "Bearer not-a-jwt"})
         assert malformed.status_code == 401
-        assert malformed.json() == {"error": {"code": "InvalidAuthenticationToken",
-                                              "message": "The access token is invalid."}}
+        assert malformed.json() == {
+            "error": {"code": "InvalidAuthenticationToken", "message": "The access token is invalid."}
+        }
         entra = {"Authorization": f"Bearer {ENTRA_TOKEN}"}
         unbound = anonymous.get(ARM, headers=entra)
         assert unbound.status_code == 404 and unbound.json()["error"]["code"] == "ResourceNotFound"
@@ -110,7 +125,9 @@ def test_entra_token_reaches_the_tenant_of_the_bound_account(server_url: str, co
 
 def test_resources_are_isolated_from_each_other_and_from_openai(arm: httpx.Client, server_url: str) -> None:
     arm.put(f"{ARM}/mini", json=model_body("gpt-4o-mini"))
-    with httpx.Client(base_url=server_url, params=API_VERSION, headers={"api-key": "another-key-0000"}) as other:
+    with httpx.Client(
+        base_url=server_url, params=API_VERSION, headers={"api-key": "another-key-0000"}
+    ) as other:
         assert other.get(ARM).json() == {"value": []}
 
 

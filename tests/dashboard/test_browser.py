@@ -237,7 +237,8 @@ def test_models_page_lists_an_azure_resources_deployments_and_their_state(fresh:
     expect(table.locator("tr", has_text="mini-slow").locator("td[data-state]")).to_have_text("Creating")
     fresh.control("POST", "/clock/advance", json={"duration": "1m"})
     page.reload()
-    expect(page.locator("#deployments tr", has_text="mini-slow").locator("td[data-state]")).to_have_text("Succeeded")
+    slow = page.locator("#deployments tr", has_text="mini-slow")
+    expect(slow.locator("td[data-state]")).to_have_text("Succeeded")
     # an OpenAI organization has no deployments section
     openai_org = _org_of_new_tenant(fresh)
     page.goto(f"{fresh.url}/dashboard/o/{openai_org}/models")

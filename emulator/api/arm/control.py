@@ -3,7 +3,8 @@
     POST   /_emulator/azure/accounts                 {"name", "api_key"}: bind an ARM account name to a key
     GET    /_emulator/azure/accounts                 the bindings (keys masked)
     DELETE /_emulator/azure/accounts/{name}
-    POST   /_emulator/azure/deployments              {"name", "model", "version"?, "sku"?, "capacity"?, "ready"?}
+    POST   /_emulator/azure/deployments              {"name", "model", "version"?, "sku"?, "capacity"?,
+                                                      "ready"?}
     GET    /_emulator/azure/deployments
     DELETE /_emulator/azure/deployments/{name}
 
@@ -42,7 +43,9 @@ def azure_scope(request: Request, body: dict[str, Any] | None = None) -> Tenant:
     if source.get("account"):
         key = em.azure_accounts.key_for(str(source["account"]))
         if key is None:
-            raise NotFoundError(f"No Azure account named {source['account']} is bound to a key.", param="account")
+            raise NotFoundError(
+                f"No Azure account named {source['account']} is bound to a key.", param="account"
+            )
         return em.tenant(key, "azure")
     if source.get("organization"):
         found = em.find_tenant(str(source["organization"]))
@@ -76,19 +79,31 @@ def control_shape(deployment: Deployment, now: float) -> dict[str, Any]:
 
 
 async def bind_account(request: Request) -> Response:
-    body = await read_json(request, {"name": Param("string", required=True, nullable=False),
-                                     "api_key": Param("string", required=True, nullable=False)})
+    body = await read_json(
+        request,
+        {
+            "name": Param("string", required=True, nullable=False),
+            "api_key": Param("string", required=True, nullable=False),
+        },
+    )
     if not body["name"] or not body["api_key"]:
         raise InvalidRequestError("'name' and 'api_key' must not be empty.", param="name")
     em = emulator(request)
     em.azure_accounts.bind(body["name"], body["api_key"])
     tenant = em.tenant(body["api_key"], "azure")
-    return ok({"name": body["name"].lower(), "api_key": mask_key(body["api_key"]),
-               "organization": tenant.organization.id})
+    return ok(
+        {
+            "name": body["name"].lower(),
+            "api_key": mask_key(body["api_key"]),
+            "organization": tenant.organization.id,
+        }
+    )
 
 
 async def list_accounts(request: Request) -> Response:
-    data = [{"name": name, "api_key": mask_key(key)} for name, key in emulator(request).azure_accounts.items()]
+    data = [
+        {"name": name, "api_key": mask_key(key)} for name, key in emulator(request).azure_accounts.items()
+    ]
     return ok({"object": "list", "data": data})
 
 
@@ -100,29 +115,44 @@ async def unbind_account(request: Request) -> Response:
 
 
 async def create_deployment(request: Request) -> Response:
-    body = await read_json(request, {
-        **_SCOPE,
-        "name": Param("string", required=True, nullable=False),
-        "model": Param("string", required=True, nullable=False),
-        "version": Param("string"),
-        "sku": Param("string"),
-        "capacity": Param("integer", minimum=1),
-        "ready": Param("boolean"),
-    })
+    body = await read_json(
+        request,
+        {
+            **_SCOPE,
+            "name": Param("string", required=True, nullable=False),
+            "model": Param("string", required=True, nullable=False),
+            "version": Param("string"),
+            "sku": Param("string"),
+            "capacity": Param("integer", minimum=1),
+            "ready": Param("boolean"),
+        },
+    )
     tenant, now = azure_scope(request, body), emulator(request).now()
     with tenant.lock:
         tenant.settle(now)
         deployment, created = tenant.deployments.put(
-            body["name"], model=body["model"], version=body.get("version"), sku=body.get("sku") or "standard",
-            capacity=body.get("capacity") or 1, now=now, ready=body.get("ready") is not False,
+            body["name"],
+            model=body["model"],
+            version=body.get("version"),
+            sku=body.get("sku") or "standard",
+            capacity=body.get("capacity") or 1,
+            now=now,
+            ready=body.get("ready") is not False,
         )
-    return ok({**control_shape(deployment, now), "organization": tenant.organization.id}, 201 if created else 200)
+    return ok(
+        {**control_shape(deployment, now), "organization": tenant.organization.id}, 201 if created else 200
+    )
 
 
 async def list_deployments(request: Request) -> Response:
     tenant, now = azure_scope(request), emulator(request).now()
-    return ok({"object": "list", "organization": tenant.organization.id,
-               "data": [control_shape(d, now) for d in tenant.deployments.list(now)]})
+    return ok(
+        {
+            "object": "list",
+            "organization": tenant.organization.id,
+            "data": [control_shape(d, now) for d in tenant.deployments.list(now)],
+        }
+    )
 
 
 async def delete_deployment(request: Request) -> Response:

@@ -1,6 +1,7 @@
 """ARM's deployment operations of an Azure OpenAI resource, served on the emulator's own port:
 
-    PUT    /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.CognitiveServices/accounts/{account}/deployments/{name}
+    PUT    /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.CognitiveServices/accounts/{account}
+           /deployments/{name}     (one path, wrapped here)
     GET    …/deployments/{name}
     DELETE …/deployments/{name}
     GET    …/deployments
@@ -40,8 +41,10 @@ SKU_NAMES = {"standard": "Standard", "globalstandard": "GlobalStandard", "develo
 
 def _resource_id(request: Request, name: str) -> str:
     p = request.path_params
-    return (f"/subscriptions/{p['subscription']}/resourceGroups/{p['group']}/providers/"
-            f"Microsoft.CognitiveServices/accounts/{p['account']}/deployments/{name}")
+    return (
+        f"/subscriptions/{p['subscription']}/resourceGroups/{p['group']}/providers/"
+        f"Microsoft.CognitiveServices/accounts/{p['account']}/deployments/{name}"
+    )
 
 
 def to_arm(deployment: Deployment, resource_id: str, tenant: Tenant, now: float) -> dict[str, Any]:
@@ -68,8 +71,11 @@ def to_arm(deployment: Deployment, resource_id: str, tenant: Tenant, now: float)
 
 
 def _bad_content(detail: str) -> ArmError:
-    return ArmError(f"The request content was invalid and could not be deserialized: {detail}",
-                    code="InvalidRequestContent", status_code=400)
+    return ArmError(
+        f"The request content was invalid and could not be deserialized: {detail}",
+        code="InvalidRequestContent",
+        status_code=400,
+    )
 
 
 async def _read_deployment_body(request: Request) -> dict[str, Any]:
@@ -88,8 +94,11 @@ async def _read_deployment_body(request: Request) -> dict[str, Any]:
     properties = body.get("properties")
     model = properties.get("model") if isinstance(properties, dict) else None
     if not isinstance(model, dict) or not isinstance(model.get("name"), str) or not model["name"]:
-        raise ArmError("The deployment 'properties.model' with 'format', 'name' and 'version' is required.",
-                       code="InvalidResourceProperties", status_code=400)
+        raise ArmError(
+            "The deployment 'properties.model' with 'format', 'name' and 'version' is required.",
+            code="InvalidResourceProperties",
+            status_code=400,
+        )
     for field in ("format", "version"):
         if model.get(field) is not None and not isinstance(model[field], str):
             raise _bad_content(f"'properties.model.{field}' must be a string.")
@@ -98,10 +107,18 @@ async def _read_deployment_body(request: Request) -> dict[str, Any]:
         raise _bad_content("'sku.name' must be a string.")
     capacity = sku.get("capacity", 1)
     if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
-        raise ArmError(f"The capacity '{json.dumps(capacity)}' of account deployment is invalid.",
-                       code="InvalidCapacity", status_code=400)
-    return {"format": model.get("format") or "OpenAI", "name": model["name"], "version": model.get("version"),
-            "sku": sku["name"], "capacity": capacity}
+        raise ArmError(
+            f"The capacity '{json.dumps(capacity)}' of account deployment is invalid.",
+            code="InvalidCapacity",
+            status_code=400,
+        )
+    return {
+        "format": model.get("format") or "OpenAI",
+        "name": model["name"],
+        "version": model.get("version"),
+        "sku": sku["name"],
+        "capacity": capacity,
+    }
 
 
 async def put_deployment(request: Request, tenant: Tenant) -> tuple[int, dict[str, Any] | None]:
@@ -113,7 +130,12 @@ async def put_deployment(request: Request, tenant: Tenant) -> tuple[int, dict[st
     with tenant.lock:
         tenant.settle(now)  # a job that finished by now has registered its fine-tuned model
         deployment, created = tenant.deployments.put(
-            name, model=spec["name"], version=spec["version"], sku=spec["sku"], capacity=spec["capacity"], now=now
+            name,
+            model=spec["name"],
+            version=spec["version"],
+            sku=spec["sku"],
+            capacity=spec["capacity"],
+            now=now,
         )
     return (201 if created else 200), to_arm(deployment, _resource_id(request, name), tenant, now)
 
@@ -122,8 +144,11 @@ async def get_deployment(request: Request, tenant: Tenant) -> tuple[int, dict[st
     name, now = request.path_params["name"], emulator(request).now()
     deployment = tenant.deployments.get(name, now)
     if deployment is None:
-        raise ArmError(f"Specified resource '{_resource_id(request, name)}' cannot be found.",
-                       code="NotFound", status_code=404)
+        raise ArmError(
+            f"Specified resource '{_resource_id(request, name)}' cannot be found.",
+            code="NotFound",
+            status_code=404,
+        )
     return 200, to_arm(deployment, _resource_id(request, name), tenant, now)
 
 
@@ -134,8 +159,9 @@ async def delete_deployment(request: Request, tenant: Tenant) -> tuple[int, dict
 
 async def list_deployments(request: Request, tenant: Tenant) -> tuple[int, dict[str, Any] | None]:
     now = emulator(request).now()
-    return 200, {"value": [to_arm(d, _resource_id(request, d.name), tenant, now)
-                           for d in tenant.deployments.list(now)]}
+    return 200, {
+        "value": [to_arm(d, _resource_id(request, d.name), tenant, now) for d in tenant.deployments.list(now)]
+    }
 
 
 def routes() -> list[BaseRoute]:
@@ -146,4 +172,3 @@ def routes() -> list[BaseRoute]:
         Route(one, arm_endpoint(get_deployment), methods=["GET"]),
         Route(one, arm_endpoint(delete_deployment), methods=["DELETE"]),
     ]
-

@@ -55,23 +55,30 @@ class ArmError(APIError):
 
 def _envelope(exc: APIError) -> JSONResponse:
     """Any APIError raised below the ARM routes (the domain's 400s included) in ARM's envelope."""
-    return JSONResponse({"error": {"code": exc.code or "BadRequest", "message": exc.message}},
-                        status_code=exc.status_code, headers=exc.headers)
+    return JSONResponse(
+        {"error": {"code": exc.code or "BadRequest", "message": exc.message}},
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
 
 
 def not_found(resource: str, group: str) -> ArmError:
     return ArmError(
         f"The Resource '{resource}' under resource group '{group}' was not found. For more details please go "
         "to https://aka.ms/ARMResourceNotFoundFix",
-        code="ResourceNotFound", status_code=404,
+        code="ResourceNotFound",
+        status_code=404,
     )
 
 
 def _check_api_version(request: Request) -> str:
     version = request.query_params.get("api-version")
     if not version:
-        raise ArmError("The api-version query parameter (?api-version=) is required for all requests.",
-                       code="MissingApiVersionParameter", status_code=400)
+        raise ArmError(
+            "The api-version query parameter (?api-version=) is required for all requests.",
+            code="MissingApiVersionParameter",
+            status_code=400,
+        )
     match = _VERSION.match(version)
     valid_date = False
     if match:
@@ -81,14 +88,19 @@ def _check_api_version(request: Request) -> str:
         except ValueError:
             pass
     if not valid_date:
-        raise ArmError(f"The api-version '{version}' is invalid. The supported versions are dates in the form "
-                       "YYYY-MM-DD, optionally followed by '-preview'.",
-                       code="InvalidApiVersionParameter", status_code=400)
+        raise ArmError(
+            f"The api-version '{version}' is invalid. The supported versions are dates in the form "
+            "YYYY-MM-DD, optionally followed by '-preview'.",
+            code="InvalidApiVersionParameter",
+            status_code=400,
+        )
     if version[:10] < FIRST_API_VERSION:
         raise ArmError(
-            f"No registered resource provider found for API version '{version}' and type 'accounts/deployments'. "
+            f"No registered resource provider found for API version '{version}' and type "
+            "'accounts/deployments'. "
             f"The supported api-versions are those from '{FIRST_API_VERSION}' on.",
-            code="NoRegisteredProviderFound", status_code=400,
+            code="NoRegisteredProviderFound",
+            status_code=400,
         )
     return version
 
@@ -100,8 +112,11 @@ def _caller_tenant(request: Request, em: Emulator) -> Tenant:
         return em.tenant(key, "azure")
     authorization = request.headers.get("authorization")
     if not authorization:
-        raise ArmError("Authentication failed. The 'Authorization' header is missing.",
-                       code="AuthenticationFailed", status_code=401)
+        raise ArmError(
+            "Authentication failed. The 'Authorization' header is missing.",
+            code="AuthenticationFailed",
+            status_code=401,
+        )
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != "bearer" or not _JWT.match(token.strip()):
         raise ArmError("The access token is invalid.", code="InvalidAuthenticationToken", status_code=401)
@@ -139,19 +154,27 @@ def arm_endpoint(handler: ArmHandler) -> Callable[[Request], Awaitable[Response]
             _check_api_version(request)
             tenant = _caller_tenant(request, em)
             status, body = await handler(request, tenant)
-            response: Response = JSONResponse(body, status_code=status) if body is not None else Response(
-                status_code=status)
+            response: Response = (
+                JSONResponse(body, status_code=status) if body is not None else Response(status_code=status)
+            )
         except APIError as exc:
             response = _envelope(exc)
         request_id = _request_id(tenant, em)
         response.headers["x-ms-request-id"] = request_id
         response.headers["x-ms-correlation-request-id"] = request_id
-        em.journal.record(JournalEntry(
-            method=request.method, path=request.url.path, query=dict(request.query_params),
-            body=getattr(request.state, "journal_body", None), status=response.status_code, request_id=request_id,
-            timestamp=em.now(), organization=tenant.organization.id if tenant else None,
-            latency_ms=round((time.perf_counter() - started) * 1000, 1),
-        ))
+        em.journal.record(
+            JournalEntry(
+                method=request.method,
+                path=request.url.path,
+                query=dict(request.query_params),
+                body=getattr(request.state, "journal_body", None),
+                status=response.status_code,
+                request_id=request_id,
+                timestamp=em.now(),
+                organization=tenant.organization.id if tenant else None,
+                latency_ms=round((time.perf_counter() - started) * 1000, 1),
+            )
+        )
         return response
 
     return endpoint
