@@ -136,3 +136,15 @@ def test_arm_calls_are_in_the_request_journal(arm: httpx.Client, control: httpx.
     entries = control.get("/_emulator/requests", params={"method": "PUT"}).json()["data"]
     assert [(e["path"], e["status"]) for e in entries] == [(f"{ARM}/mini", 201)]
     assert entries[0]["body"]["properties"]["model"]["name"] == "gpt-4o-mini"
+
+
+def test_patch_changes_the_sku_and_keeps_the_model(arm: httpx.Client) -> None:
+    arm.put(f"{ARM}/mini", json=model_body("gpt-4o-mini"))
+    patched = arm.patch(f"{ARM}/mini", json={"sku": {"capacity": 10}})
+    assert patched.status_code == 200
+    assert patched.json()["sku"] == {"name": "Standard", "capacity": 10}
+    assert patched.json()["properties"]["model"]["name"] == "gpt-4o-mini"
+    moved = arm.patch(f"{ARM}/mini", json={"sku": {"name": "GlobalStandard"}})
+    assert moved.json()["sku"] == {"name": "GlobalStandard", "capacity": 10}
+    assert arm.patch(f"{ARM}/nope", json={"sku": {"capacity": 2}}).json()["error"]["code"] == "NotFound"
+    assert arm.patch(f"{ARM}/mini", json={"sku": {"name": "DeveloperTier"}}).status_code == 400

@@ -3,6 +3,7 @@
     PUT    /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.CognitiveServices/accounts/{account}
            /deployments/{name}     (one path, wrapped here)
     GET    …/deployments/{name}
+    PATCH  …/deployments/{name}        sku name and capacity only (Deployments_Update)
     DELETE …/deployments/{name}
     GET    …/deployments
 
@@ -10,7 +11,8 @@ Shapes follow Microsoft.CognitiveServices' ARM spec and its examples (Deployment
 create / 200 on update, Deployments_Get, Deployments_List `{"value": [...]}`, Deployments_Delete 200, or 204
 when there was nothing to delete):
 https://github.com/Azure/azure-rest-api-specs/tree/main/specification/cognitiveservices/resource-manager/Microsoft.CognitiveServices/stable/2024-10-01/examples
-(PutDeployment.json, GetDeployment.json, ListDeployments.json, DeleteDeployment.json). A GET of a deployment
+(PutDeployment.json, GetDeployment.json, UpdateDeployment.json, ListDeployments.json,
+DeleteDeployment.json). A GET of a deployment
 that does not exist is 404 NotFound, "Specified resource '<id>' cannot be found."
 (https://github.com/microsoft/PubSec-Info-Assistant/issues/385).
 """
@@ -78,9 +80,8 @@ def _bad_content(detail: str) -> ArmError:
     )
 
 
-async def _read_deployment_body(request: Request) -> dict[str, Any]:
-    """The PUT body: `sku` {name, capacity} (default Standard, 1) and `properties.model` {format, name,
-    version}. Structural problems get ARM's InvalidRequestContent."""
+async def _read_object(request: Request) -> dict[str, Any]:
+    """The body as a JSON object (kept for the journal); anything else is ARM's InvalidRequestContent."""
     settings = emulator(request).settings
     raw = await read_body(request, settings.max_json_bytes)
     try:
@@ -91,6 +92,28 @@ async def _read_deployment_body(request: Request) -> dict[str, Any]:
     request.state.journal_body = body
     if not isinstance(body, dict):
         raise _bad_content("the body must be a JSON object.")
+    return body
+
+
+def _sku(body: dict[str, Any], name: str, capacity: int) -> tuple[str, int]:
+    """`sku` {name, capacity} of a body, each part defaulting to the given one."""
+    sku = body.get("sku") if body.get("sku") is not None else {}
+    if not isinstance(sku, dict) or not isinstance(sku.get("name", name), str):
+        raise _bad_content("'sku.name' must be a string.")
+    wanted = sku.get("capacity", capacity)
+    if isinstance(wanted, bool) or not isinstance(wanted, int) or wanted < 1:
+        raise ArmError(
+            f"The capacity '{json.dumps(wanted)}' of account deployment is invalid.",
+            code="InvalidCapacity",
+            status_code=400,
+        )
+    return sku.get("name", name), wanted
+
+
+async def _read_deployment_body(request: Request) -> dict[str, Any]:
+    """The PUT body: `sku` {name, capacity} (default Standard, 1) and `properties.model` {format, name,
+    version}."""
+    body = await _read_object(request)
     properties = body.get("properties")
     model = properties.get("model") if isinstance(properties, dict) else None
     if not isinstance(model, dict) or not isinstance(model.get("name"), str) or not model["name"]:
@@ -102,21 +125,12 @@ async def _read_deployment_body(request: Request) -> dict[str, Any]:
     for field in ("format", "version"):
         if model.get(field) is not None and not isinstance(model[field], str):
             raise _bad_content(f"'properties.model.{field}' must be a string.")
-    sku = body.get("sku") if body.get("sku") is not None else {"name": "Standard", "capacity": 1}
-    if not isinstance(sku, dict) or not isinstance(sku.get("name"), str):
-        raise _bad_content("'sku.name' must be a string.")
-    capacity = sku.get("capacity", 1)
-    if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
-        raise ArmError(
-            f"The capacity '{json.dumps(capacity)}' of account deployment is invalid.",
-            code="InvalidCapacity",
-            status_code=400,
-        )
+    sku, capacity = _sku(body, "Standard", 1)
     return {
         "format": model.get("format") or "OpenAI",
         "name": model["name"],
         "version": model.get("version"),
-        "sku": sku["name"],
+        "sku": sku,
         "capacity": capacity,
     }
 
@@ -144,12 +158,32 @@ async def get_deployment(request: Request, tenant: Tenant) -> tuple[int, dict[st
     name, now = request.path_params["name"], emulator(request).now()
     deployment = tenant.deployments.get(name, now)
     if deployment is None:
-        raise ArmError(
-            f"Specified resource '{_resource_id(request, name)}' cannot be found.",
-            code="NotFound",
-            status_code=404,
+        raise _missing(request, name)
+    return 200, to_arm(deployment, _resource_id(request, name), tenant, now)
+
+
+async def patch_deployment(request: Request, tenant: Tenant) -> tuple[int, dict[str, Any] | None]:
+    """Deployments_Update: change `sku` (name, capacity) of an existing deployment; the model stays."""
+    name, now = request.path_params["name"], emulator(request).now()
+    body = await _read_object(request)
+    with tenant.lock:
+        tenant.settle(now)
+        current = tenant.deployments.get(name, now)
+        if current is None:
+            raise _missing(request, name)
+        sku, capacity = _sku(body, current.sku, current.capacity)
+        deployment, _ = tenant.deployments.put(
+            name, model=current.model_name, version=current.model_version, sku=sku, capacity=capacity, now=now
         )
     return 200, to_arm(deployment, _resource_id(request, name), tenant, now)
+
+
+def _missing(request: Request, name: str) -> ArmError:
+    return ArmError(
+        f"Specified resource '{_resource_id(request, name)}' cannot be found.",
+        code="NotFound",
+        status_code=404,
+    )
 
 
 async def delete_deployment(request: Request, tenant: Tenant) -> tuple[int, dict[str, Any] | None]:
@@ -170,5 +204,6 @@ def routes() -> list[BaseRoute]:
         Route(ARM_DEPLOYMENTS, arm_endpoint(list_deployments), methods=["GET"]),
         Route(one, arm_endpoint(put_deployment), methods=["PUT"]),
         Route(one, arm_endpoint(get_deployment), methods=["GET"]),
+        Route(one, arm_endpoint(patch_deployment), methods=["PATCH"]),
         Route(one, arm_endpoint(delete_deployment), methods=["DELETE"]),
     ]
