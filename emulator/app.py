@@ -23,6 +23,7 @@ from .api import (
     uploads,
     webhooks,
 )
+from .api import arm as arm_api
 from .api import graders as grader_api
 from .api import lifecycle as lifecycle_api
 from .api import permissions as permission_api
@@ -56,7 +57,7 @@ def _routes() -> list[BaseRoute]:
             *scenario_api.routes(), *webhooks.routes(), *permission_api.routes(), *grader_api.routes(),
             *lifecycle_api.routes(control.PREFIX),
             *coverage_routes(), *readiness_routes(),
-            *store_api.routes()]
+            *store_api.routes(), *arm_api.routes()]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:

@@ -492,6 +492,46 @@ class EmulatorHandle:
             body["shutdown_dates"] = dict(shutdown_dates)
         return self._control("POST", "/_emulator/lifecycle", body)
 
+    # -- Azure deployments ------------------------------------------------------------------------------
+
+    def deploy(
+        self,
+        model: str,
+        name: str,
+        *,
+        sku: str = "standard",
+        version: str | None = None,
+        capacity: int = 1,
+        api_key: str | None = None,
+        provision: bool = False,
+    ) -> dict[str, Any]:
+        """Deploy `model` (a base model or a fine-tuned model of the Azure resource) as `name` on the Azure
+        resource of `api_key` (default: the handle's key), so `AzureOpenAI` clients can call it. Ready at
+        once unless `provision` (then Creating for a minute of emulator time, as through ARM). Returns the
+        control API's view of the deployment (name, model, sku, provisioning_state, deleted_at…)."""
+        body: dict[str, Any] = {"api_key": api_key or self.api_key, "name": name, "model": model, "sku": sku,
+                                "capacity": capacity, "ready": not provision}
+        if version is not None:
+            body["version"] = version
+        return self._control("POST", "/_emulator/azure/deployments", body)
+
+    def deployments(self, *, api_key: str | None = None) -> list[dict[str, Any]]:
+        """The Azure resource's deployments (those the clock rules have not deleted)."""
+        query = urlencode({"api_key": api_key or self.api_key})
+        data: list[dict[str, Any]] = self._control("GET", "/_emulator/azure/deployments?" + query)["data"]
+        return data
+
+    def undeploy(self, name: str, *, api_key: str | None = None) -> None:
+        """Delete a deployment (the model stays); ControlError when there is none of that name."""
+        query = urlencode({"api_key": api_key or self.api_key})
+        self._control("DELETE", f"/_emulator/azure/deployments/{name}?" + query)
+
+    def bind_azure_account(self, account: str, *, api_key: str | None = None) -> dict[str, Any]:
+        """Bind the ARM account name `account` to the Azure resource of `api_key` (default: the handle's),
+        so ARM deployment calls carrying only an Entra bearer token reach it."""
+        body = {"name": account, "api_key": api_key or self.api_key}
+        return self._control("POST", "/_emulator/azure/accounts", body)
+
     def _scope(self, api_key: str | None) -> dict[str, str]:
         return {"api_key": api_key} if api_key else {}
 

@@ -79,9 +79,10 @@ class DeploymentNotFound(APIError):
         super().__init__(_NOT_FOUND)
 
 
-def model_not_supported(name: str, version: str | None) -> InvalidRequestError:
+def model_not_supported(name: str, version: str | None, model_format: str = "OpenAI") -> InvalidRequestError:
     return InvalidRequestError(
-        f"The model 'Format:OpenAI,Name:{name},Version:{version or ''}' of account deployment is not supported.",
+        f"The model 'Format:{model_format},Name:{name},Version:{version or ''}' of account deployment is not "
+        "supported.",
         code="DeploymentModelNotSupported",
     )
 
@@ -118,10 +119,11 @@ class Deployment:
     fine_tuned: bool
     model_name: str = ""  # ARM's properties.model.name as given (a base alias such as gpt-4o-mini)
     updated_at: float = 0.0
+    ready_at: float = 0.0  # when provisioning ends (Creating -> Succeeded)
     last_called_at: float | None = None
 
     def state(self, now: float) -> ProvisioningState:
-        return "Creating" if now < self.created_at + PROVISIONING_SECONDS else "Succeeded"
+        return "Creating" if now < self.ready_at else "Succeeded"
 
     def gone_at(self) -> float:
         """When a clock rule deletes the deployment (inf: never by itself)."""
@@ -129,7 +131,9 @@ class Deployment:
         if self.sku == "developertier":
             ends.append(self.created_at + DEVELOPER_TIER_LIFETIME)
         if self.fine_tuned:
-            ends.append((self.last_called_at if self.last_called_at is not None else self.created_at) + IDLE_LIMIT)
+            ends.append(
+                (self.last_called_at if self.last_called_at is not None else self.created_at) + IDLE_LIMIT
+            )
         return min(ends)
 
     def alive(self, now: float) -> bool:
@@ -168,7 +172,7 @@ class Deployments:
             if base is None:
                 raise model_not_supported(model, version)
             snapshot = base.alias_of or base.id
-            default = snapshot[len(model) + 1:] if snapshot.startswith(model + "-") else ""
+            default = snapshot[len(model) + 1 :] if snapshot.startswith(model + "-") else ""
             if version and version != default:
                 if f"{model}-{version}" not in BASE_MODELS:
                     raise model_not_supported(model, version)
@@ -180,9 +184,18 @@ class Deployments:
         return served, resolved, fine_tuned, tier
 
     def put(
-        self, name: str, *, model: str, version: str | None, sku: str, capacity: int, now: float
+        self,
+        name: str,
+        *,
+        model: str,
+        version: str | None,
+        sku: str,
+        capacity: int,
+        now: float,
+        ready: bool = False,
     ) -> tuple[Deployment, bool]:
-        """Create or update (ARM PUT). Returns the deployment and whether it was created."""
+        """Create or update (ARM PUT). Returns the deployment and whether it was created. `ready` skips
+        provisioning (the control API's shortcut for tests that only need a working deployment)."""
         error = deployment_name_error(name)
         if error is not None:
             raise error
@@ -191,7 +204,10 @@ class Deployments:
             self._sweep(now)
             existing = self._items.get(name)
             if existing is None:
-                deployment = Deployment(name, served, resolved, tier, capacity, now, fine_tuned, model, now)
+                ready_at = now if ready else now + PROVISIONING_SECONDS
+                deployment = Deployment(
+                    name, served, resolved, tier, capacity, now, fine_tuned, model, now, ready_at
+                )
                 self._items[name] = deployment
                 return deployment, True
             existing.model, existing.model_name, existing.model_version = served, model, resolved

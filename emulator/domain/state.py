@@ -11,7 +11,11 @@ from ..scenarios.engine import ScenarioEngine
 from ..scenarios.library import find_scenario, load_scenario
 from ..scenarios.ratelimit import Limits
 from ..settings import Settings
+<<<<<<< HEAD
 from .azure_files import settle_files
+=======
+from .azure_accounts import AccountBindings
+>>>>>>> i19-deploy
 from .blobs import BlobStore
 from .calendar import Calendar, History, LifecycleSpec
 from .collection import Collection
@@ -97,6 +101,7 @@ class Emulator:
             self.seed, self.now, limits, library=lambda name: find_scenario(name, settings.scenario_dir or None)
         )
         self.lifecycle = LifecycleSpec()  # emulator-wide control-API overrides
+        self.azure_accounts = AccountBindings(settings.azure_accounts)  # ARM account name -> Azure key
         for path in settings.scenarios:  # a bad file fails here, at startup, with its line and key path
             self.scenarios.add_startup(load_scenario(path))
         self.webhook_secret = startup_secret(settings)  # a bad URL or secret fails here, at startup
@@ -152,6 +157,7 @@ class Emulator:
         self.journal.clear(organization_id)
         if organization_id is None:
             self.lifecycle = LifecycleSpec()
+            self.azure_accounts.reset()
             self.polling_hint = None
             self.ids = IdFactory(self.seed, "")
             self.clock = make_clock(self.settings.clock, start=self.settings.start_time, speed=self.settings.speed)

@@ -25,7 +25,9 @@ def registry() -> Deployments:
 
 def test_creating_then_succeeded_and_routing_waits_for_it() -> None:
     clock, deployments = VirtualClock(1000.0), registry()
-    deployment, created = deployments.put("ft", model=FT, version="1", sku="standard", capacity=1, now=clock.now())
+    deployment, created = deployments.put(
+        "ft", model=FT, version="1", sku="standard", capacity=1, now=clock.now()
+    )
     assert created and deployment.state(clock.now()) == "Creating"
     with pytest.raises(DeploymentNotFound) as caught:
         deployments.route("ft", clock.now())
@@ -72,7 +74,10 @@ def test_base_model_deployment_is_not_idle_deleted() -> None:
         "mini", model="gpt-4o-mini", version="2024-07-18", sku="standard", capacity=1, now=clock.now()
     )
     assert (deployment.model, deployment.model_name, deployment.model_version) == (
-        "gpt-4o-mini-2024-07-18", "gpt-4o-mini", "2024-07-18")
+        "gpt-4o-mini-2024-07-18",
+        "gpt-4o-mini",
+        "2024-07-18",
+    )
     clock.advance(IDLE_LIMIT * 3)
     assert deployments.route("mini", clock.now()).name == "mini"
 
@@ -81,7 +86,9 @@ def test_update_keeps_creation_time_and_reports_not_created() -> None:
     clock, deployments = VirtualClock(0.0), registry()
     deployments.put("ft", model=FT, version="1", sku="standard", capacity=1, now=clock.now())
     clock.advance(120)
-    updated, created = deployments.put("ft", model=FT, version="1", sku="standard", capacity=5, now=clock.now())
+    updated, created = deployments.put(
+        "ft", model=FT, version="1", sku="standard", capacity=5, now=clock.now()
+    )
     assert not created and updated.capacity == 5 and updated.created_at == 0.0 and updated.updated_at == 120
 
 
@@ -91,15 +98,20 @@ def test_unknown_model_wrong_version_and_unsupported_sku_get_azure_errors() -> N
         deployments.put("x", model="no-such-model", version="1", sku="standard", capacity=1, now=0)
     assert unknown.value.code == "DeploymentModelNotSupported"
     assert unknown.value.message == (
-        "The model 'Format:OpenAI,Name:no-such-model,Version:1' of account deployment is not supported.")
+        "The model 'Format:OpenAI,Name:no-such-model,Version:1' of account deployment is not supported."
+    )
     with pytest.raises(InvalidRequestError) as version:
         deployments.put("x", model="gpt-4o-mini", version="1999-01-01", sku="standard", capacity=1, now=0)
     assert version.value.code == "DeploymentModelNotSupported"
     with pytest.raises(InvalidRequestError) as sku:
-        deployments.put("x", model="gpt-4o-mini", version="2024-07-18", sku="developertier", capacity=1, now=0)
+        deployments.put(
+            "x", model="gpt-4o-mini", version="2024-07-18", sku="developertier", capacity=1, now=0
+        )
     assert sku.value.code == "InvalidResourceProperties"
-    assert sku.value.message == ("The specified SKU 'developertier' of account deployment is not supported "
-                                 "by the model 'gpt-4o-mini' version: '2024-07-18'.")
+    assert sku.value.message == (
+        "The specified SKU 'developertier' of account deployment is not supported "
+        "by the model 'gpt-4o-mini' version: '2024-07-18'."
+    )
     assert deployments.list(0) == []
 
 
