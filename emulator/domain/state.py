@@ -11,11 +11,8 @@ from ..scenarios.engine import ScenarioEngine
 from ..scenarios.library import find_scenario, load_scenario
 from ..scenarios.ratelimit import Limits
 from ..settings import Settings
-<<<<<<< HEAD
-from .azure_files import settle_files
-=======
 from .azure_accounts import AccountBindings
->>>>>>> i19-deploy
+from .azure_files import settle_files
 from .blobs import BlobStore
 from .calendar import Calendar, History, LifecycleSpec
 from .collection import Collection
