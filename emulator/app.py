@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
+from .api import arm as arm_api
 from .api import (
     chat,
     completions,
@@ -23,17 +24,17 @@ from .api import (
     uploads,
     webhooks,
 )
-from .api import arm as arm_api
 from .api import graders as grader_api
 from .api import lifecycle as lifecycle_api
 from .api import permissions as permission_api
 from .api import scenarios as scenario_api
-from .api.coverage import routes as coverage_routes
-from .api.readiness import routes as readiness_routes
 from .api import store as store_api
-from .api.azure import checkpoint_copy, imports as azure_imports
+from .api.azure import checkpoint_copy
+from .api.azure import imports as azure_imports
 from .api.azure.dialect import AzureDialect
 from .api.azure.routing import DeploymentRouting
+from .api.coverage import routes as coverage_routes
+from .api.readiness import routes as readiness_routes
 from .clock import Clock
 from .contract.check import ContractCheck, ContractReport
 from .coverage.observe import ObservationLog, Observer
@@ -52,7 +53,8 @@ __all__ = ["create_app"]
 
 
 def _routes() -> list[BaseRoute]:
-    return [*azure_imports.routes(), *checkpoint_copy.routes(), *files.routes(), *uploads.routes(), *models.routes(), *chat.routes(), *completions.routes(),
+    return [*azure_imports.routes(), *checkpoint_copy.routes(),  # Azure-only routes on the shared core
+            *files.routes(), *uploads.routes(), *models.routes(), *chat.routes(), *completions.routes(),
             *fine_tuning.routes(), *legacy_fine_tunes.routes(), *moderations.routes(), *control.routes(),
             *scenario_api.routes(), *webhooks.routes(), *permission_api.routes(), *grader_api.routes(),
             *lifecycle_api.routes(control.PREFIX),

@@ -98,7 +98,7 @@ class OpenAIEdge:
         self.emulator.journal.record(
             JournalEntry(
                 method=scope["method"],
-                path=state.get("journal_path", scope["path"]),  # the path the client called
+                path=str(state.get("journal_path") or scope["path"]),  # the path the client called
                 query=query,
                 body=state.get("journal_body"),
                 status=state.get("journal_status", status),  # a scenario fault may have dropped the answer

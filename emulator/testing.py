@@ -49,11 +49,20 @@ if TYPE_CHECKING:
     from .domain.state import Emulator
     from .scenarios import Scenario
 
-__all__ = ["AZURE_API_VERSION", "DEFAULT_API_KEY", "INPROCESS_URL", "MODES", "ControlError", "EmulatorHandle", "parse_clock"]
+__all__ = [
+    "AZURE_API_VERSION",
+    "DEFAULT_API_KEY",
+    "INPROCESS_URL",
+    "MODES",
+    "ControlError",
+    "EmulatorHandle",
+    "parse_clock",
+]
 
 MODES = ("inprocess", "live")
 DEFAULT_API_KEY = "sk-emulator-test-0123456789abcdefghijklmnop"
 AZURE_API_VERSION = "2024-10-21"  # the latest GA dated Azure OpenAI API version the ready Azure clients use
+AZURE_V1_VERSIONS = ("v1", "preview")  # what selects Azure's GA v1 API (`/openai/v1/...`) instead
 # Where in-process requests "go": a reserved TLD, so a request that escapes the transport fails loudly.
 INPROCESS_URL = "http://openai-emulator.test"
 # Settings a handle can change between tests without a new app (they are read at request time).
@@ -290,8 +299,11 @@ class EmulatorHandle:
 
         kwargs.setdefault("http_client", self.http_client())
         kwargs.setdefault("_strict_response_validation", self.strict)
-        return openai.AzureOpenAI(api_key=api_key or self.api_key, api_version=api_version,
-                                  **self._azure_location(api_version), **kwargs)
+        key = api_key or self.api_key
+        if api_version in AZURE_V1_VERSIONS:
+            return openai.AzureOpenAI(base_url=self.url + "/openai/v1/", api_key=key, api_version=api_version,
+                                      **kwargs)
+        return openai.AzureOpenAI(azure_endpoint=self.url, api_key=key, api_version=api_version, **kwargs)
 
     def async_azure_client(
         self, *, api_key: str | None = None, api_version: str = AZURE_API_VERSION, **kwargs: Any
@@ -301,13 +313,12 @@ class EmulatorHandle:
 
         kwargs.setdefault("http_client", self.async_http_client())
         kwargs.setdefault("_strict_response_validation", self.strict)
-        return openai.AsyncAzureOpenAI(api_key=api_key or self.api_key, api_version=api_version,
-                                       **self._azure_location(api_version), **kwargs)
-
-    def _azure_location(self, api_version: str) -> dict[str, str]:
-        if api_version in ("v1", "preview"):
-            return {"base_url": self.url + "/openai/v1/"}
-        return {"azure_endpoint": self.url}
+        key = api_key or self.api_key
+        if api_version in AZURE_V1_VERSIONS:
+            return openai.AsyncAzureOpenAI(base_url=self.url + "/openai/v1/", api_key=key,
+                                           api_version=api_version, **kwargs)
+        return openai.AsyncAzureOpenAI(azure_endpoint=self.url, api_key=key, api_version=api_version,
+                                       **kwargs)
 
     def inprocess_transport(self) -> httpx2.BaseTransport | None:
         """The transport into the app when in-process (None when live: use the socket)."""

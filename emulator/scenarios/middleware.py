@@ -25,11 +25,11 @@ from urllib.parse import parse_qsl
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..domain.azure_names import fine_tuned_base
 from ..clock import pause
+from ..domain.azure_names import fine_tuned_base
+from ..domain.models import base_model, resolve_alias
 from ..domain.state import Emulator, Tenant
 from ..domain.tenancy import authenticate
-from ..domain.models import base_model, resolve_alias
 from ..domain.tokens import count_chat_example, count_tokens, encoding_for_model
 from ..errors import APIError, InvalidRequestError, RateLimitError
 from ..jsonbody import parse_json

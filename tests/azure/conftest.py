@@ -27,7 +27,9 @@ def azure_tenant(handle: EmulatorHandle, key: str | None = None) -> Tenant:
     return handle.state.tenant(key or handle.api_key, "azure")
 
 
-def deploy(handle: EmulatorHandle, name: str, model: str, *, sku: str = "standard", ready: bool = True) -> None:
+def deploy(
+    handle: EmulatorHandle, name: str, model: str, *, sku: str = "standard", ready: bool = True
+) -> None:
     """A deployment in the handle's Azure resource (through the deployments domain), provisioned unless
     `ready` is False."""
     azure_tenant(handle).deployments.put(name, model=model, version=None, sku=sku, capacity=1,

@@ -32,7 +32,8 @@ def _check_dated_versions(raw: httpx2.Client) -> None:
     unknown = raw.get("/openai/fine_tuning/jobs", params={"api-version": "2031-01-01"})
     assert unknown.status_code == 400
     assert unknown.json() == {"error": {"code": "BadRequest", "message": "API version not supported"}}
-    assert raw.get("/openai/fine_tuning/jobs", params={"api-version": "2025-04-01-preview"}).status_code == 200
+    preview = raw.get("/openai/fine_tuning/jobs", params={"api-version": "2025-04-01-preview"})
+    assert preview.status_code == 200
 
 
 def test_the_v1_api_takes_no_version_or_v1_or_preview(openai_emulator: EmulatorHandle) -> None:
@@ -59,8 +60,9 @@ def test_a_key_not_on_the_allow_list_is_refused(openai_emulator: EmulatorHandle)
         bad.files.list()
     assert caught.value.body == {
         "code": "401",
-        "message": "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide "
-        "a valid key for an active subscription and use a correct regional API endpoint for your resource.",
+        "message": "Access denied due to invalid subscription key or wrong API endpoint. Make sure to "
+        "provide a valid key for an active subscription and use a correct regional API endpoint for your "
+        "resource.",
     }
     good = openai_emulator.azure_client(api_key="sk-azure-allowed-000000000000000000")
     assert good.files.list().data == []
@@ -111,7 +113,7 @@ def test_dated_job_create_is_201_with_location_and_pending(azure_client: openai.
     assert response.status_code == 201
     assert response.headers["location"].endswith(f"/openai/fine_tuning/jobs/{job.id}?api-version={DATED}")
     assert job.status == "pending"  # type: ignore[comparison-overlap]
-    assert azure_client.fine_tuning.jobs.retrieve(job.id).status == "pending"  # type: ignore[comparison-overlap]
+    assert azure_client.fine_tuning.jobs.retrieve(job.id).status == "pending"
     assert [j.status for j in azure_client.fine_tuning.jobs.list().data] == ["pending"]
 
 
@@ -133,7 +135,7 @@ def test_both_styles_reach_one_resource_apart_from_openai(openai_emulator: Emula
     assert azure_tenant(openai_emulator).dialect == "azure"
 
 
-def test_the_plain_openai_client_reaches_the_v1_api_with_the_key_as_bearer(openai_emulator: EmulatorHandle) -> None:
+def test_the_plain_openai_client_reaches_v1_with_the_key_as_bearer(openai_emulator: EmulatorHandle) -> None:
     plain = openai.OpenAI(base_url=openai_emulator.url + "/openai/v1/", api_key=openai_emulator.api_key,
                           http_client=openai_emulator.http_client())
     made = plain.files.create(file=("train.jsonl", TRAINING), purpose="fine-tune")

@@ -19,7 +19,8 @@ def _client(url: str, api_version: str = DATED) -> openai.AzureOpenAI:
     if api_version == "v1":
         return openai.AzureOpenAI(base_url=f"{url}/openai/v1/", api_key=KEY, api_version=api_version,
                                   max_retries=0, timeout=20)
-    return openai.AzureOpenAI(azure_endpoint=url, api_key=KEY, api_version=api_version, max_retries=0, timeout=20)
+    return openai.AzureOpenAI(azure_endpoint=url, api_key=KEY, api_version=api_version, max_retries=0,
+                              timeout=20)
 
 
 def test_a_restart_keeps_an_azure_job_byte_for_byte(tmp_path: Path) -> None:

@@ -56,7 +56,7 @@ def test_an_upload_is_processed_on_the_clock(openai_emulator: EmulatorHandle, ap
     assert re.fullmatch(r"file-[0-9a-f]{32}", made.id)
     assert made.status == "pending"  # type: ignore[comparison-overlap]
     openai_emulator.advance("5s")
-    assert client.files.retrieve(made.id).status == "running"  # type: ignore[comparison-overlap]
+    assert client.files.retrieve(made.id).status == "running"
     openai_emulator.advance("5s")
     assert client.files.retrieve(made.id).status == "processed"
     assert [f.status for f in client.files.list().data] == ["processed"]
@@ -68,7 +68,8 @@ def test_polling_a_file_on_the_auto_clock_ends(azure_client: openai.AzureOpenAI)
     while seen[-1] != "processed":
         seen.append(azure_client.files.retrieve(made.id).status)
         assert len(seen) < 50
-    assert [s for i, s in enumerate(seen) if i == 0 or seen[i - 1] != s] == ["pending", "running", "processed"]
+    changes = [s for i, s in enumerate(seen) if i == 0 or seen[i - 1] != s]
+    assert changes == ["pending", "running", "processed"]
 
 
 @pytest.mark.emulator(mode="live", clock="virtual")
@@ -98,7 +99,8 @@ def test_import_from_a_file_url_is_201_pending(openai_emulator: EmulatorHandle, 
     response = _import(client, source.as_uri())
     assert response.status_code == 201
     body = response.json()
-    assert body["status"] == "pending" and body["bytes"] == len(TRAINING) and body["filename"] == "imported.jsonl"
+    assert body["status"] == "pending" and body["bytes"] == len(TRAINING)
+    assert body["filename"] == "imported.jsonl"
     openai_emulator.advance("10s")
     assert client.files.retrieve(body["id"]).status == "processed"
     assert client.files.content(body["id"]).content == TRAINING

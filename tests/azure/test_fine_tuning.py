@@ -43,7 +43,8 @@ def test_azure_ids_and_model_names(openai_emulator: EmulatorHandle, api_version:
 def test_training_types_and_the_models_they_allow(azure_client: openai.AzureOpenAI) -> None:
     for training_type in ("Standard", "globalstandard", "GlobalStandard"):
         assert _job(azure_client, extra_body={"trainingType": training_type}).id.startswith("ftjob-")
-    assert _job(azure_client, model="gpt-4.1-mini-2025-04-14", extra_body={"trainingType": "developerTier"}).id
+    developer = {"trainingType": "developerTier"}
+    assert _job(azure_client, model="gpt-4.1-mini-2025-04-14", extra_body=developer).id
     with pytest.raises(openai.BadRequestError) as caught:  # the developer tier trains the gpt-4.1 family only
         _job(azure_client, extra_body={"trainingType": "developerTier"})
     assert caught.value.body == {"code": "invalidPayload", "message": UNSUPPORTED, "param": "model",
@@ -105,7 +106,7 @@ def test_dated_list_pages_report_pending(openai_emulator: EmulatorHandle) -> Non
     page = client.fine_tuning.jobs.list(limit=1)
     assert [j.id for j in page.data] == [second.id] and page.has_more
     assert {j.status for j in client.fine_tuning.jobs.list().data} == {"pending"}
-    assert first.status == "pending"  # type: ignore[comparison-overlap]
+    assert first.status == "pending"
 
 
 @pytest.mark.anyio
@@ -133,9 +134,13 @@ def test_checkpoint_copy_is_a_long_running_preview(openai_emulator: EmulatorHand
     with pytest.raises(openai.BadRequestError):  # without the preview header
         client.post(path, body=body, cast_to=object)
     started = client.post(path, body=body, cast_to=object, options={"headers": COPY})
-    assert started == {"checkpointedModelName": checkpoint.fine_tuned_model_checkpoint, "fineTuningJobId": job.id,
-                       "copiedAccountDetails": [{"destinationResourceId": DESTINATION, "region": "swedencentral",
-                                                 "status": "InProgress"}]}
+    assert started == {
+        "checkpointedModelName": checkpoint.fine_tuned_model_checkpoint,
+        "fineTuningJobId": job.id,
+        "copiedAccountDetails": [
+            {"destinationResourceId": DESTINATION, "region": "swedencentral", "status": "InProgress"}
+        ],
+    }
     openai_emulator.advance("10m")
     status = client.get(path, cast_to=object, options={"headers": COPY})
     assert isinstance(status, dict) and status["copiedAccountDetails"][0]["status"] == "Completed"

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import openai
 import pytest
+from openai.types.chat import ChatCompletionMessageParam
 
 from emulator.testing import EmulatorHandle
 
 from .conftest import BASE, TRAINING, deploy
 
 pytestmark = pytest.mark.emulator(mode="live")
-HELLO = [{"role": "user", "content": "Capital of France?"}]
+HELLO: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Capital of France?"}]
 NOT_FOUND = (
     "The API deployment for this resource does not exist. If you created the deployment within the last 5 "
     "minutes, please wait a moment and try again."
@@ -37,20 +38,24 @@ def test_the_v1_api_takes_the_deployment_as_model(openai_emulator: EmulatorHandl
     assert completion.model == BASE and completion.usage is not None and completion.usage.total_tokens > 0
 
 
-def test_streaming_through_a_deployment(azure_client: openai.AzureOpenAI, openai_emulator: EmulatorHandle) -> None:
+def test_streaming_through_a_deployment(
+    azure_client: openai.AzureOpenAI, openai_emulator: EmulatorHandle
+) -> None:
     deploy(openai_emulator, "chat", "gpt-4o-mini")
     chunks = list(azure_client.chat.completions.create(model="chat", messages=HELLO, stream=True))
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text and {c.model for c in chunks} == {BASE}
 
 
-def test_completions_through_a_deployment(azure_client: openai.AzureOpenAI, openai_emulator: EmulatorHandle) -> None:
+def test_completions_through_a_deployment(
+    azure_client: openai.AzureOpenAI, openai_emulator: EmulatorHandle
+) -> None:
     deploy(openai_emulator, "instruct", "gpt-3.5-turbo-instruct")
     completion = azure_client.completions.create(model="instruct", prompt="Say hi")
     assert completion.choices[0].text and completion.model.startswith("gpt-3.5-turbo-instruct")
 
 
-def test_an_unknown_deployment_is_deployment_not_found(openai_emulator: EmulatorHandle, api_version: str) -> None:
+def test_an_unknown_deployment_is_not_found(openai_emulator: EmulatorHandle, api_version: str) -> None:
     client = openai_emulator.azure_client(api_version=api_version)
     with pytest.raises(openai.NotFoundError) as caught:
         client.chat.completions.create(model="nope", messages=HELLO)

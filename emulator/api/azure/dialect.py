@@ -22,6 +22,7 @@ from .versions import AzureCall, VersionRefused, classify
 __all__ = ["AzureDialect", "is_azure_path"]
 
 _JOBS = "/v1/fine_tuning/jobs"
+_DROPPED = (b"x-request-id", b"access-control-expose-headers")  # OpenAI's; Azure's request id is a GUID
 
 
 def is_azure_path(path: str) -> bool:
@@ -118,10 +119,7 @@ def _azure_headers(
 ) -> list[tuple[bytes, bytes]]:
     """OpenAI's own headers out, Azure's in."""
     request_guid = guid(str(state.get("request_id", "")))
-    kept = [
-        (k, v) for k, v in headers
-        if not k.lower().startswith(b"openai-") and k.lower() not in (b"x-request-id", b"access-control-expose-headers")
-    ]
+    kept = [(k, v) for k, v in headers if not k.lower().startswith(b"openai-") and k.lower() not in _DROPPED]
     kept += _standard_headers(request_guid, request)
     if call.deployment:
         kept.append((b"x-ms-deployment-name", call.deployment.encode()))

@@ -41,7 +41,7 @@ _CODES = {
     500: "internalFailure",
     503: "serviceUnavailable",
 }
-_PENDING = frozenset({"validating_files", "queued"})
+_QUEUED = frozenset({"validating_files", "queued"})
 
 
 def guid(request_id: str) -> str:
@@ -54,7 +54,9 @@ def front_door_body(code: str, message: str) -> bytes:
     return json.dumps({"error": {"code": code, "message": message}}).encode()
 
 
-def azure_error_body(status: int, code: str | None, message: str, param: str | None, type_: str | None) -> bytes:
+def azure_error_body(
+    status: int, code: str | None, message: str, param: str | None, type_: str | None
+) -> bytes:
     body = {
         "error": {
             "code": code or _CODES.get(status, str(status)),
@@ -92,7 +94,8 @@ def translate_jobs(raw: bytes) -> tuple[bytes, str | None]:
     items = body.get("data") if isinstance(body, dict) and body.get("object") == "list" else [body]
     changed = False
     for item in items if isinstance(items, list) else []:
-        if isinstance(item, dict) and item.get("object") == "fine_tuning.job" and item.get("status") in _PENDING:
+        is_job = isinstance(item, dict) and item.get("object") == "fine_tuning.job"
+        if is_job and item.get("status") in _QUEUED:
             item["status"] = "pending"
             changed = True
     single = body.get("id") if isinstance(body, dict) and body.get("object") == "fine_tuning.job" else None

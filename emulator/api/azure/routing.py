@@ -34,7 +34,8 @@ class DeploymentRouting:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         state: dict[str, Any] = scope.get("state") or {}
         call: AzureCall | None = state.get("azure")
-        if scope["type"] != "http" or call is None or scope["path"] not in _INFERENCE or scope["method"] != "POST":
+        inference = scope["type"] == "http" and scope["path"] in _INFERENCE and scope["method"] == "POST"
+        if call is None or not inference:
             await self.app(scope, receive, send)
             return
         raw = await _read(receive)

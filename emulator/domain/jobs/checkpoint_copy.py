@@ -53,7 +53,9 @@ def copy_checkpoint(job: Job, checkpoint_id: str, body: dict[str, Any], now: flo
 def copy_status(job: Job, checkpoint_id: str, now: float) -> dict[str, Any]:
     model = _checkpoint_model(job, checkpoint_id, now)
     if checkpoint_id not in job.checkpoint_copies:
-        raise NotFoundError(f"No copy of checkpoint {checkpoint_id} was requested.", param="fine_tuning_checkpoint_id")
+        raise NotFoundError(
+            f"No copy of checkpoint {checkpoint_id} was requested.", param="fine_tuning_checkpoint_id"
+        )
     return _response(job, checkpoint_id, model, now)
 
 

@@ -12,12 +12,12 @@ from typing import Any
 from ..azure_names import azure_model_name, hex_token
 from ..blobs import Blob
 from ..collection import Page
+from ..tuning import training_cost
 from .hyperparameters import MethodSpec, Resolved
 from .metrics import Curve
 from .naming import EventIds, token
 from .plan import Plan
 from .records import Checkpoint, Event, Note
-from ..tuning import training_cost
 from .timeline import Segment, Terminal, Timeline
 
 __all__ = ["Job", "Pending", "Training", "Work", "checkpoint_steps"]

@@ -40,7 +40,8 @@ def check_training_type(value: object, snapshot: str) -> str:
         name = _BY_NAME[value.lower()]
     else:
         raise InvalidRequestError(
-            f"Invalid value for 'trainingType': {value!r}. Supported values are: {', '.join(TRAINING_TYPES)}.",
+            f"Invalid value for 'trainingType': {value!r}. "
+            f"Supported values are: {', '.join(TRAINING_TYPES)}.",
             param="trainingType",
         )
     if snapshot not in _MODELS[name]:
