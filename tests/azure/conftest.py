@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from typing import Any
 
+import httpx2
 import pytest
 
+from emulator.contract.azure import load_azure
 from emulator.domain.state import Tenant
 from emulator.testing import EmulatorHandle
 
@@ -36,3 +40,60 @@ def deploy(
                                          now=handle.now())
     if ready:
         handle.advance("2m")
+
+
+class AzureContractLog:
+    """Every Azure answer a test's clients see, checked against Azure's published v1 data-plane contract
+    (the excerpt shipped in emulator/contract/azure_v1.json); the test fails on any violation."""
+
+    def __init__(self) -> None:
+        self.contract = load_azure()
+        self.violations: list[str] = []
+        self.schemas: set[str] = set()  # the contract's schemas answers were checked against
+
+    def sync_hook(self, response: httpx2.Response) -> None:
+        if response.request.url.path.startswith("/openai/"):
+            response.read()
+            self._check(response)
+
+    async def async_hook(self, response: httpx2.Response) -> None:
+        if response.request.url.path.startswith("/openai/"):
+            await response.aread()
+            self._check(response)
+
+    def _check(self, response: httpx2.Response) -> None:
+        if not response.headers.get("content-type", "").startswith("application/json"):
+            return
+        method, path = response.request.method, response.request.url.path
+        schema = self.contract.schema_for(method, path, response.status_code)
+        if schema is not None:
+            self.schemas.add(schema)
+        self.violations += self.contract.check(
+            response.request.method, response.request.url.path, response.status_code, response.json()
+        )
+
+
+@pytest.fixture(autouse=True)
+def azure_contract(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[AzureContractLog]:
+    """Hooks the contract check into every HTTP client the test's emulator handle makes."""
+    log = AzureContractLog()
+    if "openai_emulator" in request.fixturenames:
+        handle: EmulatorHandle = request.getfixturevalue("openai_emulator")
+        make_sync, make_async = handle.http_client, handle.async_http_client
+
+        def http_client(**kwargs: Any) -> httpx2.Client:
+            client = make_sync(**kwargs)
+            client.event_hooks["response"].append(log.sync_hook)
+            return client
+
+        def async_http_client(**kwargs: Any) -> httpx2.AsyncClient:
+            client = make_async(**kwargs)
+            client.event_hooks["response"].append(log.async_hook)
+            return client
+
+        monkeypatch.setattr(handle, "http_client", http_client)
+        monkeypatch.setattr(handle, "async_http_client", async_http_client)
+    yield log
+    assert not log.violations, "Azure answers violate Azure's v1 contract:\n" + "\n".join(log.violations)

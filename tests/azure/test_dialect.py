@@ -92,8 +92,8 @@ def test_errors_use_azures_envelope_with_a_code(openai_emulator: EmulatorHandle,
     with pytest.raises(openai.NotFoundError) as caught:
         client.fine_tuning.jobs.retrieve("ftjob-0123456789abcdef0123456789abcdef")
     error = caught.value.body
-    assert isinstance(error, dict) and set(error) == {"code", "message", "param", "type", "inner_error"}
-    assert error["code"] == "notFound"
+    assert error == {"code": "notFound", "param": "fine_tuning_job_id", "type": "error", "inner_error": None,
+                     "message": "No such fine-tuning job: ftjob-0123456789abcdef0123456789abcdef"}
     with pytest.raises(openai.BadRequestError) as bad:
         client.fine_tuning.jobs.create(model=BASE, training_file="file-doesnotexist")
     assert isinstance(bad.value.body, dict) and bad.value.body["code"]

@@ -48,7 +48,7 @@ def test_training_types_and_the_models_they_allow(azure_client: openai.AzureOpen
     with pytest.raises(openai.BadRequestError) as caught:  # the developer tier trains the gpt-4.1 family only
         _job(azure_client, extra_body={"trainingType": "developerTier"})
     assert caught.value.body == {"code": "invalidPayload", "message": UNSUPPORTED, "param": "model",
-                                 "type": "invalid_request_error", "inner_error": None}
+                                 "type": "error", "inner_error": None}
     with pytest.raises(openai.BadRequestError) as unknown:
         _job(azure_client, extra_body={"trainingType": "Provisioned"})
     assert isinstance(unknown.value.body, dict) and unknown.value.body["param"] == "trainingType"

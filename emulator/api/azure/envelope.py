@@ -1,10 +1,12 @@
 """What an Azure answer looks like: its error envelope, its headers and the dated API's job quirks.
 
 Errors: Azure's v1 data-plane spec (Azure/azure-rest-api-specs, specification/ai/data-plane/OpenAI.v1,
-`AzureErrorResponse`) wraps `{"error": {"code", "message", "param", "type", "inner_error"}}`; its code is
+`AzureErrorResponse`, shipped in emulator/contract/azure_v1.json) wraps `{"error": {"code", "message",
+"param", "type", "inner_error"}}` with `type` always "error" and `param` a string when present; the code is
 never null. Where the core gives no code, the status picks one of the fine-tuning service's codes (the
 Microsoft REST guidelines' `ErrorCode` enum of the dated authoring spec: invalidPayload, notFound, conflict,
-tooManyRequests, internalFailure, ...). The front door (API Management) answers with only code and message.
+tooManyRequests, internalFailure, ...). The front door (API Management) answers with only code and message,
+and so does DeploymentNotFound (its real body, quoted in chatboxai/chatbox#861).
 
 Headers: Azure sends `apim-request-id` and `x-request-id` (GUIDs), `x-ms-region`, `x-content-type-options`,
 `strict-transport-security` and echoes `x-ms-client-request-id` (headers quoted in
@@ -41,6 +43,7 @@ _CODES = {
     500: "internalFailure",
     503: "serviceUnavailable",
 }
+_FRONT_DOOR = frozenset({"DeploymentNotFound"})  # as Azure sends it: {"error": {"code", "message"}}
 _QUEUED = frozenset({"validating_files", "queued"})
 
 
@@ -54,19 +57,14 @@ def front_door_body(code: str, message: str) -> bytes:
     return json.dumps({"error": {"code": code, "message": message}}).encode()
 
 
-def azure_error_body(
-    status: int, code: str | None, message: str, param: str | None, type_: str | None
-) -> bytes:
-    body = {
-        "error": {
-            "code": code or _CODES.get(status, str(status)),
-            "message": message,
-            "param": param,
-            "type": type_,
-            "inner_error": None,
-        }
-    }
-    return json.dumps(body).encode()
+def azure_error_body(status: int, code: str | None, message: str, param: str | None) -> bytes:
+    """The service's envelope: `type` is always "error" and `param` is present only when it applies
+    (the spec types it as a string), `inner_error` carries nothing the emulator knows of."""
+    error: dict[str, Any] = {"code": code or _CODES.get(status, str(status)), "message": message}
+    if param is not None:
+        error["param"] = param
+    error.update(type="error", inner_error=None)
+    return json.dumps({"error": error}).encode()
 
 
 def translate_error(status: int, raw: bytes) -> bytes:
@@ -79,9 +77,12 @@ def translate_error(status: int, raw: bytes) -> bytes:
     if status == 404 and message.startswith("Invalid URL"):
         return front_door_body("404", "Resource not found")
     code = error.get("code")
+    if code in _FRONT_DOOR:  # answered before the service: code and message only
+        return front_door_body(str(code), message)
     if status == 404 and code is None:
         code = "notFound"
-    return azure_error_body(status, code, message, error.get("param"), error.get("type"))
+    param = error.get("param")
+    return azure_error_body(status, code, message, param if isinstance(param, str) else None)
 
 
 def translate_jobs(raw: bytes) -> tuple[bytes, str | None]:
