@@ -123,7 +123,8 @@ class Emulator:
             if tenant is None:
                 tenant = self._tenants[org.id] = Tenant(org, self.seed)
                 tenant.jobs.bind(self)
-                default_endpoints(tenant.webhooks, self.settings, self.webhook_secret, self.now())
+                if org.dialect == "openai":  # Azure OpenAI sends no fine-tuning webhooks
+                    default_endpoints(tenant.webhooks, self.settings, self.webhook_secret, self.now())
             tenant.api_keys.add(api_key)
             return tenant
 

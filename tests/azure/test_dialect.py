@@ -157,3 +157,19 @@ def test_azure_requests_are_journaled_under_the_path_called(openai_emulator: Emu
                                                            azure_client: openai.AzureOpenAI) -> None:
     azure_client.files.list()
     openai_emulator.assert_called("GET", "/openai/files", times=1)
+
+
+def test_openai_only_endpoints_are_not_on_azure(openai_emulator: EmulatorHandle) -> None:
+    with _raw(openai_emulator, **{"api-key": openai_emulator.api_key}) as raw:
+        for path in ("/openai/v1/webhook_endpoints", "/openai/v1/moderations", "/openai/fine-tunes",
+                     "/openai/v1/fine_tuning/checkpoints/ftchkpt-x/permissions"):
+            response = raw.post(path, params={} if "/v1/" in path else {"api-version": DATED}, json={})
+            assert response.status_code == 404, path
+            assert response.json() == {"error": {"code": "404", "message": "Resource not found"}}
+
+
+@pytest.mark.emulator(mode="live", webhooks=("http://127.0.0.1:9/hook",))
+def test_an_azure_resource_gets_no_webhook_endpoints(openai_emulator: EmulatorHandle) -> None:
+    openai_emulator.azure_client().files.list()
+    assert len(azure_tenant(openai_emulator).webhooks.endpoints) == 0
+    assert len(openai_emulator.state.tenant(openai_emulator.api_key).webhooks.endpoints) == 1  # OpenAI's org

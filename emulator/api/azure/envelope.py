@@ -81,6 +81,8 @@ def translate_error(status: int, raw: bytes) -> bytes:
         return front_door_body(str(code), message)
     if status == 404 and code is None:
         code = "notFound"
+    if status == 429:  # Azure's rate limits answer with the status as the code
+        code = "429"
     param = error.get("param")
     return azure_error_body(status, code, message, param if isinstance(param, str) else None)
 

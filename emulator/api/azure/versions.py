@@ -10,6 +10,7 @@ not supported"}}` (openai/codex#3725).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl, urlencode
@@ -30,6 +31,11 @@ DATED_VERSIONS = frozenset(
         "2024-10-01-preview", "2024-12-01-preview", "2025-01-01-preview", "2025-02-01-preview",
         "2025-03-01-preview", "2025-04-01-preview",
     }
+)
+# OpenAI endpoints Azure's data plane does not have: the front door's 404 (webhooks, moderations, the
+# retired fine-tunes API, checkpoint permissions).
+_NOT_ON_AZURE = re.compile(
+    r"^/(webhook_endpoints|webhook_event_types|moderations|fine-tunes)(/|$)|^/fine_tuning/checkpoints/"
 )
 # Inference the SDK sends under `/deployments/{name}` (openai/lib/azure.py `_deployments_endpoints`) that
 # the emulator answers.
@@ -83,6 +89,8 @@ def classify(path: str, query: bytes) -> AzureCall:
             raise VersionRefused(404, "404", "Resource not found")
         if version not in DATED_VERSIONS:
             raise VersionRefused(400, "BadRequest", "API version not supported")
+    if _NOT_ON_AZURE.match(tail):
+        raise VersionRefused(404, "404", "Resource not found")
     deployment = None
     if tail.startswith("/deployments/"):
         name, _, operation = tail[len("/deployments/"):].partition("/")
