@@ -28,6 +28,10 @@ def test_chat_through_a_deployment_in_both_styles(openai_emulator: EmulatorHandl
     completion = response.parse()
     assert completion.model == BASE and completion.choices[0].message.content
     assert response.headers["x-ms-deployment-name"] == "chat"
+    raw = response.http_response.json()  # Azure's content filtering results (nothing is filtered)
+    assert raw["prompt_filter_results"][0]["content_filter_results"]["hate"] == {"filtered": False,
+                                                                                 "severity": "safe"}
+    assert raw["choices"][0]["content_filter_results"]["violence"]["filtered"] is False
 
 
 def test_the_v1_api_takes_the_deployment_as_model(openai_emulator: EmulatorHandle) -> None:

@@ -16,12 +16,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ...domain.state import Emulator
 from .auth import azure_key
-from .envelope import REGION, front_door_body, guid, translate_error, translate_jobs
+from .envelope import REGION, add_content_filters, front_door_body, guid, translate_error, translate_jobs
 from .versions import AzureCall, VersionRefused, classify
 
 __all__ = ["AzureDialect", "is_azure_path"]
 
 _JOBS = "/v1/fine_tuning/jobs"
+_CHAT = "/v1/chat/completions"
 _DROPPED = (b"x-request-id", b"access-control-expose-headers")  # OpenAI's; Azure's request id is a GUID
 
 
@@ -82,7 +83,11 @@ class _Answer:
         await self.send(message)
 
     def _rewrites(self, status: int) -> bool:
-        return status >= 400 or (self.call.dated and self.call.path.startswith(_JOBS))
+        return status >= 400 or (self.call.dated and self.call.path.startswith(_JOBS)) or self._chat
+
+    @property
+    def _chat(self) -> bool:
+        return self.scope["method"] == "POST" and self.call.path == _CHAT
 
     async def _flush(self) -> None:
         assert self.start is not None and self.buffer is not None
@@ -91,6 +96,8 @@ class _Answer:
         body = bytes(self.buffer)
         if status >= 400:
             body = translate_error(status, body)
+        elif self._chat:
+            body = add_content_filters(body)
         else:
             body, job_id = translate_jobs(body)
             if self.scope["method"] == "POST" and self.call.path == _JOBS and job_id and status == 200:

@@ -24,6 +24,7 @@ from typing import Any
 
 __all__ = [
     "REGION",
+    "add_content_filters",
     "azure_error_body",
     "front_door_body",
     "guid",
@@ -103,3 +104,24 @@ def translate_jobs(raw: bytes) -> tuple[bytes, str | None]:
             changed = True
     single = body.get("id") if isinstance(body, dict) and body.get("object") == "fine_tuning.job" else None
     return (json.dumps(body).encode() if changed else raw), single
+
+
+_SAFE = {"filtered": False, "severity": "safe"}
+_FILTERS = {"hate": _SAFE, "self_harm": _SAFE, "sexual": _SAFE, "violence": _SAFE}
+
+
+def add_content_filters(raw: bytes) -> bytes:
+    """Azure's content filtering results on a chat completion: `prompt_filter_results` for the prompt and
+    `content_filter_results` on each choice, all `safe` (the emulator filters nothing). Shapes as in
+    https://learn.microsoft.com/azure/ai-foundry/openai/concepts/content-filter (response examples)."""
+    try:
+        body: Any = json.loads(raw)
+    except ValueError:
+        return raw
+    if not isinstance(body, dict) or body.get("object") != "chat.completion":
+        return raw
+    body["prompt_filter_results"] = [{"prompt_index": 0, "content_filter_results": dict(_FILTERS)}]
+    for choice in body.get("choices") or []:
+        if isinstance(choice, dict):
+            choice["content_filter_results"] = dict(_FILTERS)
+    return json.dumps(body).encode()
