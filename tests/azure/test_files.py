@@ -15,6 +15,8 @@ import httpx2
 import openai
 import pytest
 
+from emulator.domain.azure_files import check_content_url
+from emulator.errors import InvalidRequestError
 from emulator.testing import EmulatorHandle
 
 from .conftest import BASE, TRAINING
@@ -133,3 +135,22 @@ def test_import_is_not_an_openai_endpoint(openai_client: openai.OpenAI, tmp_path
     with pytest.raises(openai.NotFoundError):
         openai_client.post("/files/import", body={"purpose": "fine-tune", "filename": "a.jsonl",
                                                   "content_url": tmp_path.as_uri()}, cast_to=httpx2.Response)
+
+
+@pytest.mark.emulator(mode="live", max_file_bytes=1024)
+def test_a_file_over_the_limit_is_refused_in_azures_envelope(openai_emulator: EmulatorHandle) -> None:
+    client = openai_emulator.azure_client(max_retries=0)  # 512 MB on Azure; the setting lowers it here
+    with pytest.raises(openai.APIStatusError) as caught:
+        client.files.create(file=("train.jsonl", TRAINING * 4), purpose="fine-tune")
+    assert caught.value.status_code == 413
+    assert isinstance(caught.value.body, dict) and caught.value.body["code"] == "invalidPayload"
+    assert caught.value.body["type"] == "error"
+
+
+def test_the_import_setting_allows_named_hosts() -> None:
+    url = "https://data.example.com/train.jsonl"
+    assert check_content_url(url, ("data.example.com",)) == url
+    assert check_content_url(url, ("*",)) == url
+    with pytest.raises(InvalidRequestError):
+        check_content_url(url, ("other.example.com",))
+    assert check_content_url("http://[::1]:8080/a.jsonl", ()) == "http://[::1]:8080/a.jsonl"
