@@ -97,7 +97,10 @@ def test_pause_resume_cancel_and_events(openai_emulator: EmulatorHandle, api_ver
     assert resumed == ("pending" if api_version == DATED else "queued")
     assert client.fine_tuning.jobs.cancel(job.id).status == "cancelled"
     events = list(client.fine_tuning.jobs.list_events(job.id))
-    assert events and all(e.id.startswith("ftevent-") for e in events)
+    assert events and all(re.fullmatch("ftevent-" + HEX32, e.id) for e in events)
+    page = client.fine_tuning.jobs.list_events(job.id, limit=2)
+    after = client.fine_tuning.jobs.list_events(job.id, limit=2, after=page.data[-1].id)
+    assert [e.id for e in after.data] == [e.id for e in events[2:4]]  # the cursor decodes Azure's ids
 
 
 def test_dated_list_pages_report_pending(openai_emulator: EmulatorHandle) -> None:

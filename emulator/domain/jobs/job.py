@@ -15,7 +15,7 @@ from ..collection import Page
 from ..tuning import training_cost
 from .hyperparameters import MethodSpec, Resolved
 from .metrics import Curve
-from .naming import EventIds, token
+from .naming import EventIds, HexEventIds, token
 from .plan import Plan
 from .records import Checkpoint, Event, Note
 from .timeline import Segment, Terminal, Timeline
@@ -117,7 +117,7 @@ class Job:
     _lock: threading.RLock = field(init=False, repr=False, default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
-        self.ids = EventIds(self.key)
+        self.ids = HexEventIds(self.key) if self.azure else EventIds(self.key)
 
     # -- what the files decide -----------------------------------------------------------------------
 
