@@ -11,9 +11,8 @@ from tests.serve_process import ServeProcess
 
 def test_the_banners_azure_snippet_works() -> None:
     with ServeProcess("--port", "0", "--api-key", "sk-azure-banner") as server:
-        match = re.search(
-            r'AzureOpenAI\(azure_endpoint="([^"]+)", api_key="([^"]+)", api_version="([^"]+)"\)', server.banner
-        )
+        snippet = r'AzureOpenAI\(azure_endpoint="([^"]+)", api_key="([^"]+)", api_version="([^"]+)"\)'
+        match = re.search(snippet, server.banner)
         assert match, server.banner
         endpoint, key, version = match.groups()
         assert endpoint == server.url and key == "sk-azure-banner"
