@@ -26,7 +26,7 @@ from ...domain.state import Tenant
 from ...domain.tenancy import mask_key
 from ...errors import InvalidRequestError, NotFoundError
 from ...params import Param
-from ..common import emulator, ok, read_json
+from ..common import analyses_ready, emulator, ok, read_json
 from ..control import PREFIX
 
 __all__ = ["control_shape", "routes"]
@@ -128,6 +128,7 @@ async def create_deployment(request: Request) -> Response:
         },
     )
     tenant, now = azure_scope(request, body), emulator(request).now()
+    await analyses_ready(tenant, now=now)
     with tenant.lock:
         tenant.settle(now)
         deployment, created = tenant.deployments.put(

@@ -36,7 +36,7 @@ from ...domain.journal import JournalEntry
 from ...domain.state import Emulator, Tenant
 from ...errors import APIError
 from ...ids import HEX
-from ..common import emulator
+from ..common import analyses_ready, emulator
 
 __all__ = ["ArmError", "ArmHandler", "arm_endpoint", "arm_time", "not_found"]
 
@@ -153,6 +153,7 @@ def arm_endpoint(handler: ArmHandler) -> Callable[[Request], Awaitable[Response]
         try:
             _check_api_version(request)
             tenant = _caller_tenant(request, em)
+            await analyses_ready(tenant, now=em.now())  # as on the data planes: finished jobs are known
             status, body = await handler(request, tenant)
             response: Response = (
                 JSONResponse(body, status_code=status) if body is not None else Response(status_code=status)
