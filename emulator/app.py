@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
+from .api import arm as arm_api
 from .api import (
     chat,
     completions,
@@ -27,9 +28,13 @@ from .api import graders as grader_api
 from .api import lifecycle as lifecycle_api
 from .api import permissions as permission_api
 from .api import scenarios as scenario_api
+from .api import store as store_api
+from .api.azure import checkpoint_copy
+from .api.azure import imports as azure_imports
+from .api.azure.dialect import AzureDialect
+from .api.azure.routing import DeploymentRouting
 from .api.coverage import routes as coverage_routes
 from .api.readiness import routes as readiness_routes
-from .api import store as store_api
 from .clock import Clock
 from .contract.check import ContractCheck, ContractReport
 from .coverage.observe import ObservationLog, Observer
@@ -48,12 +53,13 @@ __all__ = ["create_app"]
 
 
 def _routes() -> list[BaseRoute]:
-    return [*files.routes(), *uploads.routes(), *models.routes(), *chat.routes(), *completions.routes(),
+    return [*azure_imports.routes(), *checkpoint_copy.routes(),  # Azure-only routes on the shared core
+            *files.routes(), *uploads.routes(), *models.routes(), *chat.routes(), *completions.routes(),
             *fine_tuning.routes(), *legacy_fine_tunes.routes(), *moderations.routes(), *control.routes(),
             *scenario_api.routes(), *webhooks.routes(), *permission_api.routes(), *grader_api.routes(),
             *lifecycle_api.routes(control.PREFIX),
             *coverage_routes(), *readiness_routes(),
-            *store_api.routes()]
+            *store_api.routes(), *arm_api.routes()]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
@@ -83,7 +89,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             Middleware(Observer, log=observations),  # what the client did, for the coverage report
             Middleware(ContractCheck, report=contract),  # sees the final body, request id included
             *([Middleware(Recorder, store=store)] if store is not None else []),  # journals, then answers
+            Middleware(AzureDialect, emulator=emulator),  # /openai/...: Azure's checks, tenant and answers
             Middleware(OpenAIEdge, emulator=emulator),
+            Middleware(DeploymentRouting, emulator=emulator),  # Azure inference: deployment -> model
             Middleware(ScenarioMiddleware, emulator=emulator),  # inside the edge: the tenant is known
             Middleware(lifecycle_api.LifecycleWarnings),  # `unrestricted`: what the real calendar refuses
         ],

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import __version__, cli_ci
+from .azure_cli import add_azure_command, run_azure
 from .settings import Settings
 from .store.snapshot_cli import add_snapshot_command, run_snapshot
 
@@ -45,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_scenarios(commands)
     cli_ci.add_commands(commands)
     add_snapshot_command(commands)
+    add_azure_command(commands)
     return parser
 
 
@@ -109,6 +111,14 @@ def _add_serve(commands: Any) -> None:
         dest="organizations",
         metavar="KEY=NAME",
         help="put API key KEY in organization NAME (repeatable; keys may share one)",
+    )
+    serve.add_argument(
+        "--azure-account",
+        action="append",
+        dest="azure_accounts",
+        metavar="NAME=KEY",
+        help="bind Azure account NAME (the {account} of ARM deployment paths) to the Azure resource of KEY, "
+        "for ARM calls that send an Entra bearer token and no api-key (repeatable)",
     )
     serve.add_argument(
         "--webhook",
@@ -253,6 +263,8 @@ def serve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None =
         overrides["preload"] = tuple(args.preload)
     if args.organizations:
         overrides["organizations"] = dict(_pair(item, "--org") for item in args.organizations)
+    if getattr(args, "azure_accounts", None):
+        overrides["azure_accounts"] = dict(_pair(item, "--azure-account") for item in args.azure_accounts)
     for item in args.extra or ():
         name, value = _pair(item, "--set")
         overrides[name.replace("-", "_")] = value
@@ -597,7 +609,8 @@ def _scenarios(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"serve": _serve, "validate": _validate, "scenarios": _scenarios, **cli_ci.HANDLERS, "snapshot": run_snapshot}
+    handlers = {"serve": _serve, "validate": _validate, "scenarios": _scenarios, **cli_ci.HANDLERS, "snapshot": run_snapshot,
+                "azure": run_azure}
     try:
         return handlers[args.command](args)
     except BrokenPipeError:  # `emulator scenarios list | head`: the reader left, which is fine

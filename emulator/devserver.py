@@ -63,6 +63,8 @@ OpenAI fine-tuning emulator {__version__} listening on {url}
   export OPENAI_BASE_URL={url}/v1 OPENAI_API_KEY={key}   # for code that builds its own client
   python -m emulator.examples.quickstart --base-url {url}/v1 --api-key {key}   # an example run
 
+  Azure OpenAI, same server:  AzureOpenAI(azure_endpoint="{url}", api_key="{key}", api_version="2024-10-21")
+
   {keys}
   Dashboard:   {url}/dashboard/
   Control API: {url}/_emulator/health   (Ctrl-C to stop)

@@ -35,18 +35,19 @@ class OpenAIEdge:
         state: dict[str, Any] = scope.setdefault("state", {})
         state["journal_started"] = time.perf_counter()
         status: list[int] = [500]
-        tenant: Tenant | None = None
-        try:
-            key = authenticate(_header(scope, b"authorization"), em.settings.api_keys)
-            tenant = em.tenant(key)
-        except APIError as exc:
-            state["request_id"] = em.ids.request_id()
-            response = error_response(exc)
-            await response(scope, receive, self._with_headers(send, state, None, started, status))
-            self._record(scope, state, None, status[0])
-            return
-        state["tenant"] = tenant
-        state["api_key"] = key
+        tenant: Tenant | None = state.get("tenant")  # already resolved by another dialect's edge (Azure)
+        if tenant is None:
+            try:
+                key = authenticate(_header(scope, b"authorization"), em.settings.api_keys)
+                tenant = em.tenant(key)
+            except APIError as exc:
+                state["request_id"] = em.ids.request_id()
+                response = error_response(exc)
+                await response(scope, receive, self._with_headers(send, state, None, started, status))
+                self._record(scope, state, None, status[0])
+                return
+            state["tenant"] = tenant
+            state["api_key"] = key
         state["project"] = _header(scope, b"openai-project") or tenant.organization.project_id
         state["request_id"] = tenant.ids.request_id()
         await analyses_ready(tenant, now=em.now())  # what this read may show is then decided
@@ -71,9 +72,10 @@ class OpenAIEdge:
                     "openai-version": OPENAI_VERSION,
                     "access-control-expose-headers": "X-Request-ID",
                 }
-                if tenant is not None:
+                if tenant is not None and tenant.dialect == "openai":
                     extra["openai-organization"] = tenant.organization.name
                     extra["openai-project"] = state["project"]
+                if tenant is not None:
                     extra.update(state.get("rate_limit_headers") or _static_rate_limits(em))
                 present = {name.lower() for name, _ in headers}
                 for name, value in extra.items():
@@ -96,7 +98,7 @@ class OpenAIEdge:
         self.emulator.journal.record(
             JournalEntry(
                 method=scope["method"],
-                path=scope["path"],
+                path=str(state.get("journal_path") or scope["path"]),  # the path the client called
                 query=query,
                 body=state.get("journal_body"),
                 status=state.get("journal_status", status),  # a scenario fault may have dropped the answer

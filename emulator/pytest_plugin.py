@@ -1,7 +1,8 @@
 """pytest plugin: fixtures that give each test a clean emulator and ready OpenAI clients.
 
 Fixtures: `openai_emulator` (an `emulator.testing.EmulatorHandle`, reset for the test, with
-`OPENAI_BASE_URL`/`OPENAI_API_KEY` set), `openai_client`, `async_openai_client`, `emulator_settings`
+`OPENAI_BASE_URL`/`OPENAI_API_KEY` set), `openai_client`, `async_openai_client`, `azure_client`,
+`async_azure_client` (the official AzureOpenAI clients, same key, as an Azure resource), `emulator_settings`
 (override it in a conftest.py), `openai_emulator_mode` and `webhook_receiver`.
 Marker: `@pytest.mark.emulator(...)`. Options: `--emulator-mode=live|inprocess|both` (ini `emulator_mode`),
 ini `emulator_timeout` and `emulator_strict_validation`.
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
     from .webhook_receiver import WebhookReceiver
 
 __all__ = [
+    "async_azure_client",
     "async_openai_client",
+    "azure_client",
     "emulator_settings",
     "openai_client",
     "openai_emulator",
@@ -270,6 +273,21 @@ def async_openai_client(openai_emulator: EmulatorHandle) -> openai.AsyncOpenAI:
     """The official async client (strict validation on). A plain fixture, so it works under anyio,
     pytest-asyncio or trio alike; its HTTP client keeps no idle connections, so nothing needs closing."""
     return openai_emulator.async_client()
+
+
+@pytest.fixture
+def azure_client(openai_emulator: EmulatorHandle) -> Iterator[openai.AzureOpenAI]:
+    """The official `AzureOpenAI` client for this test's emulator, on the dated API
+    (`emulator.testing.AZURE_API_VERSION`); `openai_emulator.azure_client(api_version="v1")` gives the GA v1
+    API. Its key names an Azure resource: a tenant of its own, apart from `openai_client`'s organization."""
+    with openai_emulator.azure_client() as client:
+        yield client
+
+
+@pytest.fixture
+def async_azure_client(openai_emulator: EmulatorHandle) -> openai.AsyncAzureOpenAI:
+    """The official `AsyncAzureOpenAI` client (see `azure_client`); keeps no idle connections."""
+    return openai_emulator.async_azure_client()
 
 
 @pytest.fixture

@@ -39,6 +39,9 @@ class Settings:
     admin_keys: tuple[str, ...] = ()
     # API key -> organization name; keys mapped to the same name share one tenant.
     organizations: Mapping[str, str] = field(default_factory=dict)
+    # Azure resource (account) name -> API key: ARM deployment calls that carry only an Entra bearer token
+    # reach that key's Azure tenant through the `{account}` segment of their path (`--azure-account NAME=KEY`).
+    azure_accounts: Mapping[str, str] = field(default_factory=dict)
     max_file_bytes: int = 512 * MB
     max_upload_bytes: int = 8 * GB
     max_part_bytes: int = 64 * MB
@@ -85,6 +88,8 @@ class Settings:
     webhook_timeout: float = 10.0
     # Keep all state in this directory (a journal of requests replayed on start); empty: in memory only.
     data_dir: str = ""
+    # Hosts an Azure file import (`content_url`) may fetch from besides file:// and loopback ("*": any).
+    azure_import_hosts: tuple[str, ...] = ()
     # Fixture files (YAML worlds with chosen ids) loaded at startup, once per data directory.
     preload: tuple[str, ...] = ()
 

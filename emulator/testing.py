@@ -49,10 +49,20 @@ if TYPE_CHECKING:
     from .domain.state import Emulator
     from .scenarios import Scenario
 
-__all__ = ["DEFAULT_API_KEY", "INPROCESS_URL", "MODES", "ControlError", "EmulatorHandle", "parse_clock"]
+__all__ = [
+    "AZURE_API_VERSION",
+    "DEFAULT_API_KEY",
+    "INPROCESS_URL",
+    "MODES",
+    "ControlError",
+    "EmulatorHandle",
+    "parse_clock",
+]
 
 MODES = ("inprocess", "live")
 DEFAULT_API_KEY = "sk-emulator-test-0123456789abcdefghijklmnop"
+AZURE_API_VERSION = "2024-10-21"  # the latest GA dated Azure OpenAI API version the ready Azure clients use
+AZURE_V1_VERSIONS = ("v1", "preview")  # what selects Azure's GA v1 API (`/openai/v1/...`) instead
 # Where in-process requests "go": a reserved TLD, so a request that escapes the transport fails loudly.
 INPROCESS_URL = "http://openai-emulator.test"
 # Settings a handle can change between tests without a new app (they are read at request time).
@@ -279,6 +289,37 @@ class EmulatorHandle:
         kwargs.setdefault("_strict_response_validation", self.strict)
         return openai.AsyncOpenAI(base_url=self.base_url, api_key=api_key or self.api_key, **kwargs)
 
+    def azure_client(
+        self, *, api_key: str | None = None, api_version: str = AZURE_API_VERSION, **kwargs: Any
+    ) -> openai.AzureOpenAI:
+        """The official `AzureOpenAI` client, calling this emulator as an Azure OpenAI resource: the dated
+        API (`api_version` YYYY-MM-DD[-preview], endpoint `/openai/...`) or, with `api_version` "v1" or
+        "preview", the GA v1 API (`/openai/v1/...`). The key names the Azure resource (its own tenant)."""
+        import openai
+
+        kwargs.setdefault("http_client", self.http_client())
+        kwargs.setdefault("_strict_response_validation", self.strict)
+        key = api_key or self.api_key
+        if api_version in AZURE_V1_VERSIONS:
+            return openai.AzureOpenAI(base_url=self.url + "/openai/v1/", api_key=key, api_version=api_version,
+                                      **kwargs)
+        return openai.AzureOpenAI(azure_endpoint=self.url, api_key=key, api_version=api_version, **kwargs)
+
+    def async_azure_client(
+        self, *, api_key: str | None = None, api_version: str = AZURE_API_VERSION, **kwargs: Any
+    ) -> openai.AsyncAzureOpenAI:
+        """The official `AsyncAzureOpenAI` client (see `azure_client`)."""
+        import openai
+
+        kwargs.setdefault("http_client", self.async_http_client())
+        kwargs.setdefault("_strict_response_validation", self.strict)
+        key = api_key or self.api_key
+        if api_version in AZURE_V1_VERSIONS:
+            return openai.AsyncAzureOpenAI(base_url=self.url + "/openai/v1/", api_key=key,
+                                           api_version=api_version, **kwargs)
+        return openai.AsyncAzureOpenAI(azure_endpoint=self.url, api_key=key, api_version=api_version,
+                                       **kwargs)
+
     def inprocess_transport(self) -> httpx2.BaseTransport | None:
         """The transport into the app when in-process (None when live: use the socket)."""
         return self._inprocess_transport() if self.mode == "inprocess" else None
@@ -461,6 +502,46 @@ class EmulatorHandle:
         if shutdown_dates:
             body["shutdown_dates"] = dict(shutdown_dates)
         return self._control("POST", "/_emulator/lifecycle", body)
+
+    # -- Azure deployments ------------------------------------------------------------------------------
+
+    def deploy(
+        self,
+        model: str,
+        name: str,
+        *,
+        sku: str = "standard",
+        version: str | None = None,
+        capacity: int = 1,
+        api_key: str | None = None,
+        provision: bool = False,
+    ) -> dict[str, Any]:
+        """Deploy `model` (a base model or a fine-tuned model of the Azure resource) as `name` on the Azure
+        resource of `api_key` (default: the handle's key), so `AzureOpenAI` clients can call it. Ready at
+        once unless `provision` (then Creating for a minute of emulator time, as through ARM). Returns the
+        control API's view of the deployment (name, model, sku, provisioning_state, deleted_at…)."""
+        body: dict[str, Any] = {"api_key": api_key or self.api_key, "name": name, "model": model, "sku": sku,
+                                "capacity": capacity, "ready": not provision}
+        if version is not None:
+            body["version"] = version
+        return self._control("POST", "/_emulator/azure/deployments", body)
+
+    def deployments(self, *, api_key: str | None = None) -> list[dict[str, Any]]:
+        """The Azure resource's deployments (those the clock rules have not deleted)."""
+        query = urlencode({"api_key": api_key or self.api_key})
+        data: list[dict[str, Any]] = self._control("GET", "/_emulator/azure/deployments?" + query)["data"]
+        return data
+
+    def undeploy(self, name: str, *, api_key: str | None = None) -> None:
+        """Delete a deployment (the model stays); ControlError when there is none of that name."""
+        query = urlencode({"api_key": api_key or self.api_key})
+        self._control("DELETE", f"/_emulator/azure/deployments/{name}?" + query)
+
+    def bind_azure_account(self, account: str, *, api_key: str | None = None) -> dict[str, Any]:
+        """Bind the ARM account name `account` to the Azure resource of `api_key` (default: the handle's),
+        so ARM deployment calls carrying only an Entra bearer token reach it."""
+        body = {"name": account, "api_key": api_key or self.api_key}
+        return self._control("POST", "/_emulator/azure/accounts", body)
 
     def _scope(self, api_key: str | None) -> dict[str, str]:
         return {"api_key": api_key} if api_key else {}

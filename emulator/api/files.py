@@ -10,12 +10,12 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from ..domain import files, lenient
+from ..domain import azure_files, files, lenient
 from ..domain.blobs import CHUNK
 from ..domain.state import Tenant
 from ..errors import InvalidRequestError
 from ..params import parse_query_int
-from .common import emulator, ok, page_params, tenant
+from .common import emulator, off_loop, ok, page_params, tenant
 from .forms import additional_properties, copy_to_blob, read_form
 
 __all__ = ["routes"]
@@ -53,6 +53,9 @@ async def create_file(request: Request) -> Response:
         raise
     blob = await copy_to_blob(upload, em.blobs, em.settings.max_file_bytes)
     record = files.create_file(owner, em.now(), filename=filename, purpose=purpose, blob=blob, expires_after=expires)
+    if owner.dialect == "azure":  # processed on the clock, its content checked as JSON Lines
+        problem = await off_loop(request, azure_files.jsonl_problem, blob) if purpose == "fine-tune" else None
+        azure_files.start_processing(owner, record, em.now(), problem)
     return ok(record.to_dict())
 
 
@@ -71,7 +74,11 @@ def _owner(request: Request) -> Tenant:
 
 
 async def retrieve_file(request: Request) -> Response:
-    record = files.get_file(_owner(request), request.path_params["file_id"], emulator(request).now())
+    em, owner = emulator(request), _owner(request)
+    record = files.get_file(owner, request.path_params["file_id"], em.now())
+    if record.azure_stages is not None:
+        azure_files.note_read(em, record, em.now())
+        owner.settle(em.now())
     return ok(record.to_dict())
 
 

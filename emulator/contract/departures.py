@@ -23,6 +23,10 @@ UNSPECIFIED_ROUTES: dict[str, str] = {
     "/v1/webhook_endpoints/{endpoint_id}/rotate_secret": "webhooks: not in the spec (2.3.0)",
     "/v1/webhook_endpoints/{endpoint_id}/test": "webhooks: not in the spec (2.3.0)",
     "/v1/webhook_event_types": "webhooks: not in the spec (2.3.0)",
+    "/v1/files/import": "Azure OpenAI's file import, reached as /openai/files/import; OpenAI callers get 404 "
+    "Invalid URL",
+    "/v1/fine_tuning/jobs/{job_id}/checkpoints/{checkpoint_id}/copy": "Azure OpenAI's checkpoint copy "
+    "(preview), reached under /openai/; OpenAI callers get 404 Invalid URL",
 }
 
 

@@ -1,5 +1,5 @@
-"""Dashboard models page: the base catalog and the tenant's fine-tuned models, with a playground that asks a
-model through the same inference calls as POST /v1/chat/completions."""
+"""Dashboard models page: the base catalog, the tenant's fine-tuned models and (Azure resources) deployments,
+with a playground that asks a model through the same inference calls as POST /v1/chat/completions."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ __all__ = ["models_page", "playground"]
 MAX_MESSAGE_CHARS = 20_000
 
 
-def _context(owner: Tenant) -> dict[str, Any]:
+def _context(owner: Tenant, now: float) -> dict[str, Any]:
     tuned = [m for m in owner.models if not m.deleted]
     chat_bases = [m for m in BASE_MODELS.values() if m.kind == "chat"]
     return {
@@ -28,6 +28,9 @@ def _context(owner: Tenant) -> dict[str, Any]:
         "base_models": sorted(BASE_MODELS.values(), key=lambda m: m.id),
         "playground_models": [m.id for m in sorted(tuned, key=lambda m: m.created, reverse=True)]
         + sorted(m.id for m in chat_bases),
+        # An Azure resource's deployments (empty for OpenAI organizations), as the clock has left them.
+        "deployments": [(d, d.state(now), d.gone_at() if d.gone_at() != float("inf") else None)
+                        for d in owner.deployments.list(now)],
     }
 
 
@@ -35,7 +38,7 @@ def _context(owner: Tenant) -> dict[str, Any]:
 async def models_page(request: Request) -> Response:
     owner = tenant_of(request)
     chosen = request.query_params.get("model", "")
-    return render(request, "models.html", chosen=chosen, **_context(owner))
+    return render(request, "models.html", chosen=chosen, **_context(owner, emulator(request).now()))
 
 
 @page
@@ -56,5 +59,6 @@ async def playground(request: Request) -> Response:
         error = exc.message
     template = "_playground.html" if request.headers.get("hx-request") else "models.html"
     return render(
-        request, template, chosen=model, message=message, reply=reply, error=error, **_context(owner)
+        request, template, chosen=model, message=message, reply=reply, error=error,
+        **_context(owner, em.now()),
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidRequestError, no_such_object
+from ..ids import HEX
 from .blobs import Blob
 from .collection import Page
 
@@ -28,6 +29,11 @@ class FileRecord:
     blob: Blob = field(repr=False)
     expires_at: int | None = None
     status: str = "processed"
+    status_details: str | None = None  # why an Azure file ended in `error`
+    # Azure processing on the clock (domain/azure_files.py): when it runs, when it ends, what it finds.
+    azure_stages: tuple[float, float, str | None] | None = None
+    read_at: float | None = None  # polling bookkeeping for the auto clock, as for jobs
+    idle_reads: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -41,6 +47,8 @@ class FileRecord:
         if self.expires_at is not None:  # the spec types it as an integer, so it is left out, not null
             body["expires_at"] = self.expires_at
         body["status"] = self.status
+        if self.status_details is not None:
+            body["status_details"] = self.status_details
         return body
 
     def expired(self, now: float) -> bool:
@@ -112,7 +120,7 @@ def add_file(
 ) -> FileRecord:
     created = int(now)
     record = FileRecord(
-        id=tenant.ids.new("file-"),
+        id=tenant.ids.new("file-", 32, HEX) if tenant.dialect == "azure" else tenant.ids.new("file-"),
         bytes=blob.size,
         created_at=created,
         filename=filename,

@@ -11,14 +11,17 @@ from ..scenarios.engine import ScenarioEngine
 from ..scenarios.library import find_scenario, load_scenario
 from ..scenarios.ratelimit import Limits
 from ..settings import Settings
+from .azure_accounts import AccountBindings
+from .azure_files import settle_files
 from .blobs import BlobStore
 from .calendar import Calendar, History, LifecycleSpec
 from .collection import Collection
+from .deployments import Deployments
 from .files import FileRecord
 from .jobs.store import JobStore
 from .jobscript import JobScript
 from .journal import Journal
-from .models import ModelRecord
+from .models import ModelRecord, find_model
 from .permissions import Permission
 from .stored import StoredCompletion
 from .tenancy import Dialect, Organization, organization_for
@@ -53,6 +56,9 @@ class Tenant:
         self.completions: Collection[StoredCompletion] = Collection()  # chat completions sent with store
         self.permissions: Collection[Permission] = Collection()  # checkpoint grants to other projects
         self.api_keys: set[str] = set()  # every key seen for this organization (the dashboard masks them)
+        self.files_processing: list[FileRecord] = []  # an Azure resource's files still being processed
+        # Azure resources serve models through named deployments (domain/deployments.py); empty for OpenAI orgs.
+        self.deployments = Deployments(lambda name: find_model(self, name))
 
     @property
     def dialect(self) -> Dialect:
@@ -68,6 +74,8 @@ class Tenant:
         jobs that have succeeded by now get their result file and fine-tuned model registered. Costs a heap
         peek when nothing is due."""
         self.jobs.settle(now)
+        if self.files_processing:
+            settle_files(self, now)
 
 
 class Emulator:
@@ -90,6 +98,7 @@ class Emulator:
             self.seed, self.now, limits, library=lambda name: find_scenario(name, settings.scenario_dir or None)
         )
         self.lifecycle = LifecycleSpec()  # emulator-wide control-API overrides
+        self.azure_accounts = AccountBindings(settings.azure_accounts)  # ARM account name -> Azure key
         for path in settings.scenarios:  # a bad file fails here, at startup, with its line and key path
             self.scenarios.add_startup(load_scenario(path))
         self.webhook_secret = startup_secret(settings)  # a bad URL or secret fails here, at startup
@@ -114,7 +123,8 @@ class Emulator:
             if tenant is None:
                 tenant = self._tenants[org.id] = Tenant(org, self.seed)
                 tenant.jobs.bind(self)
-                default_endpoints(tenant.webhooks, self.settings, self.webhook_secret, self.now())
+                if org.dialect == "openai":  # Azure OpenAI sends no fine-tuning webhooks
+                    default_endpoints(tenant.webhooks, self.settings, self.webhook_secret, self.now())
             tenant.api_keys.add(api_key)
             return tenant
 
@@ -145,6 +155,7 @@ class Emulator:
         self.journal.clear(organization_id)
         if organization_id is None:
             self.lifecycle = LifecycleSpec()
+            self.azure_accounts.reset()
             self.polling_hint = None
             self.ids = IdFactory(self.seed, "")
             self.clock = make_clock(self.settings.clock, start=self.settings.start_time, speed=self.settings.speed)

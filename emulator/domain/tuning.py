@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .azure_names import fine_tuned_base
 from .catalog_table import FINE_TUNING_ALIASES as _CHOICES
 from .models import BASE_MODELS, BaseModel
 
@@ -83,7 +84,7 @@ def fine_tunable_ids() -> list[str]:
 def refusal(model_id: str, method: str) -> str | None:
     """What the API says to a job on `model_id` with `method` (None: accepted). A fine-tuned model
     (`ft:<base>:…`) is judged by its base."""
-    base_id = model_id.split(":")[1] if model_id.startswith("ft:") and model_id.count(":") >= 2 else model_id
+    base_id = fine_tuned_base(model_id) or model_id
     base = lookup_base(base_id)
     if base is None:
         return not_available(model_id)

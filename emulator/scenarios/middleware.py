@@ -26,9 +26,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..clock import pause
+from ..domain.azure_names import fine_tuned_base
+from ..domain.models import base_model, resolve_alias
 from ..domain.state import Emulator, Tenant
 from ..domain.tenancy import authenticate
-from ..domain.models import base_model, resolve_alias
 from ..domain.tokens import count_chat_example, count_tokens, encoding_for_model
 from ..errors import APIError, InvalidRequestError, RateLimitError
 from ..jsonbody import parse_json
@@ -561,7 +562,7 @@ def _allowance(limit: Any, model: str | None, default: int) -> int:
     if not isinstance(limit, int) or isinstance(limit, bool):
         return default
     name = model or ""
-    base = base_model(resolve_alias(name.split(":")[1] if name.startswith("ft:") and ":" in name[3:] else name))
+    base = base_model(resolve_alias(fine_tuned_base(name) or name))
     window = base.context_window if base is not None else 1_048_576
     return limit if 0 < limit <= window else 0
 

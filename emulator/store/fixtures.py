@@ -1,6 +1,8 @@
 """Declarative fixtures: a YAML world of objects with chosen ids, loaded all or nothing.
 
-A fixture names tenants by API key and, per tenant, lists objects by kind (`files`, `jobs`, `scenarios`).
+A fixture names tenants by API key and, per tenant, lists objects by kind (`files`, `jobs`, `scenarios`,
+`deployments`). A tenant with `dialect: azure` is the Azure OpenAI resource of that key, where models are
+served through deployments.
 Kinds are pluggable (`KINDS`): each checks its items (errors carry file, line and field) and creates them
 through the same domain code the API uses, so a job declared `succeeded` has the events, checkpoints,
 result file and fine-tuned model it would have had after running. Loading is atomic: the whole fixture is
@@ -20,6 +22,7 @@ from ..clock import VirtualClock
 from ..domain import files as file_domain
 from ..domain import jobs as job_domain
 from ..domain.state import Emulator, Tenant
+from ..domain.tenancy import Dialect
 from ..errors import APIError
 from ..scenarios import ScenarioError, parse_scenario
 from ..scenarios._source import Source, read_yaml
@@ -161,10 +164,40 @@ def _apply_scenario(em: Emulator, tenant: Tenant, item: Any, ctx: Context) -> st
     return scenario.name
 
 
-KINDS: dict[str, Kind] = {  # applied in this order: jobs refer to files
+# -- deployments (Azure resources) ----------------------------------------------------------------------
+
+
+def _check_deployment(item: Any, path: str, ctx: Context, tenant: Tenant) -> None:
+    if tenant.dialect != "azure":
+        ctx.error(path, "deployments belong to Azure resources: give the tenant 'dialect: azure'")
+    for name in ("name", "model"):
+        if not isinstance(item.get(name), str) or not item[name]:
+            ctx.error(f"{path}.{name}", "required, a string")
+    for name in ("version", "sku"):
+        if name in item and not isinstance(item[name], str):
+            ctx.error(f"{path}.{name}", "must be a string")
+    capacity = item.get("capacity", 1)
+    if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+        ctx.error(f"{path}.capacity", "must be a positive integer")
+
+
+def _apply_deployment(em: Emulator, tenant: Tenant, item: Any, ctx: Context) -> str:
+    """A deployment ready at load time (the model must exist: a base model or one the fixture trained)."""
+    now = em.now()
+    tenant.settle(now)
+    deployment, _ = tenant.deployments.put(
+        item["name"], model=item["model"], version=item.get("version"), sku=item.get("sku", "standard"),
+        capacity=item.get("capacity", 1), now=now, ready=True,
+    )
+    return deployment.name
+
+
+KINDS: dict[str, Kind] = {  # applied in this order: jobs refer to files, deployments to jobs' models
     "files": Kind(frozenset({"id", "filename", "purpose", "content", "path"}), _check_file, _apply_file),
     "jobs": Kind(frozenset({"id", "status", "progression", *_JOB_REQUEST}), _check_job, _apply_job),
     "scenarios": Kind(frozenset(), _check_scenario, _apply_scenario),
+    "deployments": Kind(frozenset({"name", "model", "version", "sku", "capacity"}), _check_deployment,
+                        _apply_deployment),
 }
 
 
@@ -191,6 +224,7 @@ class Step:
     api_key: str
     kind: str
     items: list[Any]
+    dialect: Dialect = "openai"
 
 
 def _check(em: Emulator, data: Any, ctx: Context) -> list[Step]:
@@ -206,10 +240,13 @@ def _check(em: Emulator, data: Any, ctx: Context) -> list[Step]:
         if not isinstance(spec, dict) or not isinstance(spec.get("api_key"), str) or not spec["api_key"]:
             ctx.error(where, "each tenant is a mapping with an 'api_key'")
             continue
-        org = em.organization(spec["api_key"])
+        dialect: Dialect = "azure" if spec.get("dialect") == "azure" else "openai"
+        if spec.get("dialect", "openai") not in ("openai", "azure"):
+            ctx.error(f"{where}.dialect", "must be 'openai' (default) or 'azure'")
+        org = em.organization(spec["api_key"], dialect)
         tenant = em.find_tenant(org.id) or Tenant(org, em.seed)  # created only when the fixture applies
-        for extra in sorted(set(spec) - {"api_key", *KINDS}):
-            ctx.error(f"{where}.{extra}", f"unknown key (expected api_key, {', '.join(KINDS)})")
+        for extra in sorted(set(spec) - {"api_key", "dialect", *KINDS}):
+            ctx.error(f"{where}.{extra}", f"unknown key (expected api_key, dialect, {', '.join(KINDS)})")
         for name, kind in KINDS.items():
             items = spec.get(name, [])
             if not isinstance(items, list):
@@ -223,14 +260,14 @@ def _check(em: Emulator, data: Any, ctx: Context) -> list[Step]:
                 for extra in sorted(set(item) - kind.fields) if kind.fields else ():
                     ctx.error(f"{path}.{extra}", f"unknown field (expected {', '.join(sorted(kind.fields))})")
                 kind.check(item, path, ctx, tenant)
-            plan.append(Step(t, spec["api_key"], name, items))
+            plan.append(Step(t, spec["api_key"], name, items, dialect))
     return plan
 
 
 def _apply(em: Emulator, plan: list[Step], ctx: Context) -> dict[str, dict[str, list[str]]]:
     loaded: dict[str, dict[str, list[str]]] = {}
     for step in plan:
-        tenant = em.tenant(step.api_key)
+        tenant = em.tenant(step.api_key, step.dialect)
         made = loaded.setdefault(tenant.organization.id, {}).setdefault(step.kind, [])
         for i, item in enumerate(step.items):
             try:
@@ -246,10 +283,14 @@ def _rehearsal(em: Emulator, plan: list[Step]) -> Emulator:
     """A scratch emulator at the same time, holding the tenants' existing files, to try the fixture on."""
     scratch = Emulator(dataclasses.replace(em.settings, data_dir="", preload=()), VirtualClock(em.now()))
     for step in plan:
-        live, copy = em.find_tenant(em.organization(step.api_key).id), scratch.tenant(step.api_key)
+        live = em.find_tenant(em.organization(step.api_key, step.dialect).id)
+        copy = scratch.tenant(step.api_key, step.dialect)
         for record in live.files if live is not None else ():
             if record.id not in copy.files:
                 copy.files.add(record)
+        for model in live.models if live is not None else ():  # deployments may name models trained before
+            if model.id not in copy.models:
+                copy.models.add(model)
     return scratch
 
 

@@ -44,6 +44,8 @@ READ_ONLY = frozenset(
         "/_emulator/webhooks/deliveries",
         "/_emulator/snapshot",
         "/_emulator/store",
+        "/_emulator/azure/accounts",
+        "/_emulator/azure/deployments",
     }
 )
 
@@ -59,7 +61,7 @@ def fingerprint(settings: Settings) -> dict[str, Any]:
     return normalized
 
 
-SECRET = frozenset({"api_keys", "admin_keys", "organizations", "webhook_secret"})  # named, never shown
+SECRET = frozenset({"api_keys", "admin_keys", "organizations", "azure_accounts", "webhook_secret"})  # named, never shown
 
 
 def differences(then: Mapping[str, Any], now: Mapping[str, Any], ignore: tuple[str, ...] = ()) -> str:
@@ -290,6 +292,7 @@ class Recorder:
 
 def _journaled(scope: Scope) -> bool:
     path: str = scope["path"]
-    if not (path == "/v1" or path.startswith(("/v1/", "/_emulator/"))):
+    if not (path in ("/v1", "/openai")
+            or path.startswith(("/v1/", "/openai/", "/_emulator/", "/subscriptions/"))):  # + Azure, ARM
         return False
     return not (scope["method"] in ("GET", "HEAD") and path in READ_ONLY)

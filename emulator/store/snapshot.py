@@ -38,6 +38,10 @@ def _tenant_of(em: Emulator, entry: Entry) -> str | None:
         payload = json.loads(entry.body or b"{}")
         return payload.get("organization") if isinstance(payload, dict) else None
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in entry.headers}
+    if entry.path.startswith("/subscriptions/"):  # ARM deployment calls: an Azure resource's (key or account)
+        account = entry.path.split("/accounts/", 1)[-1].split("/", 1)[0]
+        key = headers.get("api-key") or em.azure_accounts.key_for(account)
+        return em.organization(key, "azure").id if key else "-"
     source: dict[str, Any] = dict(parse_qsl(entry.query.decode("latin-1")))
     if entry.path.startswith("/_emulator/") and entry.body and entry.body.lstrip().startswith(b"{"):
         try:
@@ -52,6 +56,8 @@ def _tenant_of(em: Emulator, entry: Entry) -> str | None:
             key = authenticate(headers.get("authorization"), ())
         except APIError:
             return "-"  # an unauthenticated request: nobody's state
+    if key and entry.path.startswith("/_emulator/azure/"):
+        return em.organization(str(key), "azure").id
     return em.organization(str(key)).id if key else None
 
 
@@ -85,7 +91,9 @@ def _fixture_part(em: Emulator, entry: Entry, organization: str) -> dict[str, An
     payload = json.loads(entry.body or b"{}")
     data, _ = read_yaml(str(payload.get("yaml") or ""), "<fixture>")
     tenants = [
-        t for t in data.get("tenants", []) if em.organization(str(t.get("api_key"))).id == organization
+        t for t in data.get("tenants", [])
+        if em.organization(str(t.get("api_key")), "azure" if t.get("dialect") == "azure" else "openai").id
+        == organization
     ]
     return {**payload, "yaml": json.dumps({"tenants": tenants})}
 

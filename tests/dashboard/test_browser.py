@@ -221,6 +221,36 @@ def test_playground_answers_like_the_api(fresh: Served, page: Page) -> None:
     screenshot(page, "05-models-playground")
 
 
+def test_models_page_lists_an_azure_resources_deployments_and_their_state(fresh: Served, page: Page) -> None:
+    azure_key = "azure-dashboard-key-0000"
+    made = fresh.control("POST", "/azure/deployments", json={
+        "api_key": azure_key, "name": "mini-prod", "model": "gpt-4o-mini", "sku": "globalstandard",
+    }).json()
+    fresh.control("POST", "/azure/deployments", json={
+        "api_key": azure_key, "name": "mini-slow", "model": "gpt-4o-mini", "ready": False,
+    })
+    page.goto(f"{fresh.url}/dashboard/o/{made['organization']}/models")
+    table = page.locator("#deployments")
+    expect(table.locator("tr", has_text="mini-prod")).to_contain_text("gpt-4o-mini-2024-07-18")
+    expect(table.locator("tr", has_text="mini-prod")).to_contain_text("globalstandard")
+    expect(table.locator("tr", has_text="mini-prod").locator("td[data-state]")).to_have_text("Succeeded")
+    expect(table.locator("tr", has_text="mini-slow").locator("td[data-state]")).to_have_text("Creating")
+    fresh.control("POST", "/clock/advance", json={"duration": "1m"})
+    page.reload()
+    slow = page.locator("#deployments tr", has_text="mini-slow")
+    expect(slow.locator("td[data-state]")).to_have_text("Succeeded")
+    # an OpenAI organization has no deployments section
+    openai_org = _org_of_new_tenant(fresh)
+    page.goto(f"{fresh.url}/dashboard/o/{openai_org}/models")
+    expect(page.locator("#fine-tuned-models, .empty-inline").first).to_be_visible()
+    expect(page.locator("#dep-h")).to_have_count(0)
+
+
+def _org_of_new_tenant(served: Served) -> str:
+    _client(served).models.list()
+    return _org(served)
+
+
 def test_tenant_switch_shows_only_that_organizations_jobs(fresh: Served, page: Page) -> None:
     alice, bob = _client(fresh), _client(fresh, OTHER_KEY)
     alice_job, bob_job = (

@@ -9,6 +9,7 @@ from typing import Any
 
 from ...errors import InvalidRequestError, NotFoundError
 from .. import models, tokens
+from ..azure_names import is_fine_tuned
 
 __all__ = ["ServedModel", "SharedModels", "check_budget", "max_output_tokens", "serve"]
 
@@ -73,9 +74,10 @@ def serve(tenant: Any, model_id: str, endpoint: str, shared: SharedModels | None
         NotFoundError: unknown, deleted or other-tenant model (`model_not_found`), or a model of the
             other endpoint's kind (param `model`, as OpenAI words it).
     """
-    record = _tenant_model(tenant, model_id) if model_id.startswith("ft:") else None
+    fine_tuned = is_fine_tuned(model_id)
+    record = _tenant_model(tenant, model_id) if fine_tuned else None
     owner = None
-    if record is None and model_id.startswith("ft:") and shared is not None:
+    if record is None and fine_tuned and shared is not None:
         found = shared(model_id)
         if found is not None:
             owner, record = found

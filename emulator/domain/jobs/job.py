@@ -9,14 +9,15 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..azure_names import azure_model_name, hex_token
 from ..blobs import Blob
 from ..collection import Page
+from ..tuning import training_cost
 from .hyperparameters import MethodSpec, Resolved
 from .metrics import Curve
-from .naming import EventIds, token
+from .naming import EventIds, HexEventIds, token
 from .plan import Plan
 from .records import Checkpoint, Event, Note
-from ..tuning import training_cost
 from .timeline import Segment, Terminal, Timeline
 
 __all__ = ["Job", "Pending", "Training", "Work", "checkpoint_steps"]
@@ -96,6 +97,9 @@ class Job:
     on_trained: Callable[[Job], None] | None = None  # the store queues the success time
     training_blob: Blob | None = None  # held: what the model learns survives the file's deletion
     policy: str | None = None  # progression override for this job
+    azure: bool = False  # an Azure resource's job: Azure's model and checkpoint names (domain/azure_names.py)
+    # Azure checkpoint copies (checkpoint_copy.py): checkpoint id -> (destination, region) -> started at
+    checkpoint_copies: dict[str, dict[tuple[str, str], float]] = field(default_factory=dict)
     stale_reads: int = 0
     cancel_seconds: float = 0.0  # a scripted slow cancel lands this long after it is asked for
     cancel_requested: bool = False
@@ -113,7 +117,7 @@ class Job:
     _lock: threading.RLock = field(init=False, repr=False, default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
-        self.ids = EventIds(self.key)
+        self.ids = HexEventIds(self.key) if self.azure else EventIds(self.key)
 
     # -- what the files decide -----------------------------------------------------------------------
 
@@ -173,13 +177,22 @@ class Job:
 
     @property
     def fine_tuned_model(self) -> str:
+        if self.azure:
+            return azure_model_name(self.snapshot, self.id, self.suffix)
         return f"ft:{self.snapshot}:{self.model_slug}:{self.suffix or ''}:{token(8, self.key, 'model')}"
 
     def checkpoint_model(self, step: int, total_steps: int | None = None) -> str:
         if step == (self.curve.total_steps if total_steps is None else total_steps):
             return self.fine_tuned_model
+        if self.azure:
+            return f"{self.fine_tuned_model}:ckpt-step-{step}"
         ckpt = token(8, self.key, "checkpoint-model")
         return f"ft:{self.snapshot}:{self.model_slug}:{self.suffix or ''}:{ckpt}:ckpt-step-{step}"
+
+    def _checkpoint_id(self, step: int) -> str:
+        if self.azure:
+            return "ftchkpt-" + hex_token(self.key, "checkpoint", step)
+        return "ftckpt_" + token(24, self.key, "checkpoint", step)
 
     def checkpoint_steps(self) -> list[int]:
         """The ends of the last three epochs, highest first."""
@@ -285,7 +298,7 @@ class Job:
             at = segment.step_time(step) if segment is not None else self._terminal().at
             out.append(
                 Checkpoint(
-                    id="ftckpt_" + token(24, self.key, "checkpoint", step),
+                    id=self._checkpoint_id(step),
                     created_at=int(at),
                     fine_tuned_model_checkpoint=self.checkpoint_model(step),
                     fine_tuning_job_id=self.id,

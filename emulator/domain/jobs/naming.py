@@ -10,8 +10,9 @@ job (or a made-up one) is recognised as unknown.
 from __future__ import annotations
 
 from ...ids import ALPHANUMERIC, derive_seed
+from ..azure_names import hex_token
 
-__all__ = ["EventIds", "token"]
+__all__ = ["EventIds", "HexEventIds", "token"]
 
 _BASE = len(ALPHANUMERIC)
 _INDEX_CHARS = 6  # 62**6 > 2**32
@@ -72,6 +73,25 @@ class EventIds:
                 return None
             value = value * _BASE + digit
         if value >= 2**32:
+            return None
+        index = self._unpermute(value)
+        return index if self.encode(index) == event_id else None
+
+
+class HexEventIds(EventIds):
+    """Azure's event ids: `ftevent-` + 32 hex digits, 8 carrying the permuted index (reversible, as above)
+    and 24 a keyed hash of it."""
+
+    def encode(self, index: int) -> str:
+        return f"{self.prefix}{self._permute(index):08x}{hex_token(self.key, 'event', index)[:24]}"
+
+    def decode(self, event_id: str) -> int | None:
+        body = event_id[len(self.prefix) :]
+        if not event_id.startswith(self.prefix) or len(body) != 32:
+            return None
+        try:
+            value = int(body[:8], 16)
+        except ValueError:
             return None
         index = self._unpermute(value)
         return index if self.encode(index) == event_id else None

@@ -12,8 +12,9 @@ from typing import Any, BinaryIO
 
 from ...clock import advance_to
 from ...errors import APIError, ConflictError, InvalidRequestError, NotFoundError
-from ...ids import derive_seed
+from ...ids import HEX, derive_seed
 from ...params import validate
+from ..azure_names import is_fine_tuned
 from ..blobs import Blob
 from ..collection import Page
 from ..files import FileRecord
@@ -34,6 +35,7 @@ from .request import CREATE_SCHEMA, metadata_filter
 from .reward import RewardCurve
 from .store import JobStore, check_policy
 from .timeline import INF, Segment, Timeline
+from .training_type import check_training_type
 from .validation import MAX_NOTED, analyze, moderation_message
 
 __all__ = [
@@ -77,17 +79,23 @@ def create_job(
     files are analysed off the event loop and its life planned from that (see Pending). `shared` finds
     fine-tuned models other organizations granted to the caller's project; `job_id` is given only for
     jobs lenient mode materializes under an id the client chose."""
+    azure = tenant.dialect == "azure"
+    training_type = body.get("trainingType") if azure else None
+    if azure:  # Azure's own field; the rest of the request is OpenAI's
+        body = {k: v for k, v in body.items() if k != "trainingType"}
     request = validate(body, CREATE_SCHEMA)
     now = em.now() if now is None else now
     store = _store(tenant)
     spec = parse_method(request.get("method"), request.get("hyperparameters"))
     created_here = job_id is None  # a job lenient mode materializes existed already: no calendar check
     model, snapshot = _target(em, tenant, request["model"], now, shared, on_calendar=created_here)
+    if azure:
+        check_training_type(training_type, snapshot)
     refused = unsupported_method(snapshot, spec.type)  # the catalog's methods: o4-mini takes only RFT
     if refused is not None:
         raise InvalidRequestError(refused, param="method.type")
-    if created_here:
-        check_training(em, tenant, request["model"], snapshot, now)  # the wind-down and shutdown dates
+    if created_here and not azure:  # OpenAI's wind-down and shutdown dates; Azure keeps fine-tuning
+        check_training(em, tenant, request["model"], snapshot, now)
     training = _file(tenant, request["training_file"], "training_file", now)
     validation = (
         _file(tenant, request["validation_file"], "validation_file", now)
@@ -98,7 +106,7 @@ def create_job(
     script = em.script_for_job(tenant, body, active)  # may raise the scenario's job-cap 429
 
     # Nothing below raises a client error: the job is created from here on.
-    job_id = job_id or tenant.ids.new("ftjob-")
+    job_id = job_id or (tenant.ids.new("ftjob-", 32, HEX) if azure else tenant.ids.new("ftjob-"))
     seed = request.get("seed")
     if seed is None:
         seed = tenant.ids.rng("ftjob-seed", job_id).randrange(2**31)
@@ -129,6 +137,7 @@ def create_job(
         metadata=request.get("metadata"),
         key=derive_seed(tenant.ids.seed, tenant.organization.id, job_id),
         model_slug=tenant.organization.model_slug,
+        azure=azure,
         work=store.work,
         stale_reads=script.stale_reads if script is not None else 0,
         cancel_seconds=script.cancel_seconds if script is not None else 0.0,
@@ -287,7 +296,7 @@ def _target(
 ) -> tuple[str, str]:
     """(the model the job reports, the base snapshot) or model_not_available. `on_calendar`: an alias
     skips snapshots the lifecycle calendar has shut down (see `fine_tuning_base`)."""
-    if model_id.startswith("ft:"):
+    if is_fine_tuned(model_id):
         record = find_model(tenant, model_id)
         if record is None and shared is not None:
             granted = shared(model_id)
@@ -310,6 +319,10 @@ def _file(tenant: Any, file_id: str, param: str, now: float) -> FileRecord:
             f"invalid {param}: {file_id}. The file has purpose '{record.purpose}'; fine-tuning needs a file "
             "uploaded with purpose 'fine-tune'.",
             param=param,
+        )
+    if record.status == "error":  # an Azure file whose processing found it is not JSON Lines
+        raise InvalidRequestError(
+            f"invalid {param}: {file_id}. The file failed processing: {record.status_details}", param=param
         )
     return record
 

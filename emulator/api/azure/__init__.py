@@ -1,0 +1,1 @@
+"""The Azure OpenAI data-plane dialect: `/openai/...` served by the same core as `/v1/...`."""
