@@ -65,7 +65,9 @@ SECRET = frozenset({"api_keys", "admin_keys", "organizations", "azure_accounts",
 
 
 def differences(then: Mapping[str, Any], now: Mapping[str, Any], ignore: tuple[str, ...] = ()) -> str:
-    """The settings that differ, readable; API keys are named, never shown."""
+    """The settings that differ, readable; API keys are named, never shown. A setting newer than the
+    directory counts as having had its default there, so adding one doesn't strand older directories."""
+    then = {**fingerprint(Settings()), **then}
     changed = sorted(k for k in set(then) | set(now) if then.get(k) != now.get(k) and k not in ignore)
     return ", ".join(
         name if name in SECRET else f"{name} ({then.get(name)!r} -> {now.get(name)!r})"

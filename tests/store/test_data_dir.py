@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -85,6 +86,19 @@ def test_other_settings_or_another_version_are_refused_with_what_differs(tmp_pat
         db.execute("UPDATE meta SET value = '\"0.0.1\"' WHERE key = 'emulator_version'")
     with pytest.raises(StoreError, match="written by emulator 0.0.1"):
         create_app(_settings(tmp_path, seed=1, api_keys=(KEY,)))
+
+
+def test_a_setting_newer_than_the_directory_counts_as_its_default(tmp_path: Path) -> None:
+    with TestClient(create_app(_settings(tmp_path))) as client:
+        file_id = _upload(client)
+    with sqlite3.connect(tmp_path / "journal.sqlite3") as db:  # as written before `azure_accounts` existed
+        (settings,) = db.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()
+        older = {k: v for k, v in json.loads(settings).items() if k != "azure_accounts"}
+        db.execute("UPDATE meta SET value = ? WHERE key = 'settings'", (json.dumps(older),))
+    with TestClient(create_app(_settings(tmp_path))) as client:
+        assert client.get(f"/v1/files/{file_id}", headers=AUTH).json()["id"] == file_id
+    with pytest.raises(StoreError, match="azure_accounts"):  # but not when it is set to something else now
+        create_app(_settings(tmp_path, azure_accounts={"acct": "sk-other-key-123456789"}))
 
 
 def test_host_port_and_log_level_may_change(tmp_path: Path) -> None:
