@@ -72,9 +72,10 @@ class _Compiler:
         if not isinstance(schema, Mapping):
             raise Unsupported(repr(schema))
         checks: list[Check] = []
+        is_object = "properties" in schema or "required" in schema or "additionalProperties" in schema
         for key, value in schema.items():
-            if key in _ANNOTATIONS or key.startswith("x-"):
-                continue
+            if key in _ANNOTATIONS or key.startswith("x-") or (key == "type" and value == "object" and is_object):
+                continue  # (an object's type is checked by the object check itself)
             build = getattr(self, "k_" + key.replace("$", "dollar_"), None)
             if build is None:
                 if key in ("properties", "required", "additionalProperties"):
@@ -83,8 +84,8 @@ class _Compiler:
             check = build(value, schema)
             if check is not None:
                 checks.append(check)
-        if "properties" in schema or "required" in schema or "additionalProperties" in schema:
-            checks.append(self._object(schema))
+        if is_object:
+            checks.insert(0, self._object(schema, only_objects=schema.get("type") == "object"))
         return _all(checks)
 
     # -- keywords
@@ -96,6 +97,8 @@ class _Compiler:
         if all(name in _PYTHON_TYPES for name in names):  # no bool subtleties: a plain isinstance
             classes = tuple(c for name in names for c in _PYTHON_TYPES[name])
             return lambda v: isinstance(v, classes)
+        if len(names) == 1:
+            return _TYPES[names[0]]
         tests = [_TYPES[name] for name in names]
         return lambda v: any(test(v) for test in tests)
 
@@ -121,11 +124,24 @@ class _Compiler:
         if slot is None:
             slot = self.refs[ref] = []
             slot.append(self.compile(self.resolve(ref)))
-        return lambda v: slot[0](v)  # late-bound: a schema may refer to itself
+        if slot:
+            return slot[0]
+        return lambda v: slot[0](v)  # a schema that refers to itself: bound once it is compiled
 
     def k_anyOf(self, branches: Any, schema: Mapping[str, Any]) -> Check:
+        nullable = [b for b in branches if b != {"type": "null"}]
+        if len(nullable) == 1 and len(branches) == 2:  # OpenAPI's `nullable`, the commonest anyOf
+            other = self.compile(nullable[0])
+            return lambda v: v is None or other(v)
         checks = [self.compile(b) for b in branches]
-        return lambda v: any(c(v) for c in checks)
+
+        def check(v: Any) -> bool:
+            for c in checks:
+                if c(v):
+                    return True
+            return False
+
+        return check
 
     def k_oneOf(self, branches: Any, schema: Mapping[str, Any]) -> Check:
         checks = [self.compile(b) for b in branches]
@@ -178,8 +194,9 @@ class _Compiler:
             raise Unsupported("boolean exclusiveMaximum")
         return lambda v: not _TYPES["number"](v) or not v >= bound
 
-    def _object(self, schema: Mapping[str, Any]) -> Check:
-        """`properties`, `required` and `additionalProperties` together, in one pass over the object."""
+    def _object(self, schema: Mapping[str, Any], only_objects: bool) -> Check:
+        """`properties`, `required` and `additionalProperties` together, in one pass over the object (and
+        `type: object` with them when `only_objects`)."""
         if "patternProperties" in schema:
             raise Unsupported("patternProperties")
         properties = {name: self.compile(sub) for name, sub in (schema.get("properties") or {}).items()}
@@ -189,7 +206,7 @@ class _Compiler:
 
         def check(v: Any) -> bool:
             if not isinstance(v, dict):
-                return True
+                return not only_objects
             for name in required:
                 if name not in v:
                     return False
@@ -213,4 +230,10 @@ def _all(checks: list[Check]) -> Check:
     if len(checks) == 2:
         first, second = checks
         return lambda v: first(v) and second(v)
-    return lambda v: all(c(v) for c in checks)
+    def check(v: Any) -> bool:
+        for c in checks:
+            if not c(v):
+                return False
+        return True
+
+    return check

@@ -107,17 +107,13 @@ class Observer:
 def _observe(
     scope: Scope, state: dict[str, Any], start: Message | None, body: bytes, arrived: float
 ) -> Observation:
-    request_headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-    response_headers = (
-        {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in start.get("headers", [])}
-        if start
-        else {}
-    )
+    request_headers = _picked(scope["headers"], _REQUEST_HEADERS)
+    response_headers = _picked(start.get("headers", []), _RESPONSE_HEADERS) if start else {}
     extra = state.get("journal_extra") or {}
     dropped = state.get("journal_status") == 0 or start is None
     query = scope["query_string"].decode("latin-1")
     sent = state.get("journal_body")
-    digest = hashlib.sha256(json.dumps(sent, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    digest = _NO_BODY_DIGEST if sent is None else _digest(sent)
     tenant = state.get("tenant")
     observation = Observation(
         request_id=str(state.get("request_id", "")),
@@ -140,7 +136,27 @@ def _observe(
     return observation
 
 
+def _digest(sent: Any) -> str:
+    return hashlib.sha256(json.dumps(sent, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+_NO_BODY_DIGEST = _digest(None)
+_REQUEST_HEADERS = frozenset({b"x-stainless-retry-count"})
+_RESPONSE_HEADERS = frozenset({b"retry-after-ms", b"retry-after", b"x-should-retry"})
+
+
+def _picked(headers: Any, names: frozenset[bytes]) -> dict[str, str]:
+    """The headers named (lower case), as a dict of the last value of each: all an observation reads."""
+    return {
+        key.decode("latin-1"): v.decode("latin-1")
+        for k, v in headers
+        if (key := k.lower()) in names
+    }
+
+
 def _read_body(observation: Observation, body: bytes) -> None:
+    if not observation.path.startswith(_JOB_PREFIX) and b'"error"' not in body:
+        return  # nothing to read: JSON written by json.dumps spells every "error" key out like this
     try:
         data = json.loads(body)
     except ValueError:
