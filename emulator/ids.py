@@ -26,8 +26,8 @@ def derive_seed(*parts: object) -> int:
     return _digest(*parts) & (2**64 - 1)
 
 
-_LOW_128 = 2**128 - 1
-_REQUEST_FLOOR = 2**128  # at or above it, 31 hex digits peeled still leave 16 or more: no re-digest
+_ZERO_HALF = bytes(16)  # a digest whose first half is zero is below 2**128: 31 hex digits peeled off it
+# would leave less than 16, and the token re-digests (see `_spell`)
 
 
 def _spell(value: int, kind: str, n: int, length: int, alphabet: str) -> str:
@@ -79,7 +79,7 @@ class IdFactory:
         return prefix + self.token(prefix, length, alphabet)
 
     def request_id(self) -> str:
-        """`req_` + 32 hex digits: `token("req_", 32, HEX)`, read straight off the digest's low 128 bits.
+        """`req_` + 32 hex digits: `token("req_", 32, HEX)`, read straight off the digest's last 16 bytes.
 
         Dividing by 16 peels the digest's hex digits from the least significant end, so the token is those
         digits reversed; the slow path re-digests only when fewer than 33 hex digits remain (a digest
@@ -87,10 +87,10 @@ class IdFactory:
         with self._lock:
             self._counters["req_"] += 1
             n = self._counters["req_"]
-        value = _digest(self.seed, self.namespace, "req_", n)
-        if value >= _REQUEST_FLOOR:
-            return "req_" + format(value & _LOW_128, "032x")[::-1]
-        return "req_" + _spell(value, "req_", n, 32, HEX)
+        digest = hashlib.sha256(f"{self.seed}\x1f{self.namespace}\x1freq_\x1f{n}".encode()).digest()
+        if digest[:16] != _ZERO_HALF:  # the digest, read as a number, is at least 2**128
+            return "req_" + digest[16:].hex()[::-1]
+        return "req_" + _spell(int.from_bytes(digest, "big"), "req_", n, 32, HEX)
 
     def rng(self, *labels: object) -> random.Random:
         """A private random stream for one purpose (a job's loss curve, a reply's wording)."""

@@ -155,23 +155,46 @@ def _picked(headers: Any, names: frozenset[bytes]) -> dict[str, str]:
 
 
 def _read_body(observation: Observation, body: bytes) -> None:
-    if not observation.path.startswith(_JOB_PREFIX) and b'"error"' not in body:
+    jobs = observation.path.startswith(_JOB_PREFIX)
+    if not jobs and b'"error"' not in body:
         return  # nothing to read: JSON written by json.dumps spells every "error" key out like this
+    read = _READ.get((jobs, body))
+    if read is None:
+        read = _read(body, jobs)
+        if len(body) <= _REMEMBERED_BODY:
+            if len(_READ) >= _REMEMBERED:
+                _READ.clear()
+            _READ[(jobs, body)] = read
+    observation.error_type, observation.error_code, shown = read
+    observation.jobs.update(shown)
+
+
+# What bodies said, by their bytes: a client polling a job is sent the same bytes again and again.
+_READ: dict[tuple[bool, bytes], tuple[str | None, str | None, tuple[tuple[str, str], ...]]] = {}
+_REMEMBERED = 256
+_REMEMBERED_BODY = 16 * 1024
+
+
+def _read(body: bytes, jobs: bool) -> tuple[str | None, str | None, tuple[tuple[str, str], ...]]:
+    """(error type, error code, (job id, status) shown) of a JSON body."""
     try:
         data = json.loads(body)
     except ValueError:
-        return
+        return None, None, ()
     if not isinstance(data, dict):
-        return
+        return None, None, ()
+    error_type = error_code = None
     error = data.get("error")
     if isinstance(error, dict):
-        observation.error_type = error.get("type") if isinstance(error.get("type"), str) else None
-        observation.error_code = error.get("code") if isinstance(error.get("code"), str) else None
-    if observation.path.startswith(_JOB_PREFIX):
+        error_type = error.get("type") if isinstance(error.get("type"), str) else None
+        error_code = error.get("code") if isinstance(error.get("code"), str) else None
+    shown: dict[str, str] = {}
+    if jobs:
         items = data.get("data") if data.get("object") == "list" else [data]
         for item in items if isinstance(items, list) else []:
             if isinstance(item, dict) and item.get("object") == "fine_tuning.job":
-                observation.jobs[str(item.get("id"))] = str(item.get("status"))
+                shown[str(item.get("id"))] = str(item.get("status"))
+    return error_type, error_code, tuple(shown.items())
 
 
 def _int(value: str | None) -> int | None:
