@@ -391,7 +391,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=settings.port,
         log_level=settings.log_level,
         access_log=False,
-        **uvicorn_options(settings.max_header_bytes),
+        **uvicorn_options(settings.max_header_bytes, fast=True),  # httptools + uvloop when installed
         log_config=uvicorn_log_config(settings.log_format),
         timeout_graceful_shutdown=SHUTDOWN_GRACE,  # a request held by a stall fault must not block SIGTERM
     )
