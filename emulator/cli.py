@@ -310,17 +310,18 @@ class AccessLog:
                 status[0] = 503
                 await _shutting_down(send)
         finally:
-            ms = (time.perf_counter() - started) * 1000
-            path = scope["path"] + (
-                "?" + scope["query_string"].decode("latin-1") if scope["query_string"] else ""
-            )
-            rule = state.get("journal_rule")
-            line = f"{scope['method']} {path} {status[0] or '---'} {ms:.1f}ms" + (
-                f" [rule {rule}]" if rule else ""
-            )
-            fields = {"method": scope["method"], "path": path, "status": status[0], "ms": round(ms, 1)}
-            fields["rule"] = rule
-            self.logger.info(line, extra=fields)
+            if self.logger.isEnabledFor(logging.INFO):  # a hidden line is never formatted
+                self._log(scope, state, status[0], started)
+
+    def _log(self, scope: Any, state: dict[str, Any], status: int, started: float) -> None:
+        ms = (time.perf_counter() - started) * 1000
+        path = scope["path"] + (
+            "?" + scope["query_string"].decode("latin-1") if scope["query_string"] else ""
+        )
+        rule = state.get("journal_rule")
+        line = f"{scope['method']} {path} {status or '---'} {ms:.1f}ms" + (f" [rule {rule}]" if rule else "")
+        fields = {"method": scope["method"], "path": path, "status": status, "ms": round(ms, 1), "rule": rule}
+        self.logger.info(line, extra=fields)
 
 
 class _Terminated(Exception):

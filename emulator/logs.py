@@ -6,7 +6,7 @@ import json
 import logging
 from typing import Any
 
-__all__ = ["JsonFormatter", "formatter", "uvicorn_log_config"]
+__all__ = ["JsonFormatter", "TextFormatter", "formatter", "uvicorn_log_config"]
 
 # LogRecord attributes that are not extra fields.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
@@ -28,10 +28,23 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, default=str)
 
 
+class TextFormatter(logging.Formatter):
+    """`HH:MM:SS message`; the time is formatted once per second, not once per line."""
+
+    _shown: tuple[int, str] = (-1, "")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        second = int(record.created)
+        shown = self._shown
+        if shown[0] != second:
+            shown = self._shown = (second, super().formatTime(record, datefmt))
+        return shown[1]
+
+
 def formatter(log_format: str) -> logging.Formatter:
     if log_format == "json":
         return JsonFormatter()
-    return logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S")
+    return TextFormatter("%(asctime)s %(message)s", "%H:%M:%S")
 
 
 def uvicorn_log_config(log_format: str) -> dict[str, Any]:
