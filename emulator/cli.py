@@ -321,7 +321,10 @@ class AccessLog:
         rule = state.get("journal_rule")
         line = f"{scope['method']} {path} {status or '---'} {ms:.1f}ms" + (f" [rule {rule}]" if rule else "")
         fields = {"method": scope["method"], "path": path, "status": status, "ms": round(ms, 1), "rule": rule}
-        self.logger.info(line, extra=fields)
+        # logger.info(line, extra=fields) without its search of the call stack for a source line no
+        # format of ours shows
+        logger = self.logger
+        logger.handle(logger.makeRecord(logger.name, logging.INFO, __file__, 0, line, (), None, extra=fields))
 
 
 class _Terminated(Exception):
@@ -342,9 +345,9 @@ async def _shutting_down(send: Any) -> None:
 
 
 def _configure_logging(level: str, log_format: str = "text") -> None:
-    from .logs import formatter
+    from .logs import BatchedStreamHandler, formatter
 
-    handler = logging.StreamHandler(sys.stdout)
+    handler = BatchedStreamHandler(sys.stdout)
     handler.setFormatter(formatter(log_format))
     # one line per request, contract violation, webhook delivery or calendar warning: every emulator.*
     # logger writes through this one handler, in the chosen format
