@@ -180,7 +180,20 @@ def _seed(server: Server) -> tuple[str, str]:
             files={"file": ("train.jsonl", inprocess.training_jsonl())},
         ).json()["id"]
         job = http.post("/v1/fine_tuning/jobs", json={"model": workflows.MODEL, "training_file": file_id})
-        return str(file_id), str(job.json()["id"])
+    _settle(server)
+    return str(file_id), str(job.json()["id"])
+
+
+def _settle(server: Server, quiet: float = 0.01, longest: float = 120.0) -> None:
+    """Wait until the server is idle (under `quiet` CPU seconds in 0.25 s): the job just created has its
+    training file analysed on a worker thread (the first analysis loads a tokenizer for seconds), which
+    would otherwise share the CPU being measured and hold the interpreter lock."""
+    deadline = time.monotonic() + longest
+    while time.monotonic() < deadline:
+        before = server.cpu()
+        time.sleep(0.25)
+        if server.cpu() - before < quiet:
+            return
 
 
 def _summary(name: str, result: Any) -> list[str]:
