@@ -20,6 +20,7 @@ from typing import Any
 
 from . import __version__, cli_ci
 from .settings import Settings
+from .logs import BatchedStreamHandler
 from .store.snapshot_cli import add_snapshot_command, run_snapshot
 
 __all__ = ["AccessLog", "main", "serve_settings"]
@@ -321,10 +322,22 @@ class AccessLog:
         rule = state.get("journal_rule")
         line = f"{scope['method']} {path} {status or '---'} {ms:.1f}ms" + (f" [rule {rule}]" if rule else "")
         fields = {"method": scope["method"], "path": path, "status": status, "ms": round(ms, 1), "rule": rule}
-        # logger.info(line, extra=fields) without its search of the call stack for a source line no
-        # format of ours shows
         logger = self.logger
+        handler = _direct(logger)
+        if handler is not None and handler.write_text(line):
+            return  # the emulator's own handler and text format: the line, without a LogRecord
+        # else logger.info(line, extra=fields), without its search of the call stack for a source line
         logger.handle(logger.makeRecord(logger.name, logging.INFO, __file__, 0, line, (), None, extra=fields))
+
+
+def _direct(logger: logging.Logger) -> BatchedStreamHandler | None:
+    """The logger's one handler when it is the emulator's own and nothing else sees its records."""
+    handlers = logger.handlers
+    if len(handlers) == 1 and not logger.filters and not logger.propagate:
+        handler = handlers[0]
+        if isinstance(handler, BatchedStreamHandler):
+            return handler
+    return None
 
 
 class _Terminated(Exception):

@@ -36,10 +36,14 @@ class TextFormatter(logging.Formatter):
     _shown: tuple[int, str] = (-1, "")
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
-        second = int(record.created)
+        return self.shown_time(record.created)
+
+    def shown_time(self, created: float) -> str:
+        second = int(created)
         shown = self._shown
         if shown[0] != second:
-            shown = self._shown = (second, super().formatTime(record, datefmt))
+            text = time.strftime(self.datefmt or "%H:%M:%S", self.converter(created))
+            shown = self._shown = (second, text)
         return shown[1]
 
 
@@ -67,6 +71,18 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def close(self) -> None:
         self.flush_now()
         super().close()
+
+    def write_text(self, message: str) -> bool:
+        """Write `message` as a record of level INFO made now would come out of this handler, without
+        making the record; False (nothing written) unless the text format and no filter are in use."""
+        formatter = self.formatter
+        if type(formatter) is not TextFormatter or self.filters or self.level > logging.INFO:
+            return False
+        shown = formatter.shown_time(time.time())
+        with self.lock:  # type: ignore[union-attr]
+            self.stream.write(f"{shown} {message}{self.terminator}")
+        self._written.set()
+        return True
 
     def _flushing(self) -> None:
         while True:
