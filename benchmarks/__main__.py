@@ -12,6 +12,8 @@ Figures (each against a baseline measured in the same run):
 * growth: job/file creation and list pages at growing stored counts (ratio to the smallest), and RSS
   holding the largest count of jobs and of files.
 * fixture: the pytest `openai_client` fixture's per-test overhead in live mode, and the first test's wait.
+* peer: against aimock (Node.js, optional: see benchmarks/peer.py), workflows per second through the SDK
+  and hot-read requests/s and CPU per request; skipped, saying why, when aimock is not installed.
 """
 
 from __future__ import annotations
@@ -28,11 +30,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from . import inprocess, workflows
+from . import inprocess, peer, workflows
 from .load import Load, drive, generator
 from .targets import Server, serve_process
 
-FIGURES = ("hot_reads", "logging", "app_only", "lifecycle", "streaming", "growth", "fixture")
+FIGURES = ("hot_reads", "logging", "app_only", "lifecycle", "streaming", "growth", "fixture", "peer")
 AUTH_HEADER = "authorization: " + inprocess.AUTH
 
 
@@ -160,6 +162,42 @@ class Bench:
     def fixture(self) -> dict[str, float]:
         return workflows.fixture_overhead(20 if self.quick else 100)
 
+    def peer(self) -> dict[str, Any]:
+        command, why = peer.aimock_command()
+        if command is None:
+            return {"skipped": why}
+        count = 5 if self.quick else 30
+        rows: dict[str, Any] = {}
+        with self.serve("emulator", _stacks()[-1]) as server:
+            rows["emulator"] = self._peer_row(server, _seed(server), peer.finish_by_running(server), count)
+        with peer.serve_aimock(command, self.server_core) as mock:
+            ids = peer.seed(mock)
+            for _ in range(3):  # its job moves one status per read: reach the one it keeps
+                drive(mock.url, Load(f"/v1/fine_tuning/jobs/{ids[1]}", (AUTH_HEADER,), connections=1), 0.2, None)
+            rows["aimock"] = self._peer_row(mock, ids, peer.finish_by_polling, count)
+        emulator, other = rows["emulator"], rows["aimock"]
+        rows["ratios"] = {
+            "workflows_per_s": emulator["workflow"]["workflows_per_s"] / other["workflow"]["workflows_per_s"],
+            **{
+                f"{label}_rps": emulator[label]["rps"] / other[label]["rps"]
+                for label in ("get_file", "get_job")
+            },
+            **{
+                f"{label}_cpu": emulator[label]["cpu_us"] / other[label]["cpu_us"]
+                for label in ("get_file", "get_job")
+            },
+        }
+        return rows
+
+    def _peer_row(self, server: Server, ids: tuple[str, str], finish: Any, count: int) -> dict[str, Any]:
+        file_id, job_id = ids
+        row: dict[str, Any] = {
+            "get_file": self.measure(server, Load(f"/v1/files/{file_id}", (AUTH_HEADER,))),
+            "get_job": self.measure(server, Load(f"/v1/fine_tuning/jobs/{job_id}", (AUTH_HEADER,))),
+        }
+        row["workflow"] = peer.workflows_per_second(server, count, finish)
+        return row
+
 
 def _stacks() -> list[tuple[str, str]]:
     """The pure-Python stack always; httptools + uvloop when installed (what `emulator serve` then uses)."""
@@ -234,6 +272,18 @@ def _summary(name: str, result: Any) -> list[str]:
             f"{g['list_jobs_us']:.2f}x, list files {g['list_files_us']:.2f}x",
             f"RSS with {r['jobs']} jobs + {r['files']} files: {r['rss_full_mb']:.0f} MB "
             f"({r['rss_full_mb'] - r['rss_empty_mb']:.0f} MB over an empty emulator)",
+        ]
+    if name == "peer":
+        if "skipped" in r:
+            return [f"skipped: {r['skipped']}"]
+        q, e, a = r["ratios"], r["emulator"], r["aimock"]
+        return [
+            f"vs aimock: {q['workflows_per_s']:.2f}x its workflows/s ({e['workflow']['workflows_per_s']:.1f} vs "
+            f"{a['workflow']['workflows_per_s']:.1f}; server CPU {e['workflow']['cpu_ms_per_workflow']:.1f} vs "
+            f"{a['workflow']['cpu_ms_per_workflow']:.1f} ms)",
+            f"hot reads: GET file {q['get_file_rps']:.2f}x its req/s ({e['get_file']['cpu_us']:.0f} vs "
+            f"{a['get_file']['cpu_us']:.0f} us CPU), GET job {q['get_job_rps']:.2f}x ({e['get_job']['cpu_us']:.0f} "
+            f"vs {a['get_job']['cpu_us']:.0f} us)",
         ]
     if name == "fixture":
         return [
