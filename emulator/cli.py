@@ -331,12 +331,19 @@ class AccessLog:
 
 
 def _direct(logger: logging.Logger) -> BatchedStreamHandler | None:
-    """The logger's one handler when it is the emulator's own and nothing else sees its records."""
-    handlers = logger.handlers
-    if len(handlers) == 1 and not logger.filters and not logger.propagate:
-        handler = handlers[0]
-        if isinstance(handler, BatchedStreamHandler):
-            return handler
+    """The one handler the logger's records reach (its own or an ancestor's, as logging propagates them)
+    when it is the emulator's own and no filter is on the way."""
+    handlers: list[logging.Handler] = []
+    node: logging.Logger | None = logger
+    while node is not None:
+        if node.filters:
+            return None
+        handlers += node.handlers
+        if not node.propagate:
+            break
+        node = node.parent
+    if len(handlers) == 1 and isinstance(handlers[0], BatchedStreamHandler):
+        return handlers[0]
     return None
 
 
