@@ -195,7 +195,8 @@ class Bench:
         with peer.serve_aimock(command, self.server_core) as mock:
             ids = peer.seed(mock)
             for _ in range(3):  # its job moves one status per read: reach the one it keeps
-                drive(mock.url, Load(f"/v1/fine_tuning/jobs/{ids[1]}", (AUTH_HEADER,), connections=1), 0.2, None)
+                job = Load(f"/v1/fine_tuning/jobs/{ids[1]}", (AUTH_HEADER,), connections=1)
+                drive(mock.url, job, 0.2, None)
             rows["aimock"] = self._peer_row(mock, ids, peer.finish_by_polling, count)
         emulator, other = rows["emulator"], rows["aimock"]
         rows["ratios"] = {
@@ -299,13 +300,14 @@ def _summary(name: str, result: Any) -> list[str]:
         if "skipped" in r:
             return [f"skipped: {r['skipped']}"]
         q, e, a = r["ratios"], r["emulator"], r["aimock"]
+        ew, aw = e["workflow"], a["workflow"]
         return [
-            f"vs aimock: {q['workflows_per_s']:.2f}x its workflows/s ({e['workflow']['workflows_per_s']:.1f} vs "
-            f"{a['workflow']['workflows_per_s']:.1f}; server CPU {e['workflow']['cpu_ms_per_workflow']:.1f} vs "
-            f"{a['workflow']['cpu_ms_per_workflow']:.1f} ms)",
+            f"vs aimock: {q['workflows_per_s']:.2f}x its workflows/s ({ew['workflows_per_s']:.1f} vs "
+            f"{aw['workflows_per_s']:.1f}; server CPU {ew['cpu_ms_per_workflow']:.1f} vs "
+            f"{aw['cpu_ms_per_workflow']:.1f} ms)",
             f"hot reads: GET file {q['get_file_rps']:.2f}x its req/s ({e['get_file']['cpu_us']:.0f} vs "
-            f"{a['get_file']['cpu_us']:.0f} us CPU), GET job {q['get_job_rps']:.2f}x ({e['get_job']['cpu_us']:.0f} "
-            f"vs {a['get_job']['cpu_us']:.0f} us)",
+            f"{a['get_file']['cpu_us']:.0f} us CPU), GET job {q['get_job_rps']:.2f}x "
+            f"({e['get_job']['cpu_us']:.0f} vs {a['get_job']['cpu_us']:.0f} us)",
         ]
     if name == "fixture":
         return [

@@ -37,8 +37,8 @@ from .dashboard import routes as dashboard_routes
 from .domain.state import Emulator
 from .errors import APIError
 from .middleware import OpenAIEdge
-from .routing import IndexedRouter
 from .rendering import handle_api_error, handle_http_exception, handle_unexpected
+from .routing import IndexedRouter
 from .scenarios.middleware import ConnectionFaults, ScenarioMiddleware
 from .settings import Settings
 from .store import Recorder, Store

@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import __version__, cli_ci
-from .settings import Settings
 from .logs import BatchedStreamHandler
+from .settings import Settings
 from .store.snapshot_cli import add_snapshot_command, run_snapshot
 
 __all__ = ["AccessLog", "main", "serve_settings"]

@@ -18,7 +18,10 @@ __all__ = ["OpenAIEdge"]
 
 OPENAI_VERSION = "2020-10-01"
 # Built once: the headers every answer gets whatever it is, and the encoded names of the variable ones.
-_CONSTANT_HEADERS = ((b"openai-version", OPENAI_VERSION.encode()), (b"access-control-expose-headers", b"X-Request-ID"))
+_CONSTANT_HEADERS = (
+    (b"openai-version", OPENAI_VERSION.encode()),
+    (b"access-control-expose-headers", b"X-Request-ID"),
+)
 _NAMES = {
     f"x-ratelimit-{part}-{kind}": f"x-ratelimit-{part}-{kind}".encode()
     for part in ("limit", "remaining", "reset")
@@ -106,7 +109,8 @@ class OpenAIEdge:
         return send_with_headers
 
     def _static_rate_limits(self) -> list[tuple[bytes, bytes]]:
-        """The x-ratelimit-* headers sent when no bucket answered (rate limits off), built once per settings."""
+        """The x-ratelimit-* headers sent when no bucket answered (rate limits off), built once per
+        settings."""
         settings = self.emulator.settings
         if self._static[0] is not settings:
             self._static = (settings, _encoded(_static_rate_limits(self.emulator)))

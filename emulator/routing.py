@@ -80,13 +80,13 @@ def _could_match(route: BaseRoute, shape: Shape) -> bool:
     if template is not None:  # exactly this many segments, these words where the template has no {param}
         parts = template.split("/")
         return len(parts) == count and all(
-            "{" in part or part == word for part, word in zip(parts[1 : 1 + _KEYED], words)
+            "{" in part or part == word for part, word in zip(parts[1 : 1 + _KEYED], words, strict=False)
         )
     prefix = _prefix(route)
     if prefix is None:
         return True
     *whole, partial = prefix.split("/")[1:]  # the path starts with these segments, then with `partial`
-    if count < len(whole) + 2 or any(w != word for w, word in zip(whole, words)):
+    if count < len(whole) + 2 or any(w != word for w, word in zip(whole, words, strict=False)):
         return False
     return len(whole) >= len(words) or words[len(whole)].startswith(partial)
 

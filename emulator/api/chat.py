@@ -30,7 +30,7 @@ def event_stream(
 
     async def body() -> AsyncIterator[bytes]:
         for chunk in chunks:
-            encoded = chunk if isinstance(chunk, bytes) else json.dumps(chunk, ensure_ascii=False, separators=(",", ":")).encode()
+            encoded = chunk if isinstance(chunk, bytes) else _encode(chunk)
             yield b"data: " + encoded + b"\n\n"
         yield b"data: [DONE]\n\n"
         if on_end is not None:
@@ -38,6 +38,10 @@ def event_stream(
 
     kind = StreamingResponse if shaped else _UnheldStream
     return kind(body(), media_type="text/event-stream", headers={"cache-control": "no-cache"})
+
+
+def _encode(chunk: dict[str, Any]) -> bytes:
+    return json.dumps(chunk, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 class _UnheldStream(StreamingResponse):
@@ -79,7 +83,8 @@ async def create_chat_completion(request: Request) -> Response:
         stored.store_completion(owner, completion.to_dict(), body, request.state.request_id)
 
     if chat.stream:  # a stored stream is kept whole once its last event has gone out
-        return event_stream(completion.encoded_chunks(), keep if body.get("store") else None, shaped=shaped(request))
+        on_end = keep if body.get("store") else None
+        return event_stream(completion.encoded_chunks(), on_end, shaped=shaped(request))
     if body.get("store"):
         keep()
     return ok(completion.to_dict())

@@ -138,7 +138,9 @@ class ContractCheck:
     ) -> None:
         start, body = held[0], b"".join(m.get("body", b"") for m in held[1:])
         method, path, status = scope["method"], scope["path"], start["status"]
-        errors = [] if _exempt(state) else self._check(contract, method, path, status, raw_request, body, scope)
+        errors = (
+            [] if _exempt(state) else self._check(contract, method, path, status, raw_request, body, scope)
+        )
         if not errors:
             for message in held:
                 await send(message)

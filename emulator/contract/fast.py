@@ -7,10 +7,10 @@ they reject (or a schema using a keyword they don't know) goes to `jsonschema`, 
 so the violations reported are the same as before, word for word.
 
 Exactness matters beyond speed: a branch of `oneOf` counted wrongly would turn an invalid body valid. The
-keywords compiled follow `jsonschema`'s own implementations (type checks exclude booleans from numbers and count 2.0 as an integer,
-`enum`/`const` use its `equal`, length and range keywords apply only to their own types); annotation
-keywords (`description`, `format` without a format checker, `x-…`) assert nothing there either. Any other
-keyword makes the whole schema uncompilable (`None`), never guessed at.
+keywords compiled follow `jsonschema`'s own implementations (type checks exclude booleans from numbers
+and count 2.0 as an integer, `enum`/`const` use its `equal`, length and range keywords apply only to
+their own types); annotation keywords (`description`, `format` without a format checker, `x-…`) assert
+nothing there either. Any other keyword makes the whole schema uncompilable (`None`), never guessed at.
 """
 
 from __future__ import annotations
@@ -38,12 +38,19 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
     "array": lambda v: isinstance(v, list),
     "string": lambda v: isinstance(v, str),
     # Draft 6 on: a float with no fractional part is an integer too
-    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
+    "integer": lambda v: (
+        (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer())
+    ),
     "number": lambda v: isinstance(v, numbers.Number) and not isinstance(v, bool),
     "boolean": lambda v: isinstance(v, bool),
     "null": lambda v: v is None,
 }
-_PYTHON_TYPES: dict[str, tuple[type, ...]] = {"object": (dict,), "array": (list,), "string": (str,), "null": (type(None),)}
+_PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "null": (type(None),),
+}
 
 
 class Unsupported(Exception):
@@ -74,8 +81,10 @@ class _Compiler:
         checks: list[Check] = []
         is_object = "properties" in schema or "required" in schema or "additionalProperties" in schema
         for key, value in schema.items():
-            if key in _ANNOTATIONS or key.startswith("x-") or (key == "type" and value == "object" and is_object):
-                continue  # (an object's type is checked by the object check itself)
+            if key in _ANNOTATIONS or key.startswith("x-"):
+                continue
+            if key == "type" and value == "object" and is_object:
+                continue  # checked by the object check itself
             build = getattr(self, "k_" + key.replace("$", "dollar_"), None)
             if build is None:
                 if key in ("properties", "required", "additionalProperties"):

@@ -24,7 +24,8 @@ KEY = {"Authorization": "Bearer sk-stream-encoding"}
     ],
 )
 def test_streamed_events_are_canonical_json(extra: dict[str, object]) -> None:
-    body = {"model": "gpt-4o-mini", "stream": True, "messages": [{"role": "user", "content": "Hi there"}], **extra}
+    messages = [{"role": "user", "content": "Hi there"}]
+    body = {"model": "gpt-4o-mini", "stream": True, "messages": messages, **extra}
     with TestClient(create_app(Settings(seed=5))) as http:
         r = http.post("/v1/chat/completions", json=body, headers=KEY)
     assert r.status_code == 200, r.text

@@ -27,7 +27,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Example", "Memory", "Reply", "chat_key", "chat_words", "learned", "memory_for", "prompt_words", "remember"]
+__all__ = [
+    "Example",
+    "Memory",
+    "Reply",
+    "chat_key",
+    "chat_words",
+    "learned",
+    "memory_for",
+    "prompt_words",
+    "remember",
+]
 
 MAX_EXAMPLES = 10_000
 MAX_WORDS = 256
