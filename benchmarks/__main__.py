@@ -12,11 +12,14 @@ Figures (each against a baseline measured in the same run):
 * growth: job/file creation and list pages at growing stored counts (ratio to the smallest), and RSS
   holding the largest count of jobs and of files.
 * fixture: the pytest `openai_client` fixture's per-test overhead in live mode, and the first test's wait.
+* peer: against aimock (Node.js, optional: see benchmarks/peer.py), workflows per second through the SDK
+  and hot-read requests/s and CPU per request; skipped, saying why, when aimock is not installed.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -28,11 +31,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from . import inprocess, workflows
+from . import inprocess, peer, workflows
 from .load import Load, drive, generator
 from .targets import Server, serve_process
 
-FIGURES = ("hot_reads", "logging", "app_only", "lifecycle", "streaming", "growth", "fixture")
+FIGURES = ("hot_reads", "logging", "app_only", "lifecycle", "streaming", "growth", "fixture", "peer")
 AUTH_HEADER = "authorization: " + inprocess.AUTH
 
 
@@ -66,6 +69,27 @@ class Bench:
             cpus.append(spent / result["requests"] * 1e6)
         return {"rps": statistics.median(rates), "cpu_us": statistics.median(cpus)}
 
+    def measure_together(self, targets: dict[str, tuple[Server, Load]]) -> dict[str, dict[str, float]]:
+        """`measure` for several targets, their repeats taken in turn (A, B, C, A, B, C, ...): on a shared
+        machine the load changes over a run, and targets measured minutes apart would compare that too."""
+        for server, load in targets.values():
+            drive(server.url, load, 0.5, self.load_core)  # warm up
+        rates: dict[str, list[float]] = {name: [] for name in targets}
+        cpus: dict[str, list[float]] = {name: [] for name in targets}
+        for _ in range(max(self.repeats, 5)):
+            for name, (server, load) in targets.items():
+                before = server.cpu()
+                result = drive(server.url, load, self.seconds, self.load_core)
+                spent = server.cpu() - before
+                if result["errors"] or not result["requests"]:
+                    raise RuntimeError(f"{load.path}: {result}")
+                rates[name].append(result["requests"] / result["seconds"])
+                cpus[name].append(spent / result["requests"] * 1e6)
+        return {
+            name: {"rps": statistics.median(rates[name]), "cpu_us": statistics.median(cpus[name])}
+            for name in targets
+        }
+
     def serve(self, app: str, stack: tuple[str, str], log_level: str = "off") -> Any:
         return serve_process(app, http=stack[0], loop=stack[1], log_level=log_level, cpu=self.server_core)
 
@@ -75,31 +99,31 @@ class Bench:
         out: dict[str, Any] = {}
         for stack in _stacks():
             name = "+".join(stack)
-            with self.serve("bare", stack) as bare:
-                floor = self.measure(bare, Load("/v1/bare/file-abc123"))
-            row: dict[str, Any] = {"bare": floor}
-            with self.serve("emulator", stack) as server:
+            with self.serve("bare", stack) as bare, self.serve("emulator", stack) as server:
                 file_id, job_id = _seed(server)
-                for label, path in (
-                    ("get_file", f"/v1/files/{file_id}"),
-                    ("get_job", f"/v1/fine_tuning/jobs/{job_id}"),
-                ):
-                    got = self.measure(server, Load(path, (AUTH_HEADER,)))
-                    row[label] = {
-                        **got,
-                        "rps_ratio": got["rps"] / floor["rps"],
-                        "cpu_ratio": got["cpu_us"] / floor["cpu_us"],
+                row: dict[str, Any] = self.measure_together(
+                    {
+                        "bare": (bare, Load("/v1/bare/file-abc123")),
+                        "get_file": (server, Load(f"/v1/files/{file_id}", (AUTH_HEADER,))),
+                        "get_job": (server, Load(f"/v1/fine_tuning/jobs/{job_id}", (AUTH_HEADER,))),
                     }
+                )
+            floor = row["bare"]
+            for label in ("get_file", "get_job"):
+                row[label]["rps_ratio"] = row[label]["rps"] / floor["rps"]
+                row[label]["cpu_ratio"] = row[label]["cpu_us"] / floor["cpu_us"]
             out[name] = row
         return out
 
     def logging(self) -> dict[str, Any]:
         stack = _stacks()[-1]
-        rows = {}
-        for level in ("off", "warning", "info"):
-            with self.serve("emulator", stack, log_level=level) as server:
+        with contextlib.ExitStack() as servers:
+            targets = {}
+            for level in ("off", "warning", "info"):
+                server = servers.enter_context(self.serve("emulator", stack, log_level=level))
                 _, job_id = _seed(server)
-                rows[level] = self.measure(server, Load(f"/v1/fine_tuning/jobs/{job_id}", (AUTH_HEADER,)))
+                targets[level] = (server, Load(f"/v1/fine_tuning/jobs/{job_id}", (AUTH_HEADER,)))
+            rows = self.measure_together(targets)
         for level in ("warning", "info"):
             rows[level]["cpu_ratio"] = rows[level]["cpu_us"] / rows["off"]["cpu_us"]
         return rows
@@ -160,6 +184,43 @@ class Bench:
     def fixture(self) -> dict[str, float]:
         return workflows.fixture_overhead(20 if self.quick else 100)
 
+    def peer(self) -> dict[str, Any]:
+        command, why = peer.aimock_command()
+        if command is None:
+            return {"skipped": why}
+        count = 5 if self.quick else 30
+        rows: dict[str, Any] = {}
+        with self.serve("emulator", _stacks()[-1]) as server:
+            rows["emulator"] = self._peer_row(server, _seed(server), peer.finish_by_running(server), count)
+        with peer.serve_aimock(command, self.server_core) as mock:
+            ids = peer.seed(mock)
+            for _ in range(3):  # its job moves one status per read: reach the one it keeps
+                job = Load(f"/v1/fine_tuning/jobs/{ids[1]}", (AUTH_HEADER,), connections=1)
+                drive(mock.url, job, 0.2, None)
+            rows["aimock"] = self._peer_row(mock, ids, peer.finish_by_polling, count)
+        emulator, other = rows["emulator"], rows["aimock"]
+        rows["ratios"] = {
+            "workflows_per_s": emulator["workflow"]["workflows_per_s"] / other["workflow"]["workflows_per_s"],
+            **{
+                f"{label}_rps": emulator[label]["rps"] / other[label]["rps"]
+                for label in ("get_file", "get_job")
+            },
+            **{
+                f"{label}_cpu": emulator[label]["cpu_us"] / other[label]["cpu_us"]
+                for label in ("get_file", "get_job")
+            },
+        }
+        return rows
+
+    def _peer_row(self, server: Server, ids: tuple[str, str], finish: Any, count: int) -> dict[str, Any]:
+        file_id, job_id = ids
+        row: dict[str, Any] = {
+            "get_file": self.measure(server, Load(f"/v1/files/{file_id}", (AUTH_HEADER,))),
+            "get_job": self.measure(server, Load(f"/v1/fine_tuning/jobs/{job_id}", (AUTH_HEADER,))),
+        }
+        row["workflow"] = peer.workflows_per_second(server, count, finish)
+        return row
+
 
 def _stacks() -> list[tuple[str, str]]:
     """The pure-Python stack always; httptools + uvloop when installed (what `emulator serve` then uses)."""
@@ -180,7 +241,20 @@ def _seed(server: Server) -> tuple[str, str]:
             files={"file": ("train.jsonl", inprocess.training_jsonl())},
         ).json()["id"]
         job = http.post("/v1/fine_tuning/jobs", json={"model": workflows.MODEL, "training_file": file_id})
-        return str(file_id), str(job.json()["id"])
+    _settle(server)
+    return str(file_id), str(job.json()["id"])
+
+
+def _settle(server: Server, quiet: float = 0.01, longest: float = 120.0) -> None:
+    """Wait until the server is idle (under `quiet` CPU seconds in 0.25 s): the job just created has its
+    training file analysed on a worker thread (the first analysis loads a tokenizer for seconds), which
+    would otherwise share the CPU being measured and hold the interpreter lock."""
+    deadline = time.monotonic() + longest
+    while time.monotonic() < deadline:
+        before = server.cpu()
+        time.sleep(0.25)
+        if server.cpu() - before < quiet:
+            return
 
 
 def _summary(name: str, result: Any) -> list[str]:
@@ -221,6 +295,19 @@ def _summary(name: str, result: Any) -> list[str]:
             f"{g['list_jobs_us']:.2f}x, list files {g['list_files_us']:.2f}x",
             f"RSS with {r['jobs']} jobs + {r['files']} files: {r['rss_full_mb']:.0f} MB "
             f"({r['rss_full_mb'] - r['rss_empty_mb']:.0f} MB over an empty emulator)",
+        ]
+    if name == "peer":
+        if "skipped" in r:
+            return [f"skipped: {r['skipped']}"]
+        q, e, a = r["ratios"], r["emulator"], r["aimock"]
+        ew, aw = e["workflow"], a["workflow"]
+        return [
+            f"vs aimock: {q['workflows_per_s']:.2f}x its workflows/s ({ew['workflows_per_s']:.1f} vs "
+            f"{aw['workflows_per_s']:.1f}; server CPU {ew['cpu_ms_per_workflow']:.1f} vs "
+            f"{aw['cpu_ms_per_workflow']:.1f} ms)",
+            f"hot reads: GET file {q['get_file_rps']:.2f}x its req/s ({e['get_file']['cpu_us']:.0f} vs "
+            f"{a['get_file']['cpu_us']:.0f} us CPU), GET job {q['get_job_rps']:.2f}x "
+            f"({e['get_job']['cpu_us']:.0f} vs {a['get_job']['cpu_us']:.0f} us)",
         ]
     if name == "fixture":
         return [

@@ -90,12 +90,19 @@ def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     app = bare_app() if args.app == "bare" else emulator_app(args.log_level)
+    protocol: dict[str, Any] = {"http": args.http}
+    if args.app == "emulator":  # the emulator's own protocol subclass of that stack, as `emulator serve` runs
+        from emulator import Settings
+        from emulator.protocol import uvicorn_options
+
+        protocol = uvicorn_options(Settings().max_header_bytes, fast=args.http == "httptools")
+        protocol.pop("loop", None)
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
         port=0,
-        http=args.http,
         loop=args.loop,
+        **protocol,
         log_level="warning",
         access_log=False,
         lifespan="on",

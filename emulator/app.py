@@ -43,6 +43,7 @@ from .domain.state import Emulator
 from .errors import APIError
 from .middleware import OpenAIEdge
 from .rendering import handle_api_error, handle_http_exception, handle_unexpected
+from .routing import IndexedRouter
 from .scenarios.middleware import ConnectionFaults, ScenarioMiddleware
 from .settings import Settings
 from .store import Recorder, Store
@@ -102,7 +103,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         },
         lifespan=lifespan,
     )
-    app.router.redirect_slashes = False
+    # the same routes, tried in the same order, but only those a path's shape could match
+    app.router = IndexedRouter(app.router.routes, redirect_slashes=False, lifespan=lifespan)
     app.state.emulator = emulator
     app.state.contract = contract
     app.state.observations = observations

@@ -20,6 +20,7 @@ from typing import Any
 
 from . import __version__, cli_ci
 from .azure_cli import add_azure_command, run_azure
+from .logs import BatchedStreamHandler
 from .settings import Settings
 from .store.snapshot_cli import add_snapshot_command, run_snapshot
 
@@ -322,17 +323,40 @@ class AccessLog:
                 status[0] = 503
                 await _shutting_down(send)
         finally:
-            ms = (time.perf_counter() - started) * 1000
-            path = scope["path"] + (
-                "?" + scope["query_string"].decode("latin-1") if scope["query_string"] else ""
-            )
-            rule = state.get("journal_rule")
-            line = f"{scope['method']} {path} {status[0] or '---'} {ms:.1f}ms" + (
-                f" [rule {rule}]" if rule else ""
-            )
-            fields = {"method": scope["method"], "path": path, "status": status[0], "ms": round(ms, 1)}
-            fields["rule"] = rule
-            self.logger.info(line, extra=fields)
+            if self.logger.isEnabledFor(logging.INFO):  # a hidden line is never formatted
+                self._log(scope, state, status[0], started)
+
+    def _log(self, scope: Any, state: dict[str, Any], status: int, started: float) -> None:
+        ms = (time.perf_counter() - started) * 1000
+        path = scope["path"] + (
+            "?" + scope["query_string"].decode("latin-1") if scope["query_string"] else ""
+        )
+        rule = state.get("journal_rule")
+        line = f"{scope['method']} {path} {status or '---'} {ms:.1f}ms" + (f" [rule {rule}]" if rule else "")
+        fields = {"method": scope["method"], "path": path, "status": status, "ms": round(ms, 1), "rule": rule}
+        logger = self.logger
+        handler = _direct(logger)
+        if handler is not None and handler.write_text(line):
+            return  # the emulator's own handler and text format: the line, without a LogRecord
+        # else logger.info(line, extra=fields), without its search of the call stack for a source line
+        logger.handle(logger.makeRecord(logger.name, logging.INFO, __file__, 0, line, (), None, extra=fields))
+
+
+def _direct(logger: logging.Logger) -> BatchedStreamHandler | None:
+    """The one handler the logger's records reach (its own or an ancestor's, as logging propagates them)
+    when it is the emulator's own and no filter is on the way."""
+    handlers: list[logging.Handler] = []
+    node: logging.Logger | None = logger
+    while node is not None:
+        if node.filters:
+            return None
+        handlers += node.handlers
+        if not node.propagate:
+            break
+        node = node.parent
+    if len(handlers) == 1 and isinstance(handlers[0], BatchedStreamHandler):
+        return handlers[0]
+    return None
 
 
 class _Terminated(Exception):
@@ -353,9 +377,9 @@ async def _shutting_down(send: Any) -> None:
 
 
 def _configure_logging(level: str, log_format: str = "text") -> None:
-    from .logs import formatter
+    from .logs import BatchedStreamHandler, formatter
 
-    handler = logging.StreamHandler(sys.stdout)
+    handler = BatchedStreamHandler(sys.stdout)
     handler.setFormatter(formatter(log_format))
     # one line per request, contract violation, webhook delivery or calendar warning: every emulator.*
     # logger writes through this one handler, in the chosen format
@@ -403,7 +427,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=settings.port,
         log_level=settings.log_level,
         access_log=False,
-        **uvicorn_options(settings.max_header_bytes),
+        **uvicorn_options(settings.max_header_bytes, fast=True),  # httptools + uvloop when installed
         log_config=uvicorn_log_config(settings.log_format),
         timeout_graceful_shutdown=SHUTDOWN_GRACE,  # a request held by a stall fault must not block SIGTERM
     )

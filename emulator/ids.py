@@ -26,6 +26,22 @@ def derive_seed(*parts: object) -> int:
     return _digest(*parts) & (2**64 - 1)
 
 
+_ZERO_HALF = bytes(16)  # a digest whose first half is zero is below 2**128: 31 hex digits peeled off it
+# would leave less than 16, and the token re-digests (see `_spell`)
+
+
+def _spell(value: int, kind: str, n: int, length: int, alphabet: str) -> str:
+    """`length` characters of `alphabet` from `value`, least significant first, re-digesting when the
+    value runs out."""
+    chars = []
+    for _ in range(length):
+        value, index = divmod(value, len(alphabet))
+        chars.append(alphabet[index])
+        if value < len(alphabet):
+            value = _digest(value, kind, n, len(chars))
+    return "".join(chars)
+
+
 class IdFactory:
     """Counts per kind inside one namespace (a tenant), so tenants never disturb each other's ids."""
 
@@ -52,14 +68,7 @@ class IdFactory:
         with self._lock:
             self._counters[kind] += 1
             n = self._counters[kind]
-        value = _digest(self.seed, self.namespace, kind, n)
-        chars = []
-        for _ in range(length):
-            value, index = divmod(value, len(alphabet))
-            chars.append(alphabet[index])
-            if value < len(alphabet):
-                value = _digest(value, kind, n, len(chars))
-        return "".join(chars)
+        return _spell(_digest(self.seed, self.namespace, kind, n), kind, n, length, alphabet)
 
     def new(self, prefix: str, length: int = 24, alphabet: str = ALPHANUMERIC) -> str:
         if self._chosen:
@@ -70,7 +79,18 @@ class IdFactory:
         return prefix + self.token(prefix, length, alphabet)
 
     def request_id(self) -> str:
-        return "req_" + self.token("req_", 32, HEX)
+        """`req_` + 32 hex digits: `token("req_", 32, HEX)`, read straight off the digest's last 16 bytes.
+
+        Dividing by 16 peels the digest's hex digits from the least significant end, so the token is those
+        digits reversed; the slow path re-digests only when fewer than 33 hex digits remain (a digest
+        below 2**128, about never), and is taken then so the ids stay exactly what they were."""
+        with self._lock:
+            self._counters["req_"] += 1
+            n = self._counters["req_"]
+        digest = hashlib.sha256(f"{self.seed}\x1f{self.namespace}\x1freq_\x1f{n}".encode()).digest()
+        if digest[:16] != _ZERO_HALF:  # the digest, read as a number, is at least 2**128
+            return "req_" + digest[16:].hex()[::-1]
+        return "req_" + _spell(int.from_bytes(digest, "big"), "req_", n, 32, HEX)
 
     def rng(self, *labels: object) -> random.Random:
         """A private random stream for one purpose (a job's loss curve, a reply's wording)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -18,6 +17,20 @@ from .rendering import error_response
 __all__ = ["OpenAIEdge"]
 
 OPENAI_VERSION = "2020-10-01"
+# Built once: the headers every answer gets whatever it is, and the encoded names of the variable ones.
+_CONSTANT_HEADERS = (
+    (b"openai-version", OPENAI_VERSION.encode()),
+    (b"access-control-expose-headers", b"X-Request-ID"),
+)
+_NAMES = {
+    f"x-ratelimit-{part}-{kind}": f"x-ratelimit-{part}-{kind}".encode()
+    for part in ("limit", "remaining", "reset")
+    for kind in ("requests", "tokens")
+}
+_EXTRA_NAMES = frozenset(
+    {b"x-request-id", b"openai-processing-ms", b"openai-organization", b"openai-project", *_NAMES.values()}
+    | {name for name, _ in _CONSTANT_HEADERS}
+)
 _KEPT_RESPONSE_BYTES = 16 * 1024  # JSON answers up to this size are kept in the journal for the dashboard
 
 
@@ -25,6 +38,7 @@ class OpenAIEdge:
     def __init__(self, app: ASGIApp, emulator: Emulator) -> None:
         self.app = app
         self.emulator = emulator
+        self._static: tuple[object, list[tuple[bytes, bytes]]] = (None, [])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not _is_api(scope["path"]):
@@ -66,21 +80,24 @@ class OpenAIEdge:
                 status[0] = message["status"]
                 headers = list(message.get("headers", []))
                 elapsed_ms = max(0, round((em.now() - started) * 1000))
-                extra = {
-                    "x-request-id": state["request_id"],
-                    "openai-processing-ms": str(elapsed_ms),
-                    "openai-version": OPENAI_VERSION,
-                    "access-control-expose-headers": "X-Request-ID",
-                }
-                if tenant is not None and tenant.dialect == "openai":
-                    extra["openai-organization"] = tenant.organization.name
-                    extra["openai-project"] = state["project"]
+                extra = [
+                    (b"x-request-id", state["request_id"].encode()),
+                    (b"openai-processing-ms", str(elapsed_ms).encode()),
+                    *_CONSTANT_HEADERS,
+                ]
                 if tenant is not None:
-                    extra.update(state.get("rate_limit_headers") or _static_rate_limits(em))
+                    if tenant.dialect == "openai":  # an Azure resource has no organization or project
+                        extra += [
+                            (b"openai-organization", tenant.organization.name.encode()),
+                            (b"openai-project", state["project"].encode()),
+                        ]
+                    limits = state.get("rate_limit_headers")
+                    extra += _encoded(limits) if limits else self._static_rate_limits()
                 present = {name.lower() for name, _ in headers}
-                for name, value in extra.items():
-                    if name.encode() not in present:
-                        headers.append((name.encode(), value.encode()))
+                if present.isdisjoint(_EXTRA_NAMES):  # the usual case: nothing of ours is set already
+                    headers += extra
+                else:
+                    headers += [(name, value) for name, value in extra if name not in present]
                 message = {**message, "headers": headers}
                 if (b"content-type", b"application/json") in headers:
                     state["journal_response"] = bytearray()
@@ -92,6 +109,14 @@ class OpenAIEdge:
             await send(message)
 
         return send_with_headers
+
+    def _static_rate_limits(self) -> list[tuple[bytes, bytes]]:
+        """The x-ratelimit-* headers sent when no bucket answered (rate limits off), built once per
+        settings."""
+        settings = self.emulator.settings
+        if self._static[0] is not settings:
+            self._static = (settings, _encoded(_static_rate_limits(self.emulator)))
+        return self._static[1]
 
     def _record(self, scope: Scope, state: dict[str, Any], tenant: Tenant | None, status: int) -> None:
         query = {k.decode(): v.decode() for k, _, v in (p.partition(b"=") for p in scope["query_string"].split(b"&") if p)}
@@ -108,7 +133,7 @@ class OpenAIEdge:
                 rule=state.get("journal_rule"),
                 extra=state.get("journal_extra") or {},
                 latency_ms=round((time.perf_counter() - state["journal_started"]) * 1000, 1),
-                response=_json_or_none(state.get("journal_response")),
+                raw_response=bytes(kept) if (kept := state.get("journal_response")) else None,
             )
         )
 
@@ -136,10 +161,5 @@ def _static_rate_limits(em: Emulator) -> dict[str, str]:
     }
 
 
-def _json_or_none(raw: bytearray | None) -> Any:
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return None
+def _encoded(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(_NAMES.get(name) or name.encode(), value.encode()) for name, value in headers.items()]

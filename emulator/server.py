@@ -130,8 +130,11 @@ class EmulatorServer:
     that dies is reported by `check()` and by `start()` instead of leaving callers hanging.
     """
 
-    def __init__(self, settings: Settings | None = None, *, app: Starlette | None = None) -> None:
+    def __init__(
+        self, settings: Settings | None = None, *, app: Starlette | None = None, fast: bool = False
+    ) -> None:
         self.settings = settings or Settings(port=0)
+        self.fast = fast  # httptools + uvloop (when installed), as `emulator serve` runs; else h11 + asyncio
         self.app = app or create_app(self.settings)
         self.trap = ErrorTrap(self.app)
         self._server: uvicorn.Server | None = None
@@ -164,7 +167,7 @@ class EmulatorServer:
             access_log=False,
             lifespan="on",
             timeout_graceful_shutdown=1,  # a request held by a stall fault must not hold up stop()
-            **uvicorn_options(self.settings.max_header_bytes),
+            **uvicorn_options(self.settings.max_header_bytes, fast=self.fast),
         )
         self._error = None
         self._server = uvicorn.Server(config)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from benchmarks.__main__ import _summary
 from benchmarks.inprocess import app_only, growth
 
@@ -23,3 +25,13 @@ def test_growth_reports_each_size_and_memory() -> None:
     data["growth"] = {k: data["rows"][-1][k] / data["rows"][0][k] for k in data["rows"][0] if k != "stored"}
     lines = _summary("growth", json.loads(json.dumps(data)))
     assert lines[0].startswith("5 -> 12 stored: create job") and "RSS with 18 jobs + 18 files" in lines[1]
+
+
+def test_the_peer_figure_says_why_it_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks import peer
+
+    monkeypatch.delenv("AIMOCK_CLI", raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    command, why = peer.aimock_command()
+    assert command is None and "aimock" in why
+    assert _summary("peer", {"skipped": why}) == [f"skipped: {why}"]

@@ -9,28 +9,59 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
 from ..domain import inference, lenient, lifecycle, stored
 from ..domain.inference import memory
 from ..domain.state import Tenant
 from .common import emulator, off_loop, ok, page_params, read_json, shared_models, tenant
 
-__all__ = ["event_stream", "routes"]
+__all__ = ["event_stream", "routes", "shaped"]
 
 
 def event_stream(
-    chunks: Iterable[dict[str, Any]], on_end: Callable[[], object] | None = None
+    chunks: Iterable[dict[str, Any] | bytes],
+    on_end: Callable[[], object] | None = None,
+    *,
+    shaped: bool = True,
 ) -> StreamingResponse:
-    """`data: {json}` events, then `data: [DONE]`, as OpenAI streams; `on_end` runs once all is sent."""
+    """`data: {json}` events, then `data: [DONE]`, as OpenAI streams; `on_end` runs once all is sent.
+    A chunk may come encoded already. `shaped=False` says no scenario rule can delay or hold the stream."""
 
     async def body() -> AsyncIterator[bytes]:
         for chunk in chunks:
-            yield b"data: " + json.dumps(chunk, ensure_ascii=False, separators=(",", ":")).encode() + b"\n\n"
+            encoded = chunk if isinstance(chunk, bytes) else _encode(chunk)
+            yield b"data: " + encoded + b"\n\n"
         yield b"data: [DONE]\n\n"
         if on_end is not None:
             on_end()
 
-    return StreamingResponse(body(), media_type="text/event-stream", headers={"cache-control": "no-cache"})
+    kind = StreamingResponse if shaped else _UnheldStream
+    return kind(body(), media_type="text/event-stream", headers={"cache-control": "no-cache"})
+
+
+def _encode(chunk: dict[str, Any]) -> bytes:
+    return json.dumps(chunk, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class _UnheldStream(StreamingResponse):
+    """A stream nothing can delay or hold: its events are in memory and go out one after another without
+    pause, so Starlette's task watching for the client to leave (which cancels a stream held open) has
+    nothing to cut short; a departed client's events are dropped by the server. Same messages, same
+    bytes, without that task."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        await self.stream_response(send)
+        if self.background is not None:
+            await self.background()
+
+
+def shaped(request: Request) -> bool:
+    """Whether a scenario rule fired for this request (it may delay, stall or cut its stream)."""
+    return bool(request.scope.get("state", {}).get("journal_rule"))
 
 
 async def create_chat_completion(request: Request) -> Response:
@@ -43,7 +74,8 @@ async def create_chat_completion(request: Request) -> Response:
     now = em.now()
     lifecycle.check_serving(em, owner, chat.model, model.base.id, model.fine_tuned, now)
     inference.check_model_params(body, model.reasoning)
-    if model.record is not None:  # what the model learned is read from its training bytes off the loop
+    # what the model learned is read from its training bytes off the loop, the first time
+    if model.record is not None and memory.learned(owner, model.record) is None:
         await off_loop(request, memory.memory_for, owner, model.record, "chat")
     completion = inference.answer_chat(owner, model, chat, now)
 
@@ -51,7 +83,8 @@ async def create_chat_completion(request: Request) -> Response:
         stored.store_completion(owner, completion.to_dict(), body, request.state.request_id)
 
     if chat.stream:  # a stored stream is kept whole once its last event has gone out
-        return event_stream(completion.chunks(), keep if body.get("store") else None)
+        on_end = keep if body.get("store") else None
+        return event_stream(completion.encoded_chunks(), on_end, shaped=shaped(request))
     if body.get("store"):
         keep()
     return ok(completion.to_dict())

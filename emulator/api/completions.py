@@ -8,7 +8,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..domain import inference, lenient, lifecycle
 from ..domain.inference import legacy, memory
-from .chat import event_stream
+from .chat import event_stream, shaped
 from .common import emulator, off_loop, ok, read_json, shared_models, tenant
 
 __all__ = ["routes"]
@@ -23,11 +23,12 @@ async def create_completion(request: Request) -> Response:
     model = inference.serve(owner, completion_request.model, "completion", shared_models(request))
     now = em.now()
     lifecycle.check_serving(em, owner, completion_request.model, model.base.id, model.fine_tuned, now)
-    if model.record is not None:  # what the model learned is read from its training bytes off the loop
+    # what the model learned is read from its training bytes off the loop, the first time
+    if model.record is not None and memory.learned(owner, model.record) is None:
         await off_loop(request, memory.memory_for, owner, model.record, "completion")
     completion = legacy.answer(owner, model, completion_request, now)
     if completion_request.stream:
-        return event_stream(completion.chunks())
+        return event_stream(completion.chunks(), shaped=shaped(request))
     return ok(completion.to_dict())
 
 

@@ -15,6 +15,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from .departures import DEPARTURES, LOCATION_DEPARTURES
+from .fast import Check, compile_check
 
 __all__ = ["SPEC_FILE", "Contract", "Operation", "load"]
 
@@ -44,6 +45,7 @@ class Contract:
             for template in sorted(self.spec["paths"], key=lambda t: (t.count("{"), -len(t)))
         ]
         self._validators: dict[str, Draft202012Validator] = {}
+        self._checks: dict[str, Check | None] = {}  # compiled yes/no checks, see `_conforms`
 
     @property
     def version(self) -> str:
@@ -115,9 +117,25 @@ class Contract:
             )
         return validator
 
+    def _conforms(self, pointer: str, body: Any) -> bool:
+        """Whether `body` is valid under the schema at `pointer`, answered by a compiled check (False also
+        when the schema can't be compiled: then `jsonschema` decides)."""
+        if pointer not in self._checks:
+            self._checks[pointer] = compile_check({"$ref": "#" + pointer}, self._resolve)
+        check = self._checks[pointer]
+        return check is not None and check(body)
+
+    def _resolve(self, ref: str) -> Any:
+        node: Any = self.spec
+        for part in ref[2:].split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        return node
+
     def _validate(
         self, pointer: str, body: Any, where: str, request: tuple[str, str] = ("", "")
     ) -> list[str]:
+        if self._conforms(pointer, body):
+            return []  # what jsonschema would say too; it explains only bodies that fail
         errors = [
             e
             for e in _leaves(self.validator(pointer).iter_errors(body))

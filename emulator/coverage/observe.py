@@ -107,17 +107,13 @@ class Observer:
 def _observe(
     scope: Scope, state: dict[str, Any], start: Message | None, body: bytes, arrived: float
 ) -> Observation:
-    request_headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-    response_headers = (
-        {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in start.get("headers", [])}
-        if start
-        else {}
-    )
+    request_headers = _picked(scope["headers"], _REQUEST_HEADERS)
+    response_headers = _picked(start.get("headers", []), _RESPONSE_HEADERS) if start else {}
     extra = state.get("journal_extra") or {}
     dropped = state.get("journal_status") == 0 or start is None
     query = scope["query_string"].decode("latin-1")
     sent = state.get("journal_body")
-    digest = hashlib.sha256(json.dumps(sent, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    digest = _NO_BODY_DIGEST if sent is None else _digest(sent)
     tenant = state.get("tenant")
     observation = Observation(
         request_id=str(state.get("request_id", "")),
@@ -140,22 +136,65 @@ def _observe(
     return observation
 
 
+def _digest(sent: Any) -> str:
+    return hashlib.sha256(json.dumps(sent, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+_NO_BODY_DIGEST = _digest(None)
+_REQUEST_HEADERS = frozenset({b"x-stainless-retry-count"})
+_RESPONSE_HEADERS = frozenset({b"retry-after-ms", b"retry-after", b"x-should-retry"})
+
+
+def _picked(headers: Any, names: frozenset[bytes]) -> dict[str, str]:
+    """The headers named (lower case), as a dict of the last value of each: all an observation reads."""
+    return {
+        key.decode("latin-1"): v.decode("latin-1")
+        for k, v in headers
+        if (key := k.lower()) in names
+    }
+
+
 def _read_body(observation: Observation, body: bytes) -> None:
+    jobs = observation.path.startswith(_JOB_PREFIX)
+    if not jobs and b'"error"' not in body:
+        return  # nothing to read: JSON written by json.dumps spells every "error" key out like this
+    read = _READ.get((jobs, body))
+    if read is None:
+        read = _read(body, jobs)
+        if len(body) <= _REMEMBERED_BODY:
+            if len(_READ) >= _REMEMBERED:
+                _READ.clear()
+            _READ[(jobs, body)] = read
+    observation.error_type, observation.error_code, shown = read
+    observation.jobs.update(shown)
+
+
+# What bodies said, by their bytes: a client polling a job is sent the same bytes again and again.
+_READ: dict[tuple[bool, bytes], tuple[str | None, str | None, tuple[tuple[str, str], ...]]] = {}
+_REMEMBERED = 256
+_REMEMBERED_BODY = 16 * 1024
+
+
+def _read(body: bytes, jobs: bool) -> tuple[str | None, str | None, tuple[tuple[str, str], ...]]:
+    """(error type, error code, (job id, status) shown) of a JSON body."""
     try:
         data = json.loads(body)
     except ValueError:
-        return
+        return None, None, ()
     if not isinstance(data, dict):
-        return
+        return None, None, ()
+    error_type = error_code = None
     error = data.get("error")
     if isinstance(error, dict):
-        observation.error_type = error.get("type") if isinstance(error.get("type"), str) else None
-        observation.error_code = error.get("code") if isinstance(error.get("code"), str) else None
-    if observation.path.startswith(_JOB_PREFIX):
+        error_type = error.get("type") if isinstance(error.get("type"), str) else None
+        error_code = error.get("code") if isinstance(error.get("code"), str) else None
+    shown: dict[str, str] = {}
+    if jobs:
         items = data.get("data") if data.get("object") == "list" else [data]
         for item in items if isinstance(items, list) else []:
             if isinstance(item, dict) and item.get("object") == "fine_tuning.job":
-                observation.jobs[str(item.get("id"))] = str(item.get("status"))
+                shown[str(item.get("id"))] = str(item.get("status"))
+    return error_type, error_code, tuple(shown.items())
 
 
 def _int(value: str | None) -> int | None:

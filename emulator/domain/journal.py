@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -25,12 +26,23 @@ class JournalEntry:
     extra: Mapping[str, Any] = field(default_factory=dict)
     # For the dashboard only, kept out of to_dict (wall-clock latency would make the journal vary by machine):
     latency_ms: float | None = field(default=None, compare=False)
-    response: Any = field(default=None, compare=False)  # the JSON body answered, when small enough
+    # The JSON body answered, when small enough: kept as sent and parsed only when the dashboard shows it.
+    raw_response: bytes | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def response(self) -> Any:
+        """The JSON body answered (None: not kept, or not JSON)."""
+        if not self.raw_response:
+            return None
+        try:
+            return json.loads(self.raw_response)
+        except ValueError:
+            return None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["extra"] = dict(self.extra)
-        del data["latency_ms"], data["response"]
+        del data["latency_ms"], data["raw_response"]
         return data
 
     def matches(self, method: str | None, path: str | None, status: int | None) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..clock import PINNED, Clock, RealClock, VirtualClock, make_clock
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from ..store import Store
 
 __all__ = ["Emulator", "Tenant"]
+
+_REMEMBERED_KEYS = 4096  # organizations remembered per API key (cleared when full)
 
 
 class Tenant:
@@ -88,6 +91,8 @@ class Emulator:
         self.journal = Journal(settings.journal_limit)
         self.ids = IdFactory(self.seed, "")
         self._tenants: dict[str, Tenant] = {}
+        self._organizations: dict[tuple[str, Dialect], Organization] = {}
+        self._organization_names: Mapping[str, str] | None = None
         # Set when a job is polled on a frozen virtual clock (domain/jobs/polling.py); the plugin shows it.
         self.polling_hint: str | None = None
         self._lock = threading.Lock()
@@ -114,7 +119,17 @@ class Emulator:
         return Calendar.of([*shared, self.lifecycle, *own, tenant.lifecycle], self.settings.lifecycle)
 
     def organization(self, api_key: str, dialect: Dialect = "openai") -> Organization:
-        return organization_for(api_key, self.settings.organizations, dialect)
+        """The key's organization: derived once per key (two digests and long divisions), then remembered
+        for as long as the settings' organization names stay the same."""
+        names = self.settings.organizations
+        if names is not self._organization_names:
+            self._organizations, self._organization_names = {}, names
+        found = self._organizations.get((api_key, dialect))
+        if found is None:
+            if len(self._organizations) >= _REMEMBERED_KEYS:  # a client cycling keys can't grow it forever
+                self._organizations = {}
+            found = self._organizations[(api_key, dialect)] = organization_for(api_key, names, dialect)
+        return found
 
     def tenant(self, api_key: str, dialect: Dialect = "openai") -> Tenant:
         org = self.organization(api_key, dialect)

@@ -290,18 +290,22 @@ class ScenarioEngine:
         self._inband: dict[tuple[str, str], ScenarioInstance] = {}
         self.limiter = RateLimiter()
         self.caps = JobCaps()
+        self._limits: dict[str, Limits] = {}  # per organization, see `limits`
+        self._limits_for: Limits | None = None
 
     # -- loading
 
     def add_startup(self, scenario: Scenario) -> None:
         """A scenario that survives resets (from Settings.scenarios / `serve --scenario`)."""
         with self._lock:
+            self._limits.clear()
             self._startup.append(scenario)
             self._global[scenario.name] = ScenarioInstance(scenario, None, self.seed, self._now(), "settings")
 
     def load(self, scenario: Scenario, organization: str | None = None) -> dict[str, Any]:
         """Activate `scenario` for every tenant or one; a scenario of the same name there is replaced."""
         with self._lock:
+            self._limits.clear()
             instance = ScenarioInstance(scenario, organization, self.seed, self._now(), "api")
             scope = self._global if organization is None else self._tenants.setdefault(organization, {})
             scope.pop(scenario.name, None)
@@ -310,12 +314,14 @@ class ScenarioEngine:
 
     def unload(self, name: str, organization: str | None = None) -> bool:
         with self._lock:
+            self._limits.clear()
             scope = self._global if organization is None else self._tenants.get(organization, {})
             return scope.pop(name, None) is not None
 
     def clear(self, organization: str | None = None) -> None:
         """Deactivate every scenario (or one tenant's); startup scenarios come back on the next reset."""
         with self._lock:
+            self._limits.clear()
             if organization is None:
                 self._global.clear()
                 self._tenants.clear()
@@ -328,6 +334,7 @@ class ScenarioEngine:
     def reset(self, organization: str | None = None) -> None:
         """Forget counters, states, buckets and API-loaded scenarios; startup scenarios restart fresh."""
         with self._lock:
+            self._limits.clear()
             self.clear(organization)
             self.limiter.reset(organization)
             self.caps.reset(organization)
@@ -405,7 +412,18 @@ class ScenarioEngine:
         return shared, own
 
     def limits(self, organization: str) -> Limits:
-        """Settings' limits, overridden by global scenarios, overridden by the tenant's own."""
+        """Settings' limits, overridden by global scenarios, overridden by the tenant's own: worked out once
+        per tenant and kept until a scenario is loaded, unloaded or reset (or the defaults change)."""
+        with self._lock:
+            if self._limits_for is not self.defaults:
+                self._limits.clear()
+                self._limits_for = self.defaults
+            found = self._limits.get(organization)
+            if found is None:
+                found = self._limits[organization] = self._merged_limits(organization)
+            return found
+
+    def _merged_limits(self, organization: str) -> Limits:
         values = dataclasses.asdict(self.defaults)
         names = {
             "requests_per_minute": "requests",

@@ -86,7 +86,7 @@ class ScenarioMiddleware:
             body=body,
             organization=org.id,
             organization_name=org.name,
-            api_key=_api_key(headers),
+            api_key=state.get("api_key") or _api_key(headers),  # the edge has read it already
         )
         charged = _estimate_tokens(facts)
         try:
@@ -511,7 +511,8 @@ def _past_read_timeout(headers: Mapping[str, str]) -> float:
 
 
 def _query(scope: Scope) -> dict[str, str]:
-    return dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+    raw = scope.get("query_string", b"")
+    return dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True)) if raw else {}
 
 
 def _api_key(headers: dict[str, str]) -> str | None:

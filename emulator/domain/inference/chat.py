@@ -119,6 +119,19 @@ class ChatCompletion:
         if self.request.include_usage:
             yield self._chunk([], rng, usage=self.usage())
 
+    def encoded_chunks(self) -> Iterator[bytes]:
+        """`chunks()`, each as the JSON bytes `json.dumps(chunk, ensure_ascii=False, separators=(",", ":"))`
+        gives, with the fields every chunk shares encoded once: only the choices (and usage, obfuscation)
+        are encoded per chunk."""
+        head = _encode(self._chunk([], random.Random(0)) | {"choices": None})  # (obfuscation drawn from a
+        head = head[: head.index(b',"choices":')] + b',"choices":'  # throwaway stream, then cut off)
+        for chunk in self.chunks():
+            tail = [_encode(chunk["choices"])]
+            for key in ("usage", "obfuscation"):
+                if key in chunk:
+                    tail += [b',"', key.encode(), b'":', _encode(chunk[key])]
+            yield b"".join([head, *tail, b"}"])
+
     def _chunk(self, choices: list[dict[str, Any]], rng: random.Random, usage: Any = None) -> dict[str, Any]:
         body: dict[str, Any] = {
             "id": self.id,
@@ -134,6 +147,10 @@ class ChatCompletion:
         if self.request.include_obfuscation:
             body["obfuscation"] = "".join(rng.choice(ALPHANUMERIC) for _ in range(rng.randint(1, 16)))
         return body
+
+
+def _encode(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _tier(request: ChatRequest) -> str:

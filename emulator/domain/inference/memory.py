@@ -27,7 +27,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Example", "Memory", "Reply", "chat_key", "chat_words", "memory_for", "prompt_words", "remember"]
+__all__ = [
+    "Example",
+    "Memory",
+    "Reply",
+    "chat_key",
+    "chat_words",
+    "learned",
+    "memory_for",
+    "prompt_words",
+    "remember",
+]
 
 MAX_EXAMPLES = 10_000
 MAX_WORDS = 256
@@ -261,6 +271,13 @@ def _training_blob(tenant: Any, record: Any) -> Any:
     if not job_id or jobs is None:
         return None
     return getattr(jobs.get(job_id), "training_blob", None)
+
+
+def learned(tenant: Any, record: Any) -> Memory | None:
+    """The model's memory when it is built already (what `memory_for` then returns at once), else None."""
+    with _LOCK:
+        key = _SOURCES.get(tenant, {}).get(record.id)
+    return _cached(key) if key is not None else None
 
 
 def memory_for(tenant: Any, record: Any, kind: str) -> Memory | None:
