@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .inprocess import AUTH, training_jsonl
-from .targets import Server, pin
+from .targets import Server, pin, stop
 
 __all__ = ["aimock_command", "serve_aimock", "workflows_per_second"]
 
@@ -67,11 +67,7 @@ def serve_aimock(command: list[str], cpu: int | None) -> Iterator[Server]:
                 time.sleep(0.05)
             yield Server(process, port)  # type: ignore[arg-type]
         finally:
-            process.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(10)
-            if process.poll() is None:
-                process.kill()
+            stop(process)
 
 
 def seed(server: Server) -> tuple[str, str]:

@@ -135,6 +135,15 @@ def cpu_seconds(pid: int) -> float:
         return float("nan")
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate a benchmarked server, killing it when it does not stop within 10 s."""
+    process.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(10)
+    if process.poll() is None:
+        process.kill()
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -186,11 +195,7 @@ def serve_process(
             time.sleep(0.02)
         yield Server(process, int(portfile.read_text()))
     finally:
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(10)
-        if process.poll() is None:
-            process.kill()
+        stop(process)
         portfile.unlink(missing_ok=True)
 
 
