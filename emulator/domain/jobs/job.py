@@ -101,6 +101,7 @@ class Job:
     cancel_requested: bool = False
     result_file_id: str | None = None
     finalized: bool = False
+    ended: bool = False  # seen in a terminal status by the store's settle (see JobStore.active)
     version: int = 0
     # manual progression bookkeeping: clock drift already accounted for, and when
     drift_mark: float | None = None

@@ -94,8 +94,7 @@ def create_job(
         if request.get("validation_file")
         else None
     )
-    active = sum(1 for job in store.jobs if store.refresh(job, now).status(now) not in TERMINAL)
-    script = em.script_for_job(tenant, body, active)  # may raise the scenario's job-cap 429
+    script = em.script_for_job(tenant, body, store.active(now))  # may raise the scenario's job-cap 429
 
     # Nothing below raises a client error: the job is created from here on.
     job_id = job_id or tenant.ids.new("ftjob-")
