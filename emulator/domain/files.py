@@ -18,7 +18,7 @@ MIN_EXPIRY_SECONDS = 3600
 MAX_EXPIRY_SECONDS = 2_592_000
 
 
-@dataclass
+@dataclass(slots=True)
 class FileRecord:
     id: str
     bytes: int

@@ -14,6 +14,7 @@ from ..collection import Page
 from .hyperparameters import MethodSpec, Resolved
 from .metrics import Curve
 from .naming import EventIds, token
+from .notes import checkpoint_steps
 from .plan import Plan
 from .records import Checkpoint, Event, Note
 from ..tuning import training_cost
@@ -24,7 +25,7 @@ __all__ = ["Job", "Pending", "Training", "Work", "checkpoint_steps"]
 TERMINAL = ("succeeded", "failed", "cancelled")
 
 
-@dataclass
+@dataclass(slots=True)
 class Work:
     """Counters of work done by reads (events and metrics built), so tests can check reads are O(limit)."""
 
@@ -32,12 +33,7 @@ class Work:
     checkpoints_built: int = 0
 
 
-def checkpoint_steps(per_epoch: int, epochs: int) -> list[int]:
-    """The ends of the last three epochs, highest first."""
-    return [e * per_epoch for e in range(epochs, max(0, epochs - 3), -1)]
-
-
-@dataclass
+@dataclass(slots=True)
 class Training:
     """What the job's files decide: resolved hyperparameters, billable tokens, the loss curve, the plan
     and the timeline. A pure function of the files' content and the request, whenever it is computed."""
@@ -73,7 +69,7 @@ class Pending:
         self.stop = stop  # set when nobody will read the result (a reset): the analysis ends early
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Job:
     id: str
     created_at: int
@@ -110,11 +106,12 @@ class Job:
     idle_reads: int = 0
     drift_clock: int = 0
     synced_at: float = 0.0
-    ids: EventIds = field(init=False)
     _lock: threading.RLock = field(init=False, repr=False, default_factory=threading.RLock)
 
-    def __post_init__(self) -> None:
-        self.ids = EventIds(self.key)
+    @property
+    def ids(self) -> EventIds:
+        """Event ids, derived from the key (a tiny object made per read, not stored per job)."""
+        return EventIds(self.key)
 
     # -- what the files decide -----------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ A JobScript (from the active scenario) can replace any of these and inject failu
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 import random
 from dataclasses import dataclass, replace
 
@@ -29,7 +30,7 @@ FINALIZE_SECONDS = 15.0
 STUCK_FAILURE_SECONDS = 30.0  # when a stuck queue is also told to fail, it fails this long after queuing
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Plan:
     created: float
     validating: float
@@ -38,9 +39,9 @@ class Plan:
     sps: float
     finalize: float
     total_steps: int
-    created_notes: tuple[Note, ...]
+    created_notes: Sequence[Note]
     validation_notes: tuple[Note, ...]  # warnings (truncation) shown just before "Files validated"
-    success_notes: tuple[Note, ...]
+    success_notes: Sequence[Note]
     outcome: JobError | None  # the validation verdict: None passes
     failure: JobFailure | None = None
     warnings: tuple[JobWarning, ...] = ()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -24,8 +24,9 @@ from ..models import find_model
 from ..tuning import not_available
 from .catalog import lookup_base, unsupported_method
 from .hyperparameters import parse_method, resolve, steps_per_epoch
-from .job import TERMINAL, Job, Pending, Training, checkpoint_steps
+from .job import TERMINAL, Job, Pending, Training
 from .metrics import Curve
+from .notes import CreatedNotes, SuccessNotes
 from .plan import Plan, build_timeline, cancel, pace, pause, resume
 from .polling import note_read
 from .records import Checkpoint, Event, JobError, Note
@@ -109,10 +110,7 @@ def create_job(
         rng=tenant.ids.rng("ftjob-plan", job_id),
         created=now,
     )
-    files_note = f"Validating training file: {training.id}"
-    if validation is not None:
-        files_note += f" and validation file: {validation.id}"
-    created_notes = (Note(f"Created fine-tuning job: {job_id}"), Note(files_note))
+    created_notes = CreatedNotes(job_id, training.id, validation.id if validation is not None else None)
     job = Job(
         id=job_id,
         created_at=int(now),
@@ -214,7 +212,7 @@ def _lines(handle: BinaryIO, stop: threading.Event) -> Iterator[bytes]:
 def _train(
     job: Job,
     inputs: _Inputs,
-    created_notes: tuple[Note, ...],
+    created_notes: Sequence[Note],
     reports: tuple[FileAnalysis, FileAnalysis | None],
 ) -> Training:
     """The job's plan and timeline from its files' analysis (a pure function of its arguments)."""
@@ -273,7 +271,7 @@ def _train(
         total_steps=total,
         created_notes=created_notes,
         validation_notes=_truncation_notes(report, job.snapshot),
-        success_notes=_success_notes(job, per_epoch, resolved.n_epochs, total),
+        success_notes=SuccessNotes(job, per_epoch, resolved.n_epochs, total),
         outcome=outcome,
         failure=script.failure if script is not None else None,
         warnings=script.warnings if script is not None else (),
@@ -327,17 +325,6 @@ def _truncation_notes(report: Any, snapshot: str) -> tuple[Note, ...]:
         notes.append(
             Note(f"{report.n_truncated - MAX_NOTED} more example(s) will be truncated.", level="warn")
         )
-    return tuple(notes)
-
-
-def _success_notes(job: Job, per_epoch: int, epochs: int, total: int) -> tuple[Note, ...]:
-    steps = sorted(s for s in checkpoint_steps(per_epoch, epochs) if s != total)
-    notes = [
-        Note(f"Checkpoint created at step {s} with Snapshot ID: {job.checkpoint_model(s, total)}")
-        for s in steps
-    ]
-    notes.append(Note(f"New fine-tuned model created: {job.fine_tuned_model}"))
-    notes.append(Note("The job has successfully completed"))
     return tuple(notes)
 
 

@@ -13,7 +13,7 @@ segment carries `notes`, the message events emitted when it starts; step events 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from .records import JobError, Note
@@ -24,12 +24,12 @@ INF = math.inf
 _EPS = 1e-7
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segment:
     phase: str  # validating_files | queued | running | paused
     start: float
     end: float  # INF: open-ended (stuck in the queue, paused)
-    notes: tuple[Note, ...] = ()
+    notes: Sequence[Note] = ()
     k_lo: int = 0  # steps completed before this segment
     k_hi: int = 0  # steps completed by its end
     t0: float = 0.0  # when step k_lo completed (the origin of the step grid)
@@ -60,15 +60,15 @@ class Segment:
         return first, second
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Terminal:
     status: str  # succeeded | failed | cancelled
     at: float
-    notes: tuple[Note, ...] = ()
+    notes: Sequence[Note] = ()
     error: JobError | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Timeline:
     segments: list[Segment]
     terminal: Terminal | None
