@@ -15,7 +15,7 @@ from .hyperparameters import MethodSpec, Resolved
 from .metrics import Curve
 from .naming import EventIds, token
 from .notes import checkpoint_steps
-from .plan import Plan
+from .plan import TIMELINES, Plan, build_timeline
 from .records import Checkpoint, Event, Note
 from ..tuning import training_cost
 from .timeline import Segment, Terminal, Timeline
@@ -35,14 +35,26 @@ class Work:
 
 @dataclass(slots=True)
 class Training:
-    """What the job's files decide: resolved hyperparameters, billable tokens, the loss curve, the plan
-    and the timeline. A pure function of the files' content and the request, whenever it is computed."""
+    """What the job's files decide: resolved hyperparameters, billable tokens, the loss curve and the
+    plan. A pure function of the files' content and the request, whenever it is computed. The timeline
+    is derived from the plan when read (see Timelines) and only stored once pause, resume, cancel or a
+    progression policy edits it."""
 
     resolved: Resolved
     billable_tokens: int  # per epoch
     curve: Curve
     plan: Plan
-    timeline: Timeline
+    edited: Timeline | None = None
+
+    @property
+    def timeline(self) -> Timeline:
+        return self.edited if self.edited is not None else TIMELINES.get(self.plan)
+
+    def editable(self) -> Timeline:
+        """The job's own timeline, to edit (made from the plan on the first edit)."""
+        if self.edited is None:
+            self.edited = build_timeline(self.plan)
+        return self.edited
 
 
 class Pending:
@@ -166,6 +178,10 @@ class Job:
     @property
     def timeline(self) -> Timeline:
         return self.training.timeline
+
+    def edit_timeline(self) -> Timeline:
+        """The timeline to change (pause, resume, cancel, policies); reads use `timeline`."""
+        return self.training.editable()
 
     # -- names ---------------------------------------------------------------------------------------
 

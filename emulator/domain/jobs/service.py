@@ -27,7 +27,7 @@ from .hyperparameters import parse_method, resolve, steps_per_epoch
 from .job import TERMINAL, Job, Pending, Training
 from .metrics import Curve
 from .notes import CreatedNotes, SuccessNotes
-from .plan import Plan, build_timeline, cancel, pace, pause, resume
+from .plan import Plan, cancel, pace, pause, resume
 from .polling import note_read
 from .records import Checkpoint, Event, JobError, Note
 from .report import FileAnalysis
@@ -276,7 +276,7 @@ def _train(
         failure=script.failure if script is not None else None,
         warnings=script.warnings if script is not None else (),
     )
-    return Training(resolved, report.billable_tokens, curve, plan, build_timeline(plan))
+    return Training(resolved, report.billable_tokens, curve, plan)
 
 
 def _target(
@@ -350,7 +350,7 @@ def retrieve_job(em: Any, tenant: Any, job_id: str, now: float | None = None) ->
     if store.policy_of(job) == "step-per-read":
         milestone = job.timeline.next_milestone(now)
         if milestone is not None and milestone < INF:
-            job.timeline.compress(now, milestone)
+            job.edit_timeline().compress(now, milestone)
             store.touch(job)
             store.refresh(job, now)
     stale = False
@@ -427,7 +427,7 @@ def cancel_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> J
     _check(job, "cancel", now)
     if job.cancel_requested:
         return job
-    if cancel(job.timeline, now + job.cancel_seconds):
+    if cancel(job.edit_timeline(), now + job.cancel_seconds):
         job.cancel_requested = True
         _store(tenant).touch(job)
     return _store(tenant).refresh(job, now)
@@ -437,7 +437,7 @@ def pause_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> Jo
     now = em.now() if now is None else now
     job = get_job(em, tenant, job_id, now)
     _check(job, "pause", now)
-    pause(job.timeline, now, job.plan)
+    pause(job.edit_timeline(), now, job.plan)
     _store(tenant).touch(job)
     return job
 
@@ -446,7 +446,7 @@ def resume_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> J
     now = em.now() if now is None else now
     job = get_job(em, tenant, job_id, now)
     _check(job, "resume", now)
-    resume(job.timeline, now, job.plan)
+    resume(job.edit_timeline(), now, job.plan)
     _store(tenant).touch(job)
     return job
 
@@ -487,7 +487,7 @@ def run_until(
                 f"Job {job_id} is {current} and will not move by itself; it cannot reach '{status}'."
             )
         if not move_clock:
-            job.timeline.compress(now, milestone)
+            job.edit_timeline().compress(now, milestone)
             store.touch(job)
             continue
         now = advance_to(em.clock, milestone)
@@ -495,7 +495,7 @@ def run_until(
         late = job.timeline.next_milestone(now)
         if job.status(now) == current and late is not None and late < INF:
             # a manual job on a real clock holds the wall time that passed meanwhile: catch up
-            job.timeline.compress(now, late)
+            job.edit_timeline().compress(now, late)
             store.touch(job)
     return store.refresh(job, now)
 

@@ -207,7 +207,7 @@ class JobStore:
             return
         held = drift - job.drift_mark
         if held > 0 and not job.timeline.finished(job.synced_at):
-            job.timeline.shift(job.synced_at, held)
+            job.edit_timeline().shift(job.synced_at, held)
             self.touch(job)
         job.drift_mark, job.synced_at = drift, now
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from .records import JobError, Note
 
@@ -72,6 +72,11 @@ class Terminal:
 class Timeline:
     segments: list[Segment]
     terminal: Terminal | None
+    # A timeline rebuilt from an unedited plan and shared by reads (see plan.Timelines): never edited.
+    shared: bool = field(default=False, compare=False, repr=False)
+
+    def _editing(self) -> None:
+        assert not self.shared, "edit a job's own timeline (Job.edit_timeline), not a shared one"
 
     # -- reading ------------------------------------------------------------------------------------
 
@@ -156,6 +161,7 @@ class Timeline:
 
     def cut(self, t: float) -> None:
         """Drop everything after `t`: the segment at `t` ends there and the terminal is removed."""
+        self._editing()
         kept: list[Segment] = []
         for segment in self.segments:
             if segment.start > t:
@@ -167,6 +173,7 @@ class Timeline:
         self.terminal = None
 
     def extend(self, segments: list[Segment], terminal: Terminal | None) -> None:
+        self._editing()
         self.segments.extend(segments)
         self.terminal = terminal
 
@@ -184,6 +191,7 @@ class Timeline:
         self._remap(now, [until], lambda t: now if t <= until else t - gap)
 
     def _remap(self, now: float, breaks: list[float], f: Callable[[float], float]) -> None:
+        self._editing()
         pieces = self.segments
         for cut in [now, *breaks]:
             pieces = [half for s in pieces for half in (s.split(cut) if s.start < cut < s.end else (s,))]
