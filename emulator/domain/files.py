@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,8 +116,8 @@ def add_file(
         id=tenant.ids.new("file-"),
         bytes=blob.size,
         created_at=created,
-        filename=filename,
-        purpose=purpose,
+        filename=sys.intern(filename),  # many files share a name and every one a purpose: kept once
+        purpose=sys.intern(purpose),
         blob=blob,
         expires_at=created + expires_after if expires_after else None,
     )
