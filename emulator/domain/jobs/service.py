@@ -3,10 +3,11 @@ control-plane helpers that drive jobs (run until a status, run everything, choos
 
 from __future__ import annotations
 
+import functools
 import random
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -107,7 +108,7 @@ def create_job(
         validation=validation,
         data_bytes=training.bytes + (validation.bytes if validation is not None else 0),
         script=script,
-        rng=tenant.ids.rng("ftjob-plan", job_id),
+        rng=functools.partial(tenant.ids.rng, "ftjob-plan", job_id),
         created=now,
     )
     created_notes = CreatedNotes(job_id, training.id, validation.id if validation is not None else None)
@@ -134,7 +135,7 @@ def create_job(
     blobs = [training.blob] + ([validation.blob] if validation is not None else [])
     for blob in blobs:
         blob.hold()
-    stop = threading.Event()
+    stop = store.stopping  # one per store: a reset stops all of its analyses at once
     try:
         future = em.workers.submit(
             _analyze_files, blobs, stop, snapshot, spec.type, spec.requested()["n_epochs"]
@@ -166,7 +167,7 @@ class _Inputs:
     validation: FileRecord | None
     data_bytes: int
     script: JobScript | None
-    rng: random.Random
+    rng: Callable[[], random.Random]  # the plan's random stream, made when planning (a Random is 2.5 KB)
     created: float
 
 
@@ -239,8 +240,7 @@ def _train(
     resolved = resolve(job.spec, report.n_examples, job.snapshot)
     per_epoch = steps_per_epoch(report.n_examples, resolved.batch_size)
     total = per_epoch * resolved.n_epochs
-    rng = random.Random()
-    rng.setstate(inputs.rng.getstate())  # the stream is read again if this runs twice
+    rng = inputs.rng()  # a fresh stream: the same numbers if this runs twice
     tokens_per_step = report.billable_tokens / max(1, report.n_examples) * resolved.batch_size
     validating, queued, requeue, sps = pace(
         rng,

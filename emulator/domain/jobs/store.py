@@ -64,6 +64,7 @@ class JobStore:
         self._deadlines: list[tuple[float, int, str]] = []  # heap of (not_before, arrival, job id)
         self._ready: deque[tuple[int, Job]] = deque()  # (arrival, job) whose analysis finished
         self._arrivals = itertools.count()
+        self.stopping = threading.Event()  # set when the tenant is forgotten: its analyses end early
         self._seq = itertools.count()
         self._lock = threading.RLock()
         # Told of every timeline edit (after it is made), e.g. so webhooks know when a job will finish.
@@ -177,6 +178,7 @@ class JobStore:
 
     def abandon(self) -> None:
         """Stop the analyses of pending jobs (the tenant is being forgotten)."""
+        self.stopping.set()
         with self._lock:
             for job in self._pending.values():
                 if job.pending is not None:
