@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Journal", "JournalEntry"]
+__all__ = ["Journal", "JournalEntry", "PackedJSON"]
 
 
-@dataclass(frozen=True)
+class PackedJSON:
+    """A JSON body kept as its compact text: a parsed job or list body takes 3-4x its text in memory,
+    and the journal keeps thousands of them for the few a dashboard reader opens."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: bytes) -> None:
+        self.text = text
+
+    @classmethod
+    def of(cls, value: Any) -> PackedJSON:
+        """From a parsed JSON value, or from bytes that are already JSON."""
+        if isinstance(value, bytes | bytearray):
+            return cls(bytes(value))
+        return cls(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+
+    def value(self) -> Any:
+        return json.loads(self.text)
+
+
+@dataclass(frozen=True, slots=True)
 class JournalEntry:
     method: str
     path: str
@@ -25,7 +46,18 @@ class JournalEntry:
     extra: Mapping[str, Any] = field(default_factory=dict)
     # For the dashboard only, kept out of to_dict (wall-clock latency would make the journal vary by machine):
     latency_ms: float | None = field(default=None, compare=False)
-    response: Any = field(default=None, compare=False)  # the JSON body answered, when small enough
+    # The JSON body answered, when small enough (a parsed value or JSON bytes; kept packed, read it with
+    # `response_body`).
+    response: Any = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.response is not None and not isinstance(self.response, PackedJSON):
+            object.__setattr__(self, "response", PackedJSON.of(self.response))
+
+    @property
+    def response_body(self) -> Any:
+        """The JSON body answered (None: not kept)."""
+        return self.response.value() if isinstance(self.response, PackedJSON) else None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
