@@ -20,6 +20,7 @@ import difflib
 import fnmatch
 import functools
 import json
+import ssl
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -243,6 +244,7 @@ class EmulatorHandle:
         kwargs.setdefault("base_url", self.url)
         if self.mode == "inprocess":
             kwargs.setdefault("transport", self._inprocess_transport())
+        _plain_http(kwargs)
         client = httpx2.Client(**kwargs)
         self._clients.append(weakref.ref(client))
         return client
@@ -271,6 +273,7 @@ class EmulatorHandle:
             kwargs.setdefault("transport", _ThreadedAsyncTransport(self._inprocess_transport()))
         else:
             kwargs.setdefault("limits", httpx2.Limits(max_keepalive_connections=0))
+        _plain_http(kwargs)
         return httpx2.AsyncClient(**kwargs)
 
     def client(self, *, api_key: str | None = None, **kwargs: Any) -> openai.OpenAI:
@@ -551,7 +554,9 @@ class EmulatorHandle:
         app's event loop, serialised with the requests it controls)."""
         if self._control_client is None:
             transport = self._inprocess_transport() if self.mode == "inprocess" else None
-            self._control_client = httpx2.Client(base_url=self.url, timeout=self.timeout, transport=transport)
+            self._control_client = httpx2.Client(
+                base_url=self.url, timeout=self.timeout, transport=transport, verify=_no_tls()
+            )
         response = self._control_client.request(method, path, json=body)
         payload: dict[str, Any] = response.json()
         if response.status_code >= 400:
@@ -727,6 +732,22 @@ def _routed(base: type[Any], make_transport: Callable[[], object]) -> type[Any]:
 
     Routed.__name__ = Routed.__qualname__ = base.__name__
     return Routed
+
+
+def _plain_http(kwargs: dict[str, Any]) -> None:
+    """A client that only speaks plain http to the emulator gets the shared `_no_tls` context instead
+    of building its own: httpx loads the system CA bundle for every client it makes (~20 ms), which for
+    a loopback socket is most of a test's setup. Each client still has its own connection pool."""
+    if "transport" not in kwargs and str(kwargs.get("base_url", "")).startswith("http://"):
+        kwargs.setdefault("verify", _no_tls())
+
+
+@functools.cache
+def _no_tls() -> ssl.SSLContext:
+    """One TLS context for clients of plain-http URLs: it never carries a connection (the URL has no
+    TLS), and it trusts no certificate authority, so a redirect to https would fail rather than go
+    unverified."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 class _SharedTransport(httpx2.BaseTransport):

@@ -23,6 +23,8 @@ class Blob:
     file, and a fine-tuned model keeps what it learned after its training file is deleted.
     """
 
+    __slots__ = ("_data", "_discarded", "_lock", "_path", "_references", "md5", "size")
+
     def __init__(self, size: int, md5: str, data: bytes | None = None, path: str | None = None) -> None:
         self.size = size
         self.md5 = md5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ MIN_EXPIRY_SECONDS = 3600
 MAX_EXPIRY_SECONDS = 2_592_000
 
 
-@dataclass
+@dataclass(slots=True)
 class FileRecord:
     id: str
     bytes: int
@@ -123,8 +124,8 @@ def add_file(
         id=tenant.ids.new("file-", 32, HEX) if tenant.dialect == "azure" else tenant.ids.new("file-"),
         bytes=blob.size,
         created_at=created,
-        filename=filename,
-        purpose=purpose,
+        filename=sys.intern(filename),  # many files share a name and every one a purpose: kept once
+        purpose=sys.intern(purpose),
         blob=blob,
         expires_at=created + expires_after if expires_after else None,
     )

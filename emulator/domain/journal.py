@@ -12,7 +12,7 @@ from typing import Any
 __all__ = ["Journal", "JournalEntry"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class JournalEntry:
     method: str
     path: str

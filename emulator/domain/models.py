@@ -37,7 +37,7 @@ def base_model(model_id: str) -> BaseModel | None:
     return BASE_MODELS.get(model_id)
 
 
-@dataclass
+@dataclass(slots=True)
 class ModelRecord:
     """A tenant's fine-tuned model (or checkpoint model) as `/v1/models` shows it."""
 

@@ -69,7 +69,7 @@ def auto_learning_rate_multiplier(base_model: str) -> float:
     return 1.8
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MethodSpec:
     """What the request asked for: the method and its hyperparameters, with "auto" where not given."""
 
@@ -86,7 +86,7 @@ class MethodSpec:
         return {**defaults, **self.hyperparameters}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resolved:
     """The values training uses once validation has counted the examples."""
 

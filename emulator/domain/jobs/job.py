@@ -16,7 +16,8 @@ from ..tuning import training_cost
 from .hyperparameters import MethodSpec, Resolved
 from .metrics import Curve
 from .naming import EventIds, HexEventIds, token
-from .plan import Plan
+from .notes import checkpoint_steps
+from .plan import TIMELINES, Plan, build_timeline
 from .records import Checkpoint, Event, Note
 from .timeline import Segment, Terminal, Timeline
 
@@ -25,7 +26,7 @@ __all__ = ["Job", "Pending", "Training", "Work", "checkpoint_steps"]
 TERMINAL = ("succeeded", "failed", "cancelled")
 
 
-@dataclass
+@dataclass(slots=True)
 class Work:
     """Counters of work done by reads (events and metrics built), so tests can check reads are O(limit)."""
 
@@ -33,21 +34,28 @@ class Work:
     checkpoints_built: int = 0
 
 
-def checkpoint_steps(per_epoch: int, epochs: int) -> list[int]:
-    """The ends of the last three epochs, highest first."""
-    return [e * per_epoch for e in range(epochs, max(0, epochs - 3), -1)]
-
-
-@dataclass
+@dataclass(slots=True)
 class Training:
-    """What the job's files decide: resolved hyperparameters, billable tokens, the loss curve, the plan
-    and the timeline. A pure function of the files' content and the request, whenever it is computed."""
+    """What the job's files decide: resolved hyperparameters, billable tokens, the loss curve and the
+    plan. A pure function of the files' content and the request, whenever it is computed. The timeline
+    is derived from the plan when read (see Timelines) and only stored once pause, resume, cancel or a
+    progression policy edits it."""
 
     resolved: Resolved
     billable_tokens: int  # per epoch
     curve: Curve
     plan: Plan
-    timeline: Timeline
+    edited: Timeline | None = None
+
+    @property
+    def timeline(self) -> Timeline:
+        return self.edited if self.edited is not None else TIMELINES.get(self.plan)
+
+    def editable(self) -> Timeline:
+        """The job's own timeline, to edit (made from the plan on the first edit)."""
+        if self.edited is None:
+            self.edited = build_timeline(self.plan)
+        return self.edited
 
 
 class Pending:
@@ -74,7 +82,7 @@ class Pending:
         self.stop = stop  # set when nobody will read the result (a reset): the analysis ends early
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Job:
     id: str
     created_at: int
@@ -105,6 +113,7 @@ class Job:
     cancel_requested: bool = False
     result_file_id: str | None = None
     finalized: bool = False
+    ended: bool = False  # seen in a terminal status by the store's settle (see JobStore.active)
     version: int = 0
     # manual progression bookkeeping: clock drift already accounted for, and when
     drift_mark: float | None = None
@@ -113,11 +122,12 @@ class Job:
     idle_reads: int = 0
     drift_clock: int = 0
     synced_at: float = 0.0
-    ids: EventIds = field(init=False)
     _lock: threading.RLock = field(init=False, repr=False, default_factory=threading.RLock)
 
-    def __post_init__(self) -> None:
-        self.ids = HexEventIds(self.key) if self.azure else EventIds(self.key)
+    @property
+    def ids(self) -> EventIds:
+        """Event ids, derived from the key (a tiny object made per read, not stored per job)."""
+        return HexEventIds(self.key) if self.azure else EventIds(self.key)
 
     # -- what the files decide -----------------------------------------------------------------------
 
@@ -172,6 +182,10 @@ class Job:
     @property
     def timeline(self) -> Timeline:
         return self.training.timeline
+
+    def edit_timeline(self) -> Timeline:
+        """The timeline to change (pause, resume, cancel, policies); reads use `timeline`."""
+        return self.training.editable()
 
     # -- names ---------------------------------------------------------------------------------------
 

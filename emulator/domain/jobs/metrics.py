@@ -29,6 +29,8 @@ def _r(x: float) -> float:
 
 
 class Curve:
+    __slots__ = ("computed", "floor", "has_validation", "key", "start", "steps_per_epoch", "tau", "total_steps")
+
     def __init__(self, key: int, total_steps: int, steps_per_epoch: int, has_validation: bool) -> None:
         self.key = key
         self.total_steps = total_steps

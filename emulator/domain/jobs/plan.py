@@ -16,6 +16,9 @@ A JobScript (from the active scenario) can replace any of these and inject failu
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 import random
 from dataclasses import dataclass, replace
 
@@ -23,13 +26,16 @@ from ..jobscript import JobFailure, JobScript, JobWarning
 from .records import JobError, Note
 from .timeline import INF, Segment, Terminal, Timeline
 
-__all__ = ["Plan", "build_timeline", "cancel", "pace", "pause", "resume"]
+__all__ = ["TIMELINES", "Plan", "Timelines", "build_timeline", "cancel", "pace", "pause", "resume"]
 
 FINALIZE_SECONDS = 15.0
 STUCK_FAILURE_SECONDS = 30.0  # when a stuck queue is also told to fail, it fails this long after queuing
+# Notes every job shows, shared by all of them (notes are immutable).
+_VALIDATED = (Note("Files validated, moving job to queued state"),)
+_STARTED = (Note("Fine-tuning job started"),)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Plan:
     created: float
     validating: float
@@ -38,9 +44,9 @@ class Plan:
     sps: float
     finalize: float
     total_steps: int
-    created_notes: tuple[Note, ...]
+    created_notes: Sequence[Note]
     validation_notes: tuple[Note, ...]  # warnings (truncation) shown just before "Files validated"
-    success_notes: tuple[Note, ...]
+    success_notes: Sequence[Note]
     outcome: JobError | None  # the validation verdict: None passes
     failure: JobFailure | None = None
     warnings: tuple[JobWarning, ...] = ()
@@ -81,7 +87,7 @@ def build_timeline(plan: Plan) -> Timeline:
         return Timeline(segments, _failed(t, plan.outcome))
     if plan.failure is not None and plan.failure.phase == "validating_files":
         return Timeline(segments, _failed(t, _script_error(plan.failure)))
-    notes = (*plan.validation_notes, Note("Files validated, moving job to queued state"))
+    notes = (*plan.validation_notes, *_VALIDATED) if plan.validation_notes else _VALIDATED
     segments += _phase("queued", t, plan.queued, notes, plan)
     if plan.failure is not None and plan.failure.phase == "queued":
         fail_at = t + (plan.queued if plan.queued < INF else STUCK_FAILURE_SECONDS)
@@ -89,8 +95,37 @@ def build_timeline(plan: Plan) -> Timeline:
         timeline.cut(fail_at)
         timeline.terminal = _failed(fail_at, _script_error(plan.failure))
         return timeline
-    running, terminal = _run(plan, t + plan.queued, 0, (Note("Fine-tuning job started"),), warnings=True)
+    running, terminal = _run(plan, t + plan.queued, 0, _STARTED, warnings=True)
     return Timeline(segments + running, terminal)
+
+
+class Timelines:
+    """The timelines of plans nobody has edited, rebuilt on demand (a pure function of the plan) and
+    kept for the `size` plans read last: a store of 100k jobs holds a plan per job (a few numbers) and
+    timelines only for the jobs being read. Those timelines are shared, so they refuse edits."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._items: OrderedDict[int, tuple[Plan, Timeline]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, plan: Plan) -> Timeline:
+        key = id(plan)  # the entry holds the plan, so its id is not reused while cached
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and hit[0] is plan:
+                self._items.move_to_end(key)
+                return hit[1]
+        timeline = build_timeline(plan)
+        timeline.shared = True
+        with self._lock:
+            self._items[key] = (plan, timeline)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return timeline
+
+
+TIMELINES = Timelines()
 
 
 def pause(timeline: Timeline, now: float, plan: Plan) -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 __all__ = ["Checkpoint", "Event", "JobError", "Note"]
 
+_NO_DATA: Mapping[str, Any] = MappingProxyType({})
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class JobError:
     """Why a job failed: `error` on the job object (`param` is usually `training_file`)."""
 
@@ -20,16 +24,16 @@ class JobError:
         return {"code": self.code, "message": self.message, "param": self.param}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Note:
     """A message event waiting in the timeline; it becomes an Event once the clock reaches it."""
 
     message: str
     level: str = "info"
-    data: dict[str, Any] = field(default_factory=dict)
+    data: Mapping[str, Any] = field(default_factory=lambda: _NO_DATA)  # shared: a job holds many notes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     id: str
     created_at: int
@@ -52,7 +56,7 @@ class Event:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Checkpoint:
     id: str
     created_at: int

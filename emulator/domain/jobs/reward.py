@@ -16,6 +16,8 @@ __all__ = ["RewardCurve"]
 
 
 class RewardCurve(Curve):
+    __slots__ = ("eval_interval", "reward_end", "reward_start")
+
     def __init__(
         self, key: int, total_steps: int, steps_per_epoch: int, has_validation: bool, eval_interval: int
     ) -> None:

@@ -3,10 +3,11 @@ control-plane helpers that drive jobs (run until a status, run everything, choos
 
 from __future__ import annotations
 
+import functools
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -25,9 +26,10 @@ from ..models import find_model
 from ..tuning import not_available
 from .catalog import lookup_base, unsupported_method
 from .hyperparameters import parse_method, resolve, steps_per_epoch
-from .job import TERMINAL, Job, Pending, Training, checkpoint_steps
+from .job import TERMINAL, Job, Pending, Training
 from .metrics import Curve
-from .plan import Plan, build_timeline, cancel, pace, pause, resume
+from .notes import CreatedNotes, SuccessNotes
+from .plan import Plan, cancel, pace, pause, resume
 from .polling import note_read
 from .records import Checkpoint, Event, JobError, Note
 from .report import FileAnalysis
@@ -102,8 +104,7 @@ def create_job(
         if request.get("validation_file")
         else None
     )
-    active = sum(1 for job in store.jobs if store.refresh(job, now).status(now) not in TERMINAL)
-    script = em.script_for_job(tenant, body, active)  # may raise the scenario's job-cap 429
+    script = em.script_for_job(tenant, body, store.active(now))  # may raise the scenario's job-cap 429
 
     # Nothing below raises a client error: the job is created from here on.
     job_id = job_id or (tenant.ids.new("ftjob-", 32, HEX) if azure else tenant.ids.new("ftjob-"))
@@ -115,13 +116,10 @@ def create_job(
         validation=validation,
         data_bytes=training.bytes + (validation.bytes if validation is not None else 0),
         script=script,
-        rng=tenant.ids.rng("ftjob-plan", job_id),
+        rng=functools.partial(tenant.ids.rng, "ftjob-plan", job_id),
         created=now,
     )
-    files_note = f"Validating training file: {training.id}"
-    if validation is not None:
-        files_note += f" and validation file: {validation.id}"
-    created_notes = (Note(f"Created fine-tuning job: {job_id}"), Note(files_note))
+    created_notes = CreatedNotes(job_id, training.id, validation.id if validation is not None else None)
     job = Job(
         id=job_id,
         created_at=int(now),
@@ -146,7 +144,7 @@ def create_job(
     blobs = [training.blob] + ([validation.blob] if validation is not None else [])
     for blob in blobs:
         blob.hold()
-    stop = threading.Event()
+    stop = store.stopping  # one per store: a reset stops all of its analyses at once
     try:
         future = em.workers.submit(
             _analyze_files, blobs, stop, snapshot, spec.type, spec.requested()["n_epochs"]
@@ -178,7 +176,7 @@ class _Inputs:
     validation: FileRecord | None
     data_bytes: int
     script: JobScript | None
-    rng: random.Random
+    rng: Callable[[], random.Random]  # the plan's random stream, made when planning (a Random is 2.5 KB)
     created: float
 
 
@@ -224,7 +222,7 @@ def _lines(handle: BinaryIO, stop: threading.Event) -> Iterator[bytes]:
 def _train(
     job: Job,
     inputs: _Inputs,
-    created_notes: tuple[Note, ...],
+    created_notes: Sequence[Note],
     reports: tuple[FileAnalysis, FileAnalysis | None],
 ) -> Training:
     """The job's plan and timeline from its files' analysis (a pure function of its arguments)."""
@@ -251,8 +249,7 @@ def _train(
     resolved = resolve(job.spec, report.n_examples, job.snapshot)
     per_epoch = steps_per_epoch(report.n_examples, resolved.batch_size)
     total = per_epoch * resolved.n_epochs
-    rng = random.Random()
-    rng.setstate(inputs.rng.getstate())  # the stream is read again if this runs twice
+    rng = inputs.rng()  # a fresh stream: the same numbers if this runs twice
     tokens_per_step = report.billable_tokens / max(1, report.n_examples) * resolved.batch_size
     validating, queued, requeue, sps = pace(
         rng,
@@ -283,12 +280,12 @@ def _train(
         total_steps=total,
         created_notes=created_notes,
         validation_notes=_truncation_notes(report, job.snapshot),
-        success_notes=_success_notes(job, per_epoch, resolved.n_epochs, total),
+        success_notes=SuccessNotes(job, per_epoch, resolved.n_epochs, total),
         outcome=outcome,
         failure=script.failure if script is not None else None,
         warnings=script.warnings if script is not None else (),
     )
-    return Training(resolved, report.billable_tokens, curve, plan, build_timeline(plan))
+    return Training(resolved, report.billable_tokens, curve, plan)
 
 
 def _target(
@@ -344,17 +341,6 @@ def _truncation_notes(report: Any, snapshot: str) -> tuple[Note, ...]:
     return tuple(notes)
 
 
-def _success_notes(job: Job, per_epoch: int, epochs: int, total: int) -> tuple[Note, ...]:
-    steps = sorted(s for s in checkpoint_steps(per_epoch, epochs) if s != total)
-    notes = [
-        Note(f"Checkpoint created at step {s} with Snapshot ID: {job.checkpoint_model(s, total)}")
-        for s in steps
-    ]
-    notes.append(Note(f"New fine-tuned model created: {job.fine_tuned_model}"))
-    notes.append(Note("The job has successfully completed"))
-    return tuple(notes)
-
-
 # -- reads -------------------------------------------------------------------------------------------
 
 
@@ -377,7 +363,7 @@ def retrieve_job(em: Any, tenant: Any, job_id: str, now: float | None = None) ->
     if store.policy_of(job) == "step-per-read":
         milestone = job.timeline.next_milestone(now)
         if milestone is not None and milestone < INF:
-            job.timeline.compress(now, milestone)
+            job.edit_timeline().compress(now, milestone)
             store.touch(job)
             store.refresh(job, now)
     stale = False
@@ -454,7 +440,7 @@ def cancel_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> J
     _check(job, "cancel", now)
     if job.cancel_requested:
         return job
-    if cancel(job.timeline, now + job.cancel_seconds):
+    if cancel(job.edit_timeline(), now + job.cancel_seconds):
         job.cancel_requested = True
         _store(tenant).touch(job)
     return _store(tenant).refresh(job, now)
@@ -464,7 +450,7 @@ def pause_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> Jo
     now = em.now() if now is None else now
     job = get_job(em, tenant, job_id, now)
     _check(job, "pause", now)
-    pause(job.timeline, now, job.plan)
+    pause(job.edit_timeline(), now, job.plan)
     _store(tenant).touch(job)
     return job
 
@@ -473,7 +459,7 @@ def resume_job(em: Any, tenant: Any, job_id: str, now: float | None = None) -> J
     now = em.now() if now is None else now
     job = get_job(em, tenant, job_id, now)
     _check(job, "resume", now)
-    resume(job.timeline, now, job.plan)
+    resume(job.edit_timeline(), now, job.plan)
     _store(tenant).touch(job)
     return job
 
@@ -514,7 +500,7 @@ def run_until(
                 f"Job {job_id} is {current} and will not move by itself; it cannot reach '{status}'."
             )
         if not move_clock:
-            job.timeline.compress(now, milestone)
+            job.edit_timeline().compress(now, milestone)
             store.touch(job)
             continue
         now = advance_to(em.clock, milestone)
@@ -522,7 +508,7 @@ def run_until(
         late = job.timeline.next_milestone(now)
         if job.status(now) == current and late is not None and late < INF:
             # a manual job on a real clock holds the wall time that passed meanwhile: catch up
-            job.timeline.compress(now, late)
+            job.edit_timeline().compress(now, late)
             store.touch(job)
     return store.refresh(job, now)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
@@ -55,8 +56,15 @@ class JobStore:
         self.policy: str | None = None
         self.checkpoint_models: dict[str, ModelRecord] = {}
         self.work = Work()
-        self._due: list[tuple[float, int, str, int]] = []  # (success time, tiebreak, job id, job version)
+        # (terminal time, tiebreak, job id, job version) of every job not yet known to have ended: `settle`
+        # pops what is due, so the active jobs are counted without a scan (`active`).
+        self._due: list[tuple[float, int, str, int]] = []
+        self._ended = 0  # jobs seen in a terminal status (they never leave it)
         self._pending: dict[str, Job] = {}  # jobs whose files are still being analysed
+        self._deadlines: list[tuple[float, int, str]] = []  # heap of (not_before, arrival, job id)
+        self._ready: deque[tuple[int, Job]] = deque()  # (arrival, job) whose analysis finished
+        self._arrivals = itertools.count()
+        self.stopping = threading.Event()  # set when the tenant is forgotten: its analyses end early
         self._seq = itertools.count()
         self._lock = threading.RLock()
         # Told of every timeline edit (after it is made), e.g. so webhooks know when a job will finish.
@@ -102,53 +110,85 @@ class JobStore:
             if job.trained is not None:
                 self.touch(job)
             else:
-                self._pending[job.id] = job
-                job.on_trained = self._trained
+                self._await(job)
             return job
+
+    def _await(self, job: Job) -> None:
+        """Track a job whose analysis runs: by its deadline (`not_before`) and, once its future is done,
+        in the ready queue (appended from the worker thread), so no request scans the pending jobs."""
+        assert job.pending is not None
+        seq = next(self._arrivals)
+        self._pending[job.id] = job
+        job.on_trained = self._trained
+        heapq.heappush(self._deadlines, (job.pending.not_before, seq, job.id))
+        if len(self._deadlines) > 64 + 2 * len(self._pending):  # drop the entries of planned jobs
+            self._deadlines = [entry for entry in self._deadlines if entry[2] in self._pending]
+            heapq.heapify(self._deadlines)
+        job.pending.future.add_done_callback(lambda _: self._ready.append((seq, job)))
 
     def _trained(self, job: Job) -> None:
         with self._lock:
             self._pending.pop(job.id, None)
             self.touch(job)
 
+    def _still_pending(self, job_id: str) -> Job | None:
+        job = self._pending.get(job_id)
+        return job if job is not None and job.pending is not None else None
+
     def waiting(self, now: float | None = None, job_id: str | None = None) -> list[Future[Any]]:
-        """The file analyses a read at `now` (None: a change to the jobs) must wait for, off the loop."""
+        """The file analyses a read at `now` (None: a change to the jobs) must wait for, off the loop:
+        for a read, only jobs whose deadline has come (a heap prefix, not a scan)."""
         with self._lock:
-            jobs = [self._pending.get(job_id)] if job_id is not None else list(self._pending.values())
+            if job_id is not None:
+                jobs = [self._pending.get(job_id)]
+            elif now is None:
+                jobs = list(self._pending.values())
+            else:
+                jobs = [self._still_pending(entry[2]) for entry in _prefix(self._deadlines, now)]
         futures = [job.waiting_on(now) for job in jobs if job is not None]
         return [f for f in futures if f is not None]
 
     def plan_ready(self) -> None:
         """Plan the pending jobs whose analysis has finished (never waits)."""
-        if self._pending:
+        if self._ready:
             with self._lock:
-                for job in list(self._pending.values()):
-                    if job.pending is not None and job.pending.future.done():
-                        job.training  # noqa: B018  # plans the job (tells the observers)
+                self._plan([])
+
+    def _plan(self, due: list[tuple[int, Job]]) -> None:
+        """Plan the jobs whose analysis finished and those in `due`, in the order they were created (so
+        the order of what planning queues does not follow the worker threads' timing)."""
+        batch = list(due)
+        while self._ready:
+            batch.append(self._ready.popleft())
+        for _, job in sorted(batch, key=lambda entry: entry[0]):
+            if job.pending is not None:
+                job.training  # noqa: B018  # plans the job (queues its end, tells the observers)
 
     def known_until(self, now: float) -> float:
         """The latest time up to `now` by which every job's course is known: a job still being analysed
         changes nothing before its `not_before`, so events up to then can be announced in order."""
         with self._lock:
-            bounds = [
-                job.pending.not_before
-                for job in self._pending.values()
-                if job.pending is not None and not job.pending.future.done()
-            ]
-        return min([now, *bounds])
+            deadlines = self._deadlines
+            while deadlines:
+                job = self._still_pending(deadlines[0][2])
+                if job is not None and not job.pending.future.done():  # type: ignore[union-attr]
+                    return min(now, deadlines[0][0])
+                heapq.heappop(deadlines)  # planned, or in the ready queue
+        return now
 
     def abandon(self) -> None:
         """Stop the analyses of pending jobs (the tenant is being forgotten)."""
+        self.stopping.set()
         with self._lock:
             for job in self._pending.values():
                 if job.pending is not None:
                     job.pending.stop.set()
 
     def touch(self, job: Job) -> None:
-        """Record a timeline edit: stale due-entries are dropped, the new success time is queued."""
+        """Record a timeline edit: stale due-entries are dropped, the new end time is queued."""
         job.version += 1
         terminal = job.timeline.terminal
-        if terminal is not None and terminal.status == "succeeded" and not job.finalized:
+        if terminal is not None and not job.ended:
             heapq.heappush(self._due, (terminal.at, next(self._seq), job.id, job.version))
         for observe in self.observers:
             observe(job)
@@ -169,7 +209,7 @@ class JobStore:
             return
         held = drift - job.drift_mark
         if held > 0 and not job.timeline.finished(job.synced_at):
-            job.timeline.shift(job.synced_at, held)
+            job.edit_timeline().shift(job.synced_at, held)
             self.touch(job)
         job.drift_mark, job.synced_at = drift, now
 
@@ -182,21 +222,36 @@ class JobStore:
             return job
 
     def settle(self, now: float) -> None:
-        """Register what succeeded by `now`; cheap when nothing is due (a heap peek)."""
-        if self._pending:
+        """Register what ended by `now` (what succeeded leaves its result file and models); cheap when
+        nothing is due (a heap peek)."""
+        if self._ready or (self._deadlines and self._deadlines[0][0] <= now):
             with self._lock:
-                for pending in list(self._pending.values()):
-                    if not pending.provisional(now):
-                        pending.training  # noqa: B018  # plans the job (queues its success time)
+                due = []
+                while self._deadlines and self._deadlines[0][0] <= now:
+                    _, seq, job_id = heapq.heappop(self._deadlines)
+                    job = self._still_pending(job_id)
+                    if job is not None:
+                        due.append((seq, job))
+                self._plan(due)  # a due job whose analysis still runs is waited for (handlers await it first)
         if not self._due or self._due[0][0] > now:
             return
         with self._lock:
             while self._due and self._due[0][0] <= now:
                 _, _, job_id, version = heapq.heappop(self._due)
                 job = self.jobs.get(job_id)
-                if job is None or job.version != version or job.finalized:
+                if job is None or job.version != version or job.ended:
                     continue
-                self.refresh(job, now)
+                self.refresh(job, now)  # a manual job on a real clock may move its end (a new entry)
+                if job.is_finished(now):
+                    job.ended = True
+                    self._ended += 1
+
+    def active(self, now: float) -> int:
+        """Jobs in validating_files, queued, running or paused at `now`: every job but those that ended,
+        which `settle` counts as their end times come due, so this costs what is due, not a table scan."""
+        self.settle(now)
+        with self._lock:
+            return len(self.jobs) - self._ended
 
     def _finalize(self, job: Job) -> None:
         from ..blobs import Blob
@@ -219,3 +274,14 @@ class JobStore:
 
     def find_checkpoint_model(self, model_id: str) -> ModelRecord | None:
         return self.checkpoint_models.get(model_id)
+
+
+def _prefix(heap: list[tuple[float, int, str]], bound: float) -> list[tuple[float, int, str]]:
+    """The entries of a heap with a key at most `bound`, in O(their number)."""
+    out, stack = [], [0]
+    while stack:
+        i = stack.pop()
+        if i < len(heap) and heap[i][0] <= bound:
+            out.append(heap[i])
+            stack += (2 * i + 1, 2 * i + 2)
+    return out

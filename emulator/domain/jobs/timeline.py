@@ -13,8 +13,8 @@ segment carries `notes`, the message events emitted when it starts; step events 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 
 from .records import JobError, Note
 
@@ -24,12 +24,12 @@ INF = math.inf
 _EPS = 1e-7
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segment:
     phase: str  # validating_files | queued | running | paused
     start: float
     end: float  # INF: open-ended (stuck in the queue, paused)
-    notes: tuple[Note, ...] = ()
+    notes: Sequence[Note] = ()
     k_lo: int = 0  # steps completed before this segment
     k_hi: int = 0  # steps completed by its end
     t0: float = 0.0  # when step k_lo completed (the origin of the step grid)
@@ -60,18 +60,23 @@ class Segment:
         return first, second
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Terminal:
     status: str  # succeeded | failed | cancelled
     at: float
-    notes: tuple[Note, ...] = ()
+    notes: Sequence[Note] = ()
     error: JobError | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Timeline:
     segments: list[Segment]
     terminal: Terminal | None
+    # A timeline rebuilt from an unedited plan and shared by reads (see plan.Timelines): never edited.
+    shared: bool = field(default=False, compare=False, repr=False)
+
+    def _editing(self) -> None:
+        assert not self.shared, "edit a job's own timeline (Job.edit_timeline), not a shared one"
 
     # -- reading ------------------------------------------------------------------------------------
 
@@ -156,6 +161,7 @@ class Timeline:
 
     def cut(self, t: float) -> None:
         """Drop everything after `t`: the segment at `t` ends there and the terminal is removed."""
+        self._editing()
         kept: list[Segment] = []
         for segment in self.segments:
             if segment.start > t:
@@ -167,6 +173,7 @@ class Timeline:
         self.terminal = None
 
     def extend(self, segments: list[Segment], terminal: Terminal | None) -> None:
+        self._editing()
         self.segments.extend(segments)
         self.terminal = terminal
 
@@ -184,6 +191,7 @@ class Timeline:
         self._remap(now, [until], lambda t: now if t <= until else t - gap)
 
     def _remap(self, now: float, breaks: list[float], f: Callable[[float], float]) -> None:
+        self._editing()
         pieces = self.segments
         for cut in [now, *breaks]:
             pieces = [half for s in pieces for half in (s.split(cut) if s.start < cut < s.end else (s,))]
