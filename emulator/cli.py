@@ -392,9 +392,8 @@ def _configure_logging(level: str, log_format: str = "text") -> None:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .protocol import uvicorn_options
-
     from .app import create_app
+    from .protocol import uvicorn_options
 
     try:
         settings = serve_settings(args)

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..clock import PINNED, Clock, RealClock, VirtualClock, make_clock
+from ..clock import PINNED, Clock, RealClock, make_clock
 from ..ids import IdFactory
 from ..scenarios.engine import ScenarioEngine
 from ..scenarios.library import find_scenario, load_scenario

@@ -54,7 +54,8 @@ def organization_for(api_key: str, names: Mapping[str, str], dialect: Dialect = 
     if dialect == "azure":
         seed = "azure-key:" + api_key
         slug = "azure-" + _token(seed, 16, string.ascii_lowercase + string.digits)
-        return Organization("org-" + _token(seed, 24, string.ascii_letters + string.digits), slug, slug, "azure")
+        org_id = "org-" + _token(seed, 24, string.ascii_letters + string.digits)
+        return Organization(org_id, slug, slug, "azure")
     name = names.get(api_key)
     if name is None:
         seed = "key:" + api_key

@@ -61,7 +61,8 @@ def fingerprint(settings: Settings) -> dict[str, Any]:
     return normalized
 
 
-SECRET = frozenset({"api_keys", "admin_keys", "organizations", "azure_accounts", "webhook_secret"})  # named, never shown
+# Settings that are named, never shown, when they differ:
+SECRET = frozenset({"api_keys", "admin_keys", "organizations", "azure_accounts", "webhook_secret"})
 
 
 def differences(then: Mapping[str, Any], now: Mapping[str, Any], ignore: tuple[str, ...] = ()) -> str:

@@ -16,10 +16,10 @@ A JobScript (from the active scenario) can replace any of these and inject failu
 from __future__ import annotations
 
 import math
+import random
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-import random
 from dataclasses import dataclass, replace
 
 from ..jobscript import JobFailure, JobScript, JobWarning
