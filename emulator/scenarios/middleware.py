@@ -32,8 +32,8 @@ from ..domain.state import Emulator, Tenant
 from ..domain.tenancy import authenticate
 from ..domain.tokens import count_chat_example, count_tokens, encoding_for_model
 from ..errors import APIError, InvalidRequestError, RateLimitError
-from ..jsonbody import parse_json
 from ..rendering import error_response
+from ..request_body import read_json_body
 from .dsl import CANNED_ERRORS, FAULTS, Dist, Fault, Respond, Rule, Scenario, ScenarioError, parse_scenario
 from .engine import Decision, RequestFacts, ScenarioInstance
 
@@ -48,7 +48,6 @@ __all__ = [
 
 SCENARIO_HEADER = "x-emulator-scenario"
 FAULT_HEADER = "x-emulator-fault"
-MAX_JSON_BODY = 16 * 1024 * 1024
 MAX_HOLD = 3600.0  # longest a stall or slow answer waits when the client never gives up
 _SERVER_ERROR = CANNED_ERRORS["server_error"].message
 DROP_KEY = "scenario_drop"
@@ -526,35 +525,7 @@ async def _read_json_body(scope: Scope, receive: Receive, headers: dict[str, str
     """Read a JSON request body so rules can match on it, and hand the handler a receive that replays it."""
     if scope["method"] not in ("POST", "PUT", "PATCH") or "json" not in headers.get("content-type", ""):
         return None, receive
-    chunks: list[bytes] = []
-    size = 0
-    tail: list[Message] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            tail.append(message)
-            break
-        chunks.append(message.get("body", b""))
-        size += len(chunks[-1])
-        if not message.get("more_body", False) or size > MAX_JSON_BODY:
-            break
-    raw = b"".join(chunks)
-    complete = not tail and size <= MAX_JSON_BODY
-    pending: list[Message] = [
-        {"type": "http.request", "body": raw, "more_body": not complete and not tail},
-        *tail,
-    ]
-
-    async def replay() -> Message:
-        if pending:
-            return pending.pop(0)
-        return await receive()
-
-    body = None
-    if complete and raw.strip():
-        with contextlib.suppress(ValueError, UnicodeDecodeError):
-            body = parse_json(raw)
-    return body, replay
+    return await read_json_body(receive)
 
 
 def _allowance(limit: Any, model: str | None, default: int) -> int:

@@ -4,11 +4,13 @@ through its deployment, and DeploymentNotFound while absent, provisioning or aft
 
 from __future__ import annotations
 
+import json
+
 import openai
 import pytest
 from openai.types.chat import ChatCompletionMessageParam
 
-from emulator.testing import EmulatorHandle
+from emulator.testing import AZURE_API_VERSION, EmulatorHandle
 
 from .conftest import BASE, TRAINING, deploy
 
@@ -116,3 +118,21 @@ async def test_the_async_client_through_a_deployment(async_azure_client: openai.
     assert [chunk async for chunk in stream]
     with pytest.raises(openai.NotFoundError):
         await async_azure_client.chat.completions.create(model="other", messages=HELLO)
+
+
+def test_a_body_nested_past_the_parser_limit_is_refused_through_a_deployment(
+    openai_emulator: EmulatorHandle,
+) -> None:
+    deploy(openai_emulator, "chat", "gpt-4o-mini")
+    body = {"messages": HELLO, "metadata": {"a": json.loads("[" * 100 + "]" * 100)}}
+    with openai_emulator.http_client() as http:
+        r = http.post(
+            f"{openai_emulator.url}/openai/deployments/chat/chat/completions",
+            params={"api-version": AZURE_API_VERSION},
+            headers={"api-key": openai_emulator.api_key, "content-type": "application/json"},
+            content=json.dumps(body).encode(),
+        )
+    assert r.status_code == 400
+    error = r.json()["error"]
+    assert error["message"].startswith("We could not parse the JSON body of your request.")
+    assert error["code"]  # Azure's envelope: never null

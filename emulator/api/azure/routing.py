@@ -19,6 +19,7 @@ from ...domain.deployments import DeploymentNotFound
 from ...domain.state import Emulator, Tenant
 from ...errors import APIError
 from ...rendering import error_response
+from ...request_body import read_json_body
 from .versions import AzureCall
 
 __all__ = ["DeploymentRouting"]
@@ -38,13 +39,9 @@ class DeploymentRouting:
         if call is None or not inference:
             await self.app(scope, receive, send)
             return
-        raw = await _read(receive)
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):  # the core gives the error a malformed body gets
-            await self.app(scope, _replay(raw, receive), send)
+        body, replay = await read_json_body(receive)
+        if not isinstance(body, dict):  # the core gives the error a malformed or oversized body gets
+            await self.app(scope, replay, send)
             return
         tenant: Tenant = state["tenant"]
         name = call.deployment or body.get("model")
@@ -53,28 +50,16 @@ class DeploymentRouting:
                 raise DeploymentNotFound()
             body["model"] = tenant.deployments.route(name, self.emulator.now()).model
         except APIError as exc:
-            await error_response(exc)(scope, _replay(raw, receive), send)
+            await error_response(exc)(scope, replay, send)
             return
         rewritten = json.dumps(body).encode()
         headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(rewritten)).encode()))
-        await self.app({**scope, "headers": headers}, _replay(rewritten, receive), send)
+        await self.app({**scope, "headers": headers}, _then(rewritten, receive), send)
 
 
-async def _read(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _replay(body: bytes, rest: Receive) -> Receive:
-    """The body once more, then the client's own messages (a disconnect still ends a stream)."""
+def _then(body: bytes, rest: Receive) -> Receive:
+    """The rewritten body, then the client's own messages (a disconnect still ends a stream)."""
     sent = False
 
     async def receive() -> Message:
