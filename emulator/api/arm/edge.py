@@ -36,6 +36,7 @@ from ...domain.journal import JournalEntry
 from ...domain.state import Emulator, Tenant
 from ...errors import APIError
 from ...ids import HEX
+from ..azure.envelope import guid
 from ..common import analyses_ready, emulator
 
 __all__ = ["ArmError", "ArmHandler", "arm_endpoint", "arm_time", "not_found"]
@@ -129,8 +130,7 @@ def _caller_tenant(request: Request, em: Emulator) -> Tenant:
 
 def _request_id(tenant: Tenant | None, em: Emulator) -> str:
     """A GUID, as ARM's x-ms-request-id is, from the tenant's id sequence (deterministic)."""
-    raw = (tenant.ids if tenant is not None else em.ids).token("arm-request", 32, HEX)
-    return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+    return guid((tenant.ids if tenant is not None else em.ids).token("arm-request", 32, HEX))
 
 
 def arm_time(seconds: float) -> str:
