@@ -85,12 +85,11 @@ class OpenAIEdge:
                     (b"openai-processing-ms", str(elapsed_ms).encode()),
                     *_CONSTANT_HEADERS,
                 ]
-                if tenant is not None:
-                    if tenant.dialect == "openai":  # an Azure resource has no organization or project
-                        extra += [
-                            (b"openai-organization", tenant.organization.name.encode()),
-                            (b"openai-project", state["project"].encode()),
-                        ]
+                if tenant is not None:  # (the Azure dialect outside swaps every openai-* header for its own)
+                    extra += [
+                        (b"openai-organization", tenant.organization.name.encode()),
+                        (b"openai-project", state["project"].encode()),
+                    ]
                     limits = state.get("rate_limit_headers")
                     extra += _encoded(limits) if limits else self._static_rate_limits()
                 present = {name.lower() for name, _ in headers}
