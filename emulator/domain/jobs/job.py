@@ -73,13 +73,11 @@ class Pending:
         finish: Callable[[Job, Any], Training],
         provisional: Timeline,
         not_before: float,
-        stop: threading.Event,
     ) -> None:
         self.future = future
         self.finish = finish
         self.provisional = provisional
         self.not_before = not_before
-        self.stop = stop  # set when nobody will read the result (a reset): the analysis ends early
 
 
 @dataclass(eq=False, slots=True)

@@ -160,7 +160,7 @@ def cancel(timeline: Timeline, at: float) -> bool:
     return True
 
 
-def _phase(phase: str, start: float, duration: float, notes: tuple[Note, ...], plan: Plan) -> list[Segment]:
+def _phase(phase: str, start: float, duration: float, notes: Sequence[Note], plan: Plan) -> list[Segment]:
     return _with_warnings([Segment(phase, start, start + duration, notes)], phase, plan)
 
 

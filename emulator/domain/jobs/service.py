@@ -162,7 +162,6 @@ def create_job(
         lambda job, reports: _train(job, inputs, created_notes, reports),
         Timeline([first], None),
         _not_before(inputs),
-        stop,
     )
     tenant.history.job_created(now)
     return store.add(job, now)

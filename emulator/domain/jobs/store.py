@@ -177,12 +177,8 @@ class JobStore:
         return now
 
     def abandon(self) -> None:
-        """Stop the analyses of pending jobs (the tenant is being forgotten)."""
+        """Stop the analyses of pending jobs (the tenant is being forgotten): they all share `stopping`."""
         self.stopping.set()
-        with self._lock:
-            for job in self._pending.values():
-                if job.pending is not None:
-                    job.pending.stop.set()
 
     def touch(self, job: Job) -> None:
         """Record a timeline edit: stale due-entries are dropped, the new end time is queued."""
