@@ -20,7 +20,7 @@ from typing import Any
 
 from . import __version__, cli_ci
 from .azure_cli import add_azure_command, run_azure
-from .logs import BatchedStreamHandler
+from .logs import BatchedStreamHandler, formatter, uvicorn_log_config
 from .settings import Settings
 from .store.snapshot_cli import add_snapshot_command, run_snapshot
 
@@ -377,8 +377,6 @@ async def _shutting_down(send: Any) -> None:
 
 
 def _configure_logging(level: str, log_format: str = "text") -> None:
-    from .logs import BatchedStreamHandler, formatter
-
     handler = BatchedStreamHandler(sys.stdout)
     handler.setFormatter(formatter(log_format))
     # one line per request, contract violation, webhook delivery or calendar warning: every emulator.*
@@ -413,7 +411,6 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"emulator serve: {exc}", file=sys.stderr)
         return 2
     from .devserver import PortInUse, banner, bind, quiet_uvicorn, shown_host
-    from .logs import uvicorn_log_config
 
     try:
         sock = bind(settings)
