@@ -19,12 +19,16 @@ import ipaddress
 import json
 import urllib.parse
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..clock import advance_to
 from ..errors import InvalidRequestError
 from .blobs import Blob, BlobStore
 from .files import FileRecord
+from .jobs.polling import IDLE_READS, count_read
+
+if TYPE_CHECKING:
+    from .state import Emulator, Tenant
 
 __all__ = [
     "STAGE_SECONDS",
@@ -37,11 +41,10 @@ __all__ = [
 ]
 
 STAGE_SECONDS = 5.0  # pending, then running, each this long; then processed (or error)
-IDLE_READS = 3  # reads of one processing file at one instant before an auto clock moves (as for jobs)
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
 
-def start_processing(tenant: Any, record: FileRecord, now: float, problem: str | None) -> None:
+def start_processing(tenant: Tenant, record: FileRecord, now: float, problem: str | None) -> None:
     """Mark a new file of an Azure resource `pending`, to be processed on the clock."""
     record.status = "pending"
     record.azure_stages = (now + STAGE_SECONDS, now + 2 * STAGE_SECONDS, problem)
@@ -58,7 +61,7 @@ def _status(record: FileRecord, now: float) -> str:
     return "error" if problem else "processed"
 
 
-def settle_files(tenant: Any, now: float) -> None:
+def settle_files(tenant: Tenant, now: float) -> None:
     """Bring the statuses of files still being processed up to `now`."""
     still: list[FileRecord] = []
     for record in tenant.files_processing:
@@ -72,16 +75,13 @@ def settle_files(tenant: Any, now: float) -> None:
     tenant.files_processing[:] = still
 
 
-def note_read(em: Any, record: FileRecord, now: float) -> None:
+def note_read(em: Emulator, record: FileRecord, now: float) -> None:
     """Count a read of a file still being processed; on the auto clock the third read at one instant
     moves the clock to its next stage, so a polling loop ends."""
     if record.azure_stages is None:
         return
-    if record.read_at == now:
-        record.idle_reads += 1
-    else:
-        record.read_at, record.idle_reads = now, 1
-    if getattr(em.clock, "mode", "") != "auto" or record.idle_reads < IDLE_READS:
+    reads = count_read(record, now)
+    if getattr(em.clock, "mode", "") != "auto" or reads < IDLE_READS:
         return
     running_at, done_at, _ = record.azure_stages
     record.idle_reads = 0
