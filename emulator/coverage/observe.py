@@ -22,6 +22,7 @@ from ..contract.check import is_json
 __all__ = ["Observation", "ObservationLog", "Observer"]
 
 _JOB_PREFIX = "/v1/fine_tuning/jobs"
+_Read = tuple[str | None, str | None, tuple[tuple[str, str], ...]]  # (error type, error code, jobs shown)
 _MAX_TAPPED = 1024 * 1024
 
 
@@ -49,30 +50,82 @@ class Observation:
         return asdict(self)
 
 
+class Sighting:
+    """What one request left behind, as it was: the Observation is worked out only when the log is read
+    (most requests of a run are never looked at, and a client polling a job makes thousands)."""
+
+    __slots__ = ("request", "state", "start", "read", "arrived", "answered")
+
+    def __init__(
+        self, scope: Scope, state: dict[str, Any], start: Message | None, read: _Read | None, arrived: float
+    ) -> None:
+        self.request = (scope["method"], scope["path"], scope["query_string"], scope["headers"])
+        tenant = state.get("tenant")
+        self.state = (  # only what an observation reads: the state also holds response bodies
+            str(state.get("request_id", "")),
+            tenant.organization.id if tenant is not None else None,
+            state.get("journal_body"),
+            state.get("journal_status"),
+            state.get("journal_extra") or {},
+            state.get("journal_rule"),
+        )
+        self.start, self.read, self.arrived, self.answered = start, read, arrived, time.monotonic()
+
+    def observation(self) -> Observation:
+        method, path, raw_query, raw_headers = self.request
+        request_id, organization, sent, journal_status, extra, rule = self.state
+        start = self.start
+        request_headers = _picked(raw_headers, _REQUEST_HEADERS)
+        response_headers = _picked(start.get("headers", []), _RESPONSE_HEADERS) if start else {}
+        dropped = journal_status == 0 or start is None
+        query = raw_query.decode("latin-1")
+        digest = _NO_BODY_DIGEST if sent is None else _digest(sent)
+        observation = Observation(
+            request_id=request_id,
+            method=method,
+            path=path,
+            query=query,
+            fingerprint=f"{method} {path}?{query} {digest}",
+            organization=organization,
+            arrived=self.arrived,
+            answered=self.answered,
+            status=0 if dropped or start is None else int(start["status"]),
+            retry_count=_int(request_headers.get("x-stainless-retry-count")),
+            retry_after=_retry_after(response_headers),
+            should_retry=response_headers.get("x-should-retry"),
+            fault=extra.get("fault") or rule,
+            handler_status=extra.get("handler_status"),
+        )
+        if not dropped and self.read is not None:
+            observation.error_type, observation.error_code, shown = self.read
+            observation.jobs.update(shown)
+        return observation
+
+
 class ObservationLog:
     """Bounded, thread-safe; `take()` hands everything over and forgets it."""
 
     def __init__(self, limit: int = 10_000) -> None:
-        self._items: deque[Observation] = deque(maxlen=limit)
+        self._items: deque[Sighting] = deque(maxlen=limit)
         self._lock = threading.Lock()
 
-    def add(self, item: Observation) -> None:
-        with self._lock:
-            self._items.append(item)
+    def add(self, item: Sighting) -> None:
+        self._items.append(item)  # (a deque's append is atomic)
 
     def snapshot(self) -> list[Observation]:
         with self._lock:
-            return list(self._items)
+            items = list(self._items)
+        return [item.observation() for item in items]
 
     def take(self) -> list[Observation]:
         with self._lock:
             items = list(self._items)
             self._items.clear()
-        return items
+        return [item.observation() for item in items]
 
 
 class Observer:
-    """Pure ASGI middleware around the /v1 edge that writes one Observation per request."""
+    """Pure ASGI middleware around the /v1 edge that leaves one Sighting per request."""
 
     def __init__(self, app: ASGIApp, log: ObservationLog) -> None:
         self.app = app
@@ -86,54 +139,22 @@ class Observer:
         state: dict[str, Any] = scope.setdefault("state", {})
         start: list[Message] = []
         body = bytearray()
+        tapped = False
 
         async def observing_send(message: Message) -> None:
+            nonlocal tapped
             if message["type"] == "http.response.start":
                 start.append(message)
-            elif (
-                message["type"] == "http.response.body"
-                and len(body) < _MAX_TAPPED
-                and is_json(start[0]["headers"])
-            ):
+                tapped = is_json(message.get("headers", []))
+            elif tapped and message["type"] == "http.response.body" and len(body) < _MAX_TAPPED:
                 body.extend(message.get("body", b""))  # for error types and job statuses
             await send(message)
 
         try:
             await self.app(scope, receive, observing_send)
         finally:
-            self.log.add(_observe(scope, state, start[0] if start else None, bytes(body), arrived))
-
-
-def _observe(
-    scope: Scope, state: dict[str, Any], start: Message | None, body: bytes, arrived: float
-) -> Observation:
-    request_headers = _picked(scope["headers"], _REQUEST_HEADERS)
-    response_headers = _picked(start.get("headers", []), _RESPONSE_HEADERS) if start else {}
-    extra = state.get("journal_extra") or {}
-    dropped = state.get("journal_status") == 0 or start is None
-    query = scope["query_string"].decode("latin-1")
-    sent = state.get("journal_body")
-    digest = _NO_BODY_DIGEST if sent is None else _digest(sent)
-    tenant = state.get("tenant")
-    observation = Observation(
-        request_id=str(state.get("request_id", "")),
-        method=scope["method"],
-        path=scope["path"],
-        query=query,
-        fingerprint=f"{scope['method']} {scope['path']}?{query} {digest}",
-        organization=tenant.organization.id if tenant is not None else None,
-        arrived=arrived,
-        answered=time.monotonic(),
-        status=0 if dropped else int(start["status"]) if start else 0,
-        retry_count=_int(request_headers.get("x-stainless-retry-count")),
-        retry_after=_retry_after(response_headers),
-        should_retry=response_headers.get("x-should-retry"),
-        fault=extra.get("fault") or state.get("journal_rule"),
-        handler_status=extra.get("handler_status"),
-    )
-    if not dropped and start is not None and is_json(start.get("headers", [])):
-        _read_body(observation, body)
-    return observation
+            read = _read_body(scope["path"], bytes(body)) if tapped else None
+            self.log.add(Sighting(scope, state, start[0] if start else None, read, arrived))
 
 
 def _digest(sent: Any) -> str:
@@ -154,10 +175,10 @@ def _picked(headers: Any, names: frozenset[bytes]) -> dict[str, str]:
     }
 
 
-def _read_body(observation: Observation, body: bytes) -> None:
-    jobs = observation.path.startswith(_JOB_PREFIX)
+def _read_body(path: str, body: bytes) -> _Read | None:
+    jobs = path.startswith(_JOB_PREFIX)
     if not jobs and b'"error"' not in body:
-        return  # nothing to read: JSON written by json.dumps spells every "error" key out like this
+        return None  # nothing to read: JSON written by json.dumps spells every "error" key out like this
     read = _READ.get((jobs, body))
     if read is None:
         read = _read(body, jobs)
@@ -165,17 +186,16 @@ def _read_body(observation: Observation, body: bytes) -> None:
             if len(_READ) >= _REMEMBERED:
                 _READ.clear()
             _READ[(jobs, body)] = read
-    observation.error_type, observation.error_code, shown = read
-    observation.jobs.update(shown)
+    return read
 
 
 # What bodies said, by their bytes: a client polling a job is sent the same bytes again and again.
-_READ: dict[tuple[bool, bytes], tuple[str | None, str | None, tuple[tuple[str, str], ...]]] = {}
+_READ: dict[tuple[bool, bytes], _Read] = {}
 _REMEMBERED = 256
 _REMEMBERED_BODY = 16 * 1024
 
 
-def _read(body: bytes, jobs: bool) -> tuple[str | None, str | None, tuple[tuple[str, str], ...]]:
+def _read(body: bytes, jobs: bool) -> _Read:
     """(error type, error code, (job id, status) shown) of a JSON body."""
     try:
         data = json.loads(body)

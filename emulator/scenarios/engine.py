@@ -411,6 +411,10 @@ class ScenarioEngine:
             own = [i.scenario.lifecycle for i in mine if i.scenario.lifecycle]
         return shared, own
 
+    def has_scenarios(self, organization: str) -> bool:
+        """Whether any scenario applies to the tenant's requests (besides one a request names itself)."""
+        return bool(self._global) or bool(self._tenants.get(organization))
+
     def limits(self, organization: str) -> Limits:
         """Settings' limits, overridden by global scenarios, overridden by the tenant's own: worked out once
         per tenant and kept until a scenario is loaded, unloaded or reset (or the defaults change)."""

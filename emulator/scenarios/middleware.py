@@ -70,13 +70,19 @@ class ScenarioMiddleware:
             return
         engine = self.emulator.scenarios
         org = tenant.organization
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        raw_headers = scope["headers"]
         try:
-            instance = self._inband(headers, org.id)
+            instance = self._inband(raw_headers, org.id)
         except APIError as exc:
             await error_response(exc)(scope, receive, send)
             return
-        body, replay = await _read_json_body(scope, receive, headers)
+        body, replay = await _read_json_body(scope, receive, raw_headers)
+        if body is None and instance is None and not engine.has_scenarios(org.id):
+            # No rule to match and nothing to charge but the request itself: the usual read.
+            if await self._admitted(scope, replay, send, state, org.id, 0, None):
+                await self.app(scope, replay, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in raw_headers}
         facts = RequestFacts(
             method=scope["method"],
             path=scope["path"],
@@ -88,14 +94,8 @@ class ScenarioMiddleware:
             api_key=state.get("api_key") or _api_key(headers),  # the edge has read it already
         )
         charged = _estimate_tokens(facts)
-        try:
-            limit_headers = engine.admit(org.id, charged, facts.model)
-        except RateLimitError as exc:
-            state["journal_rule"] = "rate_limits"
-            await error_response(exc)(scope, replay, send)
+        if not await self._admitted(scope, replay, send, state, org.id, charged, facts.model):
             return
-        if limit_headers:
-            state["rate_limit_headers"] = limit_headers
         status: list[int] = []
 
         async def watch(message: Message) -> None:
@@ -118,8 +118,32 @@ class ScenarioMiddleware:
             labels = [state["journal_rule"]] if state.get("journal_rule") else []
             state["journal_rule"] = ", ".join(labels + job_rules)
 
-    def _inband(self, headers: dict[str, str], organization: str) -> ScenarioInstance | None:
+    async def _admitted(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        state: dict[str, Any],
+        organization: str,
+        tokens: int,
+        model: str | None,
+    ) -> bool:
+        """Charge the request to the tenant's rate limits; answer the 429 and say False when it is over."""
+        try:
+            limit_headers = self.emulator.scenarios.admit(organization, tokens, model)
+        except RateLimitError as exc:
+            state["journal_rule"] = "rate_limits"
+            await error_response(exc)(scope, receive, send)
+            return False
+        if limit_headers:
+            state["rate_limit_headers"] = limit_headers
+        return True
+
+    def _inband(self, raw_headers: list[tuple[bytes, bytes]], organization: str) -> ScenarioInstance | None:
         engine = self.emulator.scenarios
+        headers = _inband_headers(raw_headers)
+        if not headers:
+            return None
         fault = headers.get(FAULT_HEADER)
         if fault:
             try:
@@ -521,9 +545,29 @@ def _api_key(headers: dict[str, str]) -> str | None:
         return None
 
 
-async def _read_json_body(scope: Scope, receive: Receive, headers: dict[str, str]) -> tuple[Any, Receive]:
+_INBAND_NAMES = frozenset({FAULT_HEADER.encode(), SCENARIO_HEADER.encode()})
+
+
+def _inband_headers(raw_headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The request's X-Emulator-Fault and X-Emulator-Scenario headers (usually none), by lower-case name."""
+    return {
+        key.decode("latin-1"): value.decode("latin-1")
+        for name, value in raw_headers
+        if (key := name.lower()) in _INBAND_NAMES
+    }
+
+
+async def _read_json_body(
+    scope: Scope, receive: Receive, raw_headers: list[tuple[bytes, bytes]]
+) -> tuple[Any, Receive]:
     """Read a JSON request body so rules can match on it, and hand the handler a receive that replays it."""
-    if scope["method"] not in ("POST", "PUT", "PATCH") or "json" not in headers.get("content-type", ""):
+    if scope["method"] not in ("POST", "PUT", "PATCH"):
+        return None, receive
+    content_type = b""
+    for name, value in raw_headers:
+        if name.lower() == b"content-type":
+            content_type = value
+    if b"json" not in content_type:
         return None, receive
     return await read_json_body(receive)
 
