@@ -10,13 +10,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .api.common import analyses_ready
 from .domain.journal import JournalEntry
 from .domain.state import Emulator, Tenant
-from .domain.tenancy import authenticate
+from .domain.tenancy import Organization, authenticate
 from .errors import APIError
 from .rendering import error_response
 
 __all__ = ["OpenAIEdge"]
 
 OPENAI_VERSION = "2020-10-01"
+Header = tuple[bytes, bytes]
 # Built once: the headers every answer gets whatever it is, and the encoded names of the variable ones.
 _CONSTANT_HEADERS = (
     (b"openai-version", OPENAI_VERSION.encode()),
@@ -31,6 +32,7 @@ _EXTRA_NAMES = frozenset(
     {b"x-request-id", b"openai-processing-ms", b"openai-organization", b"openai-project", *_NAMES.values()}
     | {name for name, _ in _CONSTANT_HEADERS}
 )
+_REMEMBERED_ORGANIZATIONS = 4096
 _KEPT_RESPONSE_BYTES = 16 * 1024  # JSON answers up to this size are kept in the journal for the dashboard
 
 
@@ -39,6 +41,7 @@ class OpenAIEdge:
         self.app = app
         self.emulator = emulator
         self._static: tuple[object, list[tuple[bytes, bytes]]] = (None, [])
+        self._encoded: dict[Organization, tuple[Header, Header]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not _is_api(scope["path"]):
@@ -50,9 +53,10 @@ class OpenAIEdge:
         state["journal_started"] = time.perf_counter()
         status: list[int] = [500]
         tenant: Tenant | None = state.get("tenant")  # already resolved by another dialect's edge (Azure)
+        authorization, chosen_project = _auth_headers(scope["headers"])
         if tenant is None:
             try:
-                key = authenticate(_header(scope, b"authorization"), em.settings.api_keys)
+                key = authenticate(authorization, em.settings.api_keys)
                 tenant = em.tenant(key)
             except APIError as exc:
                 state["request_id"] = em.ids.request_id()
@@ -62,7 +66,7 @@ class OpenAIEdge:
                 return
             state["tenant"] = tenant
             state["api_key"] = key
-        state["project"] = _header(scope, b"openai-project") or tenant.organization.project_id
+        state["project"] = chosen_project or tenant.organization.project_id
         state["request_id"] = tenant.ids.request_id()
         await analyses_ready(tenant, now=em.now())  # what this read may show is then decided
         try:
@@ -86,10 +90,11 @@ class OpenAIEdge:
                     *_CONSTANT_HEADERS,
                 ]
                 if tenant is not None:  # (the Azure dialect outside swaps every openai-* header for its own)
-                    extra += [
-                        (b"openai-organization", tenant.organization.name.encode()),
-                        (b"openai-project", state["project"].encode()),
-                    ]
+                    org = tenant.organization
+                    organization, chosen = self._organization_headers(org)
+                    if state["project"] != org.project_id:
+                        chosen = (b"openai-project", state["project"].encode())
+                    extra += [organization, chosen]
                     limits = state.get("rate_limit_headers")
                     extra += _encoded(limits) if limits else self._static_rate_limits()
                 present = {name.lower() for name, _ in headers}
@@ -109,6 +114,18 @@ class OpenAIEdge:
 
         return send_with_headers
 
+    def _organization_headers(self, org: Organization) -> tuple[Header, Header]:
+        """openai-organization and the default openai-project, encoded once per organization."""
+        found = self._encoded.get(org)
+        if found is None:
+            if len(self._encoded) >= _REMEMBERED_ORGANIZATIONS:
+                self._encoded.clear()
+            found = self._encoded[org] = (
+                (b"openai-organization", org.name.encode()),
+                (b"openai-project", org.project_id.encode()),
+            )
+        return found
+
     def _static_rate_limits(self) -> list[tuple[bytes, bytes]]:
         """The x-ratelimit-* headers sent when no bucket answered (rate limits off), built once per
         settings."""
@@ -118,7 +135,8 @@ class OpenAIEdge:
         return self._static[1]
 
     def _record(self, scope: Scope, state: dict[str, Any], tenant: Tenant | None, status: int) -> None:
-        query = {k.decode(): v.decode() for k, _, v in (p.partition(b"=") for p in scope["query_string"].split(b"&") if p)}
+        pairs = (p.partition(b"=") for p in scope["query_string"].split(b"&") if p)
+        query = {k.decode(): v.decode() for k, _, v in pairs}
         self.emulator.journal.record(
             JournalEntry(
                 method=scope["method"],
@@ -141,11 +159,16 @@ def _is_api(path: str) -> bool:
     return path == "/v1" or path.startswith("/v1/")
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key.lower() == name:
-            return str(value.decode("latin-1"))
-    return None
+def _auth_headers(headers: list[tuple[bytes, bytes]]) -> tuple[str | None, str | None]:
+    """The request's Authorization and OpenAI-Project headers (the first of each), in one pass."""
+    authorization = project = None
+    for key, value in headers:
+        name = key.lower()
+        if name == b"authorization" and authorization is None:
+            authorization = value.decode("latin-1")
+        elif name == b"openai-project" and project is None:
+            project = value.decode("latin-1")
+    return authorization, project
 
 
 def _static_rate_limits(em: Emulator) -> dict[str, str]:
