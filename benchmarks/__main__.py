@@ -1,4 +1,5 @@
-"""`python -m benchmarks [--quick] [--json PATH] [--only NAME ...]`: every figure as ratios, and a report.
+"""`python -m benchmarks [--quick] [--json PATH] [--baseline PATH] [--only NAME ...]`: every figure as
+ratios, and a report.
 
 Figures (each against a baseline measured in the same run):
 
@@ -14,6 +15,9 @@ Figures (each against a baseline measured in the same run):
 * fixture: the pytest `openai_client` fixture's per-test overhead in live mode, and the first test's wait.
 * peer: against aimock (Node.js, optional: see benchmarks/peer.py), workflows per second through the SDK
   and hot-read requests/s and CPU per request; skipped, saying why, when aimock is not installed.
+
+With `--baseline PATH` (an earlier run's `--json` report, e.g. of the previous commit on the same machine)
+each figure's headline numbers are also printed beside the baseline's, with their ratio.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from . import inprocess, peer, workflows
+from . import compare, inprocess, peer, workflows
 from .load import Load, drive, generator
 from .targets import Server, serve_process
 
@@ -329,7 +333,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", metavar="PATH", help="also write the report here")
     parser.add_argument("--only", nargs="+", choices=FIGURES, help="run only these figures")
+    parser.add_argument(
+        "--baseline", metavar="PATH", help="an earlier run's --json report: print each figure beside it"
+    )
     args = parser.parse_args(argv)
+    baseline: dict[str, Any] = {}
+    if args.baseline:
+        with open(args.baseline) as earlier:
+            baseline = json.load(earlier)
     bench = Bench(args.quick)
     report: dict[str, Any] = {
         "machine": {
@@ -353,6 +364,8 @@ def main(argv: list[str] | None = None) -> int:
         report[name] = figure()
         for line in _summary(name, report[name]):
             print(f"{name:10} {line}")
+        for line in compare.side_by_side(name, baseline.get(name), report[name]):
+            print(f"{'':10} baseline: {line}")
         print(f"{'':10} ({time.perf_counter() - started:.0f} s)", flush=True)
     text = json.dumps(report, indent=2)
     if args.json:

@@ -35,3 +35,17 @@ def test_the_peer_figure_says_why_it_is_skipped(monkeypatch: pytest.MonkeyPatch)
     command, why = peer.aimock_command()
     assert command is None and "aimock" in why
     assert _summary("peer", {"skipped": why}) == [f"skipped: {why}"]
+
+
+def test_a_baseline_run_is_printed_beside_this_one() -> None:
+    from benchmarks.compare import side_by_side
+
+    before = {"bare_us": 20.0, "get_file_us": 80.0, "get_job_us": 100.0, "get_job_ratio": 5.0}
+    now = {"bare_us": 20.0, "get_file_us": 60.0, "get_job_us": 50.0, "get_job_ratio": 2.5}
+    assert side_by_side("app_only", before, now) == [
+        "GET job in process: 100.00 -> 50.00 us (x0.50)",
+        "GET file in process: 80.00 -> 60.00 us (x0.75)",
+        "GET job vs bare: 5.00 -> 2.50 x (x0.50)",
+    ]
+    assert side_by_side("app_only", None, now) == []  # no baseline for this figure: nothing beside it
+    assert side_by_side("peer", {"skipped": "no aimock"}, {"skipped": "no aimock"}) == []
