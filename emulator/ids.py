@@ -10,20 +10,27 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterator
 
-__all__ = ["ALPHANUMERIC", "HEX", "IdFactory", "derive_seed"]
+__all__ = ["ALPHANUMERIC", "HEX", "SEP", "IdFactory", "derive_seed", "seed_of"]
 
 ALPHANUMERIC = string.ascii_letters + string.digits
 HEX = "0123456789abcdef"
+SEP = "\x1f"  # between the labels of a seed
 
 
 def _digest(*parts: object) -> int:
-    text = "\x1f".join(str(p) for p in parts).encode()
+    text = SEP.join(map(str, parts)).encode()
     return int.from_bytes(hashlib.sha256(text).digest(), "big")
 
 
 def derive_seed(*parts: object) -> int:
     """A 64-bit seed from any labels: how each job, reply or fault gets its own stable randomness."""
-    return _digest(*parts) & (2**64 - 1)
+    return seed_of(SEP.join(map(str, parts)))
+
+
+def seed_of(labels: str) -> int:
+    """`derive_seed` of labels already joined with SEP: loops that derive a seed per step or per event
+    build the text with one f-string (the low 64 bits of the digest are its last 8 bytes)."""
+    return int.from_bytes(hashlib.sha256(labels.encode()).digest()[24:], "big")
 
 
 _ZERO_HALF = bytes(16)  # a digest whose first half is zero is below 2**128: 31 hex digits peeled off it
