@@ -280,18 +280,22 @@ class Job:
                 return Page([], False)
             start = index - 1
         stop = max(-1, start - limit)
-        events = [
-            self._event(ids, index, kind, block, offset)
-            for index, kind, block, offset in timeline.located(start, stop, now)
-        ]
+        events: list[Event] = []
+        curve: Curve | None = None  # read once, and only for step events (a provisional page has none)
+        for index, kind, block, offset in timeline.located(start, stop, now):
+            if curve is None and kind == "steps":
+                curve = self.curve
+            events.append(self._event(ids, curve, index, kind, block, offset))
         return Page(events, stop >= 0)
 
     def event_at(self, index: int, now: float) -> Event:
         found = self.timeline_at(now).locate(index, now)
         assert found is not None, f"event {index} is not visible"
-        return self._event(self.ids, index, *found)
+        return self._event(self.ids, None, index, *found)
 
-    def _event(self, ids: EventIds, index: int, kind: str, block: Segment | Terminal, offset: int) -> Event:
+    def _event(
+        self, ids: EventIds, curve: Curve | None, index: int, kind: str, block: Segment | Terminal, offset: int
+    ) -> Event:
         self.work.events_built += 1
         event_id = ids.encode(index)
         if kind == "notes":
@@ -300,7 +304,7 @@ class Job:
             return Event(event_id, int(at), note.level, note.message, "message", dict(note.data))
         assert isinstance(block, Segment)
         step = block.k_lo + offset + 1
-        curve = self.curve
+        curve = self.curve if curve is None else curve
         data = curve.metrics(step)
         return Event(event_id, int(block.step_time(step)), "info", curve.message(data), "metrics", data)
 

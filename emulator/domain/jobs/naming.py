@@ -54,18 +54,22 @@ def _spell(labels: str, length: int) -> str:
 
 
 class EventIds:
+    """One job's event ids. A page encodes many: the labels of their seeds are joined once, here."""
+
     prefix = "ftevent-"
 
     def __init__(self, key: int) -> None:
         self.key = key
+        self._rounds = tuple(f"{key}{SEP}feistel{SEP}{r}{SEP}" for r in range(_ROUNDS))
+        self._tails = f"{key}{SEP}event{SEP}"
 
     def _f(self, round_: int, half: int) -> int:
-        return seed_of(f"{self.key}{SEP}feistel{SEP}{round_}{SEP}{half}") & 0xFFFF
+        return seed_of(self._rounds[round_] + str(half)) & 0xFFFF
 
     def _permute(self, value: int) -> int:
         left, right = value >> 16, value & 0xFFFF
-        for r in range(_ROUNDS):
-            left, right = right, left ^ self._f(r, right)
+        for labels in self._rounds:
+            left, right = right, left ^ (seed_of(labels + str(right)) & 0xFFFF)
         return left << 16 | right
 
     def _unpermute(self, value: int) -> int:
@@ -76,7 +80,7 @@ class EventIds:
 
     def encode(self, index: int) -> str:
         head = _digits(self._permute(index), _INDEX_CHARS)
-        return self.prefix + head + _spell(f"{self.key}{SEP}event{SEP}{index}", _TAIL_CHARS)
+        return self.prefix + head + _spell(self._tails + str(index), _TAIL_CHARS)
 
     def decode(self, event_id: str) -> int | None:
         """The index of an id this job issued, or None."""
