@@ -10,7 +10,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterator
 
-__all__ = ["ALPHANUMERIC", "HEX", "SEP", "IdFactory", "derive_seed", "seed_of"]
+__all__ = ["ALPHANUMERIC", "HEX", "SEP", "IdFactory", "alphanumerics", "derive_seed", "seed_of"]
 
 ALPHANUMERIC = string.ascii_letters + string.digits
 HEX = "0123456789abcdef"
@@ -37,9 +37,26 @@ _ZERO_HALF = bytes(16)  # a digest whose first half is zero is below 2**128: 31 
 # would leave less than 16, and the token re-digests (see `_spell`)
 
 
+# Two alphanumerics at a time, least significant first: half the divisions of spelling one by one.
+_PAIRS = tuple(ALPHANUMERIC[n % 62] + ALPHANUMERIC[n // 62] for n in range(62 * 62))
+
+
+def alphanumerics(value: int, length: int) -> str:
+    """The `length` least significant base-62 digits of `value` as ALPHANUMERIC, least significant first."""
+    pairs = []
+    for _ in range(length // 2):
+        value, pair = divmod(value, 62 * 62)
+        pairs.append(_PAIRS[pair])
+    if length % 2:
+        pairs.append(ALPHANUMERIC[value % 62])
+    return "".join(pairs)
+
+
 def _spell(value: int, kind: str, n: int, length: int, alphabet: str) -> str:
     """`length` characters of `alphabet` from `value`, least significant first, re-digesting when the
-    value runs out."""
+    value runs out (which a value of at least len(alphabet)**length never does)."""
+    if alphabet == ALPHANUMERIC and value >= 62**length:
+        return alphanumerics(value, length)
     chars = []
     for _ in range(length):
         value, index = divmod(value, len(alphabet))

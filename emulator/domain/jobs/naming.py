@@ -9,7 +9,7 @@ job (or a made-up one) is recognised as unknown.
 
 from __future__ import annotations
 
-from ...ids import ALPHANUMERIC, SEP, derive_seed, seed_of
+from ...ids import ALPHANUMERIC, SEP, alphanumerics, derive_seed, seed_of
 from ..azure_names import hex_token
 
 __all__ = ["EventIds", "HexEventIds", "token"]
@@ -18,21 +18,6 @@ _BASE = len(ALPHANUMERIC)
 _INDEX_CHARS = 6  # 62**6 > 2**32
 _TAIL_CHARS = 18
 _ROUNDS = 4
-# Two base-62 digits at a time, least significant first: half the divisions of spelling one by one.
-_PAIRS = tuple(ALPHANUMERIC[n % _BASE] + ALPHANUMERIC[n // _BASE] for n in range(_BASE * _BASE))
-
-
-def _digits(value: int, length: int) -> str:
-    """The `length` least significant base-62 digits of `value`, least significant first."""
-    pairs = []
-    for _ in range(length // 2):
-        value, pair = divmod(value, _BASE * _BASE)
-        pairs.append(_PAIRS[pair])
-    if length % 2:
-        pairs.append(ALPHANUMERIC[value % _BASE])
-    return "".join(pairs)
-
-
 def token(length: int, *labels: object) -> str:
     """`length` alphanumerics fixed by `labels`."""
     return _spell(SEP.join(map(str, labels)), length)
@@ -43,7 +28,7 @@ def _spell(labels: str, length: int) -> str:
     out only from a value below 62**length (about never), and then draws more, digit by digit."""
     value = seed_of(labels + SEP + "hi") << 64 | seed_of(labels + SEP + "lo")
     if value >= _BASE**length:
-        return _digits(value, length)
+        return alphanumerics(value, length)
     chars = []
     for n in range(length):
         if value < _BASE:
@@ -79,7 +64,7 @@ class EventIds:
         return left << 16 | right
 
     def encode(self, index: int) -> str:
-        head = _digits(self._permute(index), _INDEX_CHARS)
+        head = alphanumerics(self._permute(index), _INDEX_CHARS)
         return self.prefix + head + _spell(self._tails + str(index), _TAIL_CHARS)
 
     def decode(self, event_id: str) -> int | None:
