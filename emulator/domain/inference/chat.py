@@ -108,10 +108,10 @@ class ChatCompletion:
     def chunks(self) -> Iterator[dict[str, Any]]:
         """The stream, as OpenAI sends it (reference §9.3): a role chunk per choice, one piece per token
         (round-robin across choices), a finish chunk per choice, then the usage chunk if asked for."""
-        for choices, usage, obfuscation in self._parts():
+        for choices, totals, obfuscation in self._parts():
             body = self._head() | {"choices": choices}
             if self.request.include_usage:
-                body["usage"] = usage
+                body["usage"] = totals
             if obfuscation is not None:
                 body["obfuscation"] = obfuscation
             yield body
@@ -122,10 +122,10 @@ class ChatCompletion:
         are encoded per chunk."""
         head = _encode(self._head())[:-1] + b',"choices":'
         include_usage = self.request.include_usage
-        for choices, usage, obfuscation in self._parts():
+        for choices, totals, obfuscation in self._parts():
             parts = [head, _encode(choices)]
             if include_usage:
-                parts += [b',"usage":', _encode(usage)]
+                parts += [b',"usage":', _encode(totals)]
             if obfuscation is not None:  # alphanumerics: the JSON string is the text in quotes
                 parts += [b',"obfuscation":"', obfuscation.encode(), b'"']
             parts.append(b"}")

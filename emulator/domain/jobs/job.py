@@ -294,7 +294,13 @@ class Job:
         return self._event(self.ids, None, index, *found)
 
     def _event(
-        self, ids: EventIds, curve: Curve | None, index: int, kind: str, block: Segment | Terminal, offset: int
+        self,
+        ids: EventIds,
+        curve: Curve | None,
+        index: int,
+        kind: str,
+        block: Segment | Terminal,
+        offset: int,
     ) -> Event:
         self.work.events_built += 1
         event_id = ids.encode(index)

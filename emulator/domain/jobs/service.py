@@ -522,7 +522,7 @@ def run_all(em: Any, tenants: list[Any], now: float | None = None) -> list[dict[
     out = []
     for tenant in tenants:
         for job in list(_store(tenant).jobs):
-            if job.ended:  # seen in a terminal status, which it never leaves: nothing to run or bring up to date
+            if job.ended:  # seen in a terminal status, which it never leaves: nothing to run or refresh
                 out.append({"id": job.id, "status": job.status(em.now()), "completed": True})
                 continue
             try:

@@ -157,7 +157,9 @@ class Timeline:
             index -= n
         return None
 
-    def located(self, start: int, stop: int, now: float) -> Iterator[tuple[int, str, Segment | Terminal, int]]:
+    def located(
+        self, start: int, stop: int, now: float
+    ) -> Iterator[tuple[int, str, Segment | Terminal, int]]:
         """`locate` for the indexes `start`, `start - 1`, ... down to `stop + 1` (a page, newest first),
         each as (index, kind, block, offset), in one walk over the blocks."""
         spans: list[tuple[int, str, Segment | Terminal]] = []
