@@ -241,18 +241,17 @@ def answer(tenant: Any, model: ServedModel, request: ChatRequest, now: float) ->
     )
     budget = check_budget(model, prompt_tokens, request.max_tokens, request.max_tokens_param)
     ranked: list[Reply] = []
+    key = memories.chat_key(request.messages)
     if model.record is not None:
         learned = memories.memory_for(model.owner or tenant, model.record, "chat")
         if learned is not None and len(learned):
-            found = learned.rank(
-                memories.chat_key(request.messages), memories.chat_words(request.messages), 8
-            )
-            ranked = _distinct([example.reply for _, example in found])
+            found = learned.rank(key, memories.chat_words(request.messages), 8)
+            ranked = list(dict.fromkeys(example.reply for _, example in found))  # distinct, best first
     base_seed = derive_seed(
         tenant.ids.seed,
         "chat",
         model.name,
-        memories.chat_key(request.messages),
+        key,
         json.dumps(
             [request.response_format, _tool_dicts(request.tools), request.tool_choice],
             sort_keys=True,
@@ -281,14 +280,6 @@ def answer(tenant: Any, model: ServedModel, request: ChatRequest, now: float) ->
         choices=choices,
         obfuscation_seed=derive_seed(base_seed, "obfuscation"),
     )
-
-
-def _distinct(replies: list[Reply]) -> list[Reply]:
-    seen: list[Reply] = []
-    for reply in replies:
-        if reply not in seen:
-            seen.append(reply)
-    return seen
 
 
 def _copy(choice: Choice, index: int, tenant: Any) -> Choice:
