@@ -10,29 +10,53 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterator
 
-__all__ = ["ALPHANUMERIC", "HEX", "IdFactory", "derive_seed"]
+__all__ = ["ALPHANUMERIC", "HEX", "SEP", "IdFactory", "alphanumerics", "derive_seed", "seed_of"]
 
 ALPHANUMERIC = string.ascii_letters + string.digits
 HEX = "0123456789abcdef"
+SEP = "\x1f"  # between the labels of a seed
 
 
 def _digest(*parts: object) -> int:
-    text = "\x1f".join(str(p) for p in parts).encode()
+    text = SEP.join(map(str, parts)).encode()
     return int.from_bytes(hashlib.sha256(text).digest(), "big")
 
 
 def derive_seed(*parts: object) -> int:
     """A 64-bit seed from any labels: how each job, reply or fault gets its own stable randomness."""
-    return _digest(*parts) & (2**64 - 1)
+    return seed_of(SEP.join(map(str, parts)))
+
+
+def seed_of(labels: str) -> int:
+    """`derive_seed` of labels already joined with SEP: loops that derive a seed per step or per event
+    build the text with one f-string (the low 64 bits of the digest are its last 8 bytes)."""
+    return int.from_bytes(hashlib.sha256(labels.encode()).digest()[24:], "big")
 
 
 _ZERO_HALF = bytes(16)  # a digest whose first half is zero is below 2**128: 31 hex digits peeled off it
 # would leave less than 16, and the token re-digests (see `_spell`)
 
 
+# Two alphanumerics at a time, least significant first: half the divisions of spelling one by one.
+_PAIRS = tuple(ALPHANUMERIC[n % 62] + ALPHANUMERIC[n // 62] for n in range(62 * 62))
+
+
+def alphanumerics(value: int, length: int) -> str:
+    """The `length` least significant base-62 digits of `value` as ALPHANUMERIC, least significant first."""
+    pairs = []
+    for _ in range(length // 2):
+        value, pair = divmod(value, 62 * 62)
+        pairs.append(_PAIRS[pair])
+    if length % 2:
+        pairs.append(ALPHANUMERIC[value % 62])
+    return "".join(pairs)
+
+
 def _spell(value: int, kind: str, n: int, length: int, alphabet: str) -> str:
     """`length` characters of `alphabet` from `value`, least significant first, re-digesting when the
-    value runs out."""
+    value runs out (which a value of at least len(alphabet)**length never does)."""
+    if alphabet == ALPHANUMERIC and value >= 62**length:
+        return alphanumerics(value, length)
     chars = []
     for _ in range(length):
         value, index = divmod(value, len(alphabet))

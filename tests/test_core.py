@@ -10,7 +10,7 @@ from emulator.clock import VirtualClock
 from emulator.domain.collection import Collection
 from emulator.durations import format_go_duration, parse_duration
 from emulator.errors import InvalidRequestError
-from emulator.ids import IdFactory
+from emulator.ids import ALPHANUMERIC, IdFactory, alphanumerics
 from emulator.params import Param, validate
 from emulator.settings import Settings
 
@@ -89,3 +89,16 @@ def test_collection_pages_in_both_orders_and_survives_removal() -> None:
     last = items.page(limit=10, after="i3")
     assert [i.id for i in last.data] == ["i1"] and not last.has_more
     assert items.page(limit=5, after="unknown").data == []
+
+
+def test_alphanumerics_spell_the_least_significant_digits_first() -> None:
+    def one_at_a_time(value: int, length: int) -> str:
+        chars = []
+        for _ in range(length):
+            value, digit = divmod(value, len(ALPHANUMERIC))
+            chars.append(ALPHANUMERIC[digit])
+        return "".join(chars)
+
+    for value in (0, 61, 62, 62**6 - 1, 2**32 + 12345, 2**128 - 1, 2**255 + 7):
+        for length in (1, 6, 8, 18, 29):
+            assert alphanumerics(value, length) == one_at_a_time(value, length)

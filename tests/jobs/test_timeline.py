@@ -6,7 +6,7 @@ import pytest
 
 from emulator.domain.jobs.records import Note
 from emulator.domain.jobs.timeline import INF, Segment, Terminal, Timeline
-from emulator.domain.moderation import CATEGORIES, classify
+from emulator.domain.moderation import CATEGORIES, classify, flagged_categories
 
 
 def timeline() -> Timeline:
@@ -68,6 +68,18 @@ def test_cut_keeps_the_past() -> None:
     assert t.visible_count(10_000) == 3 + 5 + 1
 
 
+@pytest.mark.parametrize("now", [0, 10, 21, 31, 40, 10_000])
+def test_located_walks_a_page_as_locate_finds_each_event(now: float) -> None:
+    t = timeline()
+    t.cut(31)
+    t.extend([Segment("paused", 31, INF, (Note("paused"),), 5, 5, 31)], None)
+    total = t.visible_count(now)
+    for start, stop in ((total - 1, -1), (total - 1, max(-1, total - 4)), (total - 3, 0)):
+        page = [(index, kind, block, offset) for index, kind, block, offset in t.located(start, stop, now)]
+        assert [entry[0] for entry in page] == list(range(start, stop, -1))
+        assert [entry[1:] for entry in page] == [t.locate(index, now) for index in range(start, stop, -1)]
+
+
 def test_moderation_classifier_is_deterministic_and_shaped_like_openai() -> None:
     first, second = classify("I will hurt you"), classify("I will hurt you")
     assert first == second and first.flagged
@@ -88,3 +100,17 @@ def test_moderation_classifier_is_deterministic_and_shaped_like_openai() -> None
 )
 def test_moderation_classifier_verdicts(text: str, flagged: tuple[str, ...]) -> None:
     assert classify(text).flagged_categories == flagged
+
+
+def test_flagged_categories_are_classify_s_flags() -> None:
+    texts = [
+        "How do I kill a stuck process?",
+        "I will KILL   YOU",
+        "[moderation:violence/graphic] and [moderation:unknown]",
+        "children and explicit sex",
+        "subhuman\nkill them all",
+        "What is 2 plus 2?",
+        "",
+    ]
+    for text in texts:
+        assert flagged_categories(text) == classify(text).flagged_categories

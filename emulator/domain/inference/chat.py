@@ -108,49 +108,68 @@ class ChatCompletion:
     def chunks(self) -> Iterator[dict[str, Any]]:
         """The stream, as OpenAI sends it (reference §9.3): a role chunk per choice, one piece per token
         (round-robin across choices), a finish chunk per choice, then the usage chunk if asked for."""
-        encoding = self.model.encoding
-        rng = random.Random(self.obfuscation_seed)
-        streams = [list(_choice_chunks(c, encoding)) for c in self.choices]
-        longest = max((len(s) for s in streams), default=0)
-        for step in range(longest):
-            for stream in streams:
-                if step < len(stream):
-                    yield self._chunk([stream[step]], rng)
-        if self.request.include_usage:
-            yield self._chunk([], rng, usage=self.usage())
+        for choices, totals, obfuscation in self._parts():
+            body = self._head() | {"choices": choices}
+            if self.request.include_usage:
+                body["usage"] = totals
+            if obfuscation is not None:
+                body["obfuscation"] = obfuscation
+            yield body
 
     def encoded_chunks(self) -> Iterator[bytes]:
         """`chunks()`, each as the JSON bytes `json.dumps(chunk, ensure_ascii=False, separators=(",", ":"))`
         gives, with the fields every chunk shares encoded once: only the choices (and usage, obfuscation)
         are encoded per chunk."""
-        head = _encode(self._chunk([], random.Random(0)) | {"choices": None})  # (obfuscation drawn from a
-        head = head[: head.index(b',"choices":')] + b',"choices":'  # throwaway stream, then cut off)
-        for chunk in self.chunks():
-            tail = [_encode(chunk["choices"])]
-            for key in ("usage", "obfuscation"):
-                if key in chunk:
-                    tail += [b',"', key.encode(), b'":', _encode(chunk[key])]
-            yield b"".join([head, *tail, b"}"])
+        head = _encode(self._head())[:-1] + b',"choices":'
+        include_usage = self.request.include_usage
+        for choices, totals, obfuscation in self._parts():
+            parts = [head, _encode(choices)]
+            if include_usage:
+                parts += [b',"usage":', _encode(totals)]
+            if obfuscation is not None:  # alphanumerics: the JSON string is the text in quotes
+                parts += [b',"obfuscation":"', obfuscation.encode(), b'"']
+            parts.append(b"}")
+            yield b"".join(parts)
 
-    def _chunk(self, choices: list[dict[str, Any]], rng: random.Random, usage: Any = None) -> dict[str, Any]:
-        body: dict[str, Any] = {
+    def _head(self) -> dict[str, Any]:
+        """The fields every chunk shares, in the order they come."""
+        return {
             "id": self.id,
             "object": "chat.completion.chunk",
             "created": self.created,
             "model": self.model.name,
             "service_tier": _tier(self.request),
             "system_fingerprint": self.model.fingerprint,
-            "choices": choices,
         }
+
+    def _parts(self) -> Iterator[tuple[list[dict[str, Any]], dict[str, Any] | None, str | None]]:
+        """Each chunk's (choices, usage, obfuscation) in stream order; the obfuscation padding is drawn
+        from one seeded stream, chunk after chunk (None when not asked for)."""
+        encoding = self.model.encoding
+        rng = random.Random(self.obfuscation_seed) if self.request.include_obfuscation else None
+        streams = [list(_choice_chunks(c, encoding)) for c in self.choices]
+        longest = max((len(s) for s in streams), default=0)
+        for step in range(longest):
+            for stream in streams:
+                if step < len(stream):
+                    yield [stream[step]], None, _obfuscation(rng)
         if self.request.include_usage:
-            body["usage"] = usage
-        if self.request.include_obfuscation:
-            body["obfuscation"] = "".join(rng.choice(ALPHANUMERIC) for _ in range(rng.randint(1, 16)))
-        return body
+            yield [], self.usage(), _obfuscation(rng)
+
+
+def _obfuscation(rng: random.Random | None) -> str | None:
+    """1 to 16 alphanumerics (None without a stream to draw them from)."""
+    if rng is None:
+        return None
+    choice = rng.choice
+    return "".join([choice(ALPHANUMERIC) for _ in range(rng.randint(1, 16))])
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # stateless: shared by every chunk
 
 
 def _encode(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    return _ENCODER.encode(value).encode()
 
 
 def _tier(request: ChatRequest) -> str:
@@ -222,18 +241,17 @@ def answer(tenant: Any, model: ServedModel, request: ChatRequest, now: float) ->
     )
     budget = check_budget(model, prompt_tokens, request.max_tokens, request.max_tokens_param)
     ranked: list[Reply] = []
+    key = memories.chat_key(request.messages)
     if model.record is not None:
         learned = memories.memory_for(model.owner or tenant, model.record, "chat")
         if learned is not None and len(learned):
-            found = learned.rank(
-                memories.chat_key(request.messages), memories.chat_words(request.messages), 8
-            )
-            ranked = _distinct([example.reply for _, example in found])
+            found = learned.rank(key, memories.chat_words(request.messages), 8)
+            ranked = list(dict.fromkeys(example.reply for _, example in found))  # distinct, best first
     base_seed = derive_seed(
         tenant.ids.seed,
         "chat",
         model.name,
-        memories.chat_key(request.messages),
+        key,
         json.dumps(
             [request.response_format, _tool_dicts(request.tools), request.tool_choice],
             sort_keys=True,
@@ -262,14 +280,6 @@ def answer(tenant: Any, model: ServedModel, request: ChatRequest, now: float) ->
         choices=choices,
         obfuscation_seed=derive_seed(base_seed, "obfuscation"),
     )
-
-
-def _distinct(replies: list[Reply]) -> list[Reply]:
-    seen: list[Reply] = []
-    for reply in replies:
-        if reply not in seen:
-            seen.append(reply)
-    return seen
 
 
 def _copy(choice: Choice, index: int, tenant: Any) -> Choice:

@@ -270,32 +270,49 @@ class Job:
 
     def events_page(self, now: float, *, limit: int, after: str | None) -> Page[Event]:
         """Newest first; `after` an event id gives the events older than it. Costs O(limit)."""
-        total = self.event_count(now)
+        timeline, ids = self.timeline_at(now), self.ids
+        total = timeline.visible_count(now)
         if after is None:
             start = total - 1
         else:
-            index = self.ids.decode(after)
+            index = ids.decode(after)
             if index is None or index >= total:
                 return Page([], False)
             start = index - 1
         stop = max(-1, start - limit)
-        events = [self.event_at(i, now) for i in range(start, stop, -1)]
+        events: list[Event] = []
+        curve: Curve | None = None  # read once, and only for step events (a provisional page has none)
+        for index, kind, block, offset in timeline.located(start, stop, now):
+            if curve is None and kind == "steps":
+                curve = self.curve
+            events.append(self._event(ids, curve, index, kind, block, offset))
         return Page(events, stop >= 0)
 
     def event_at(self, index: int, now: float) -> Event:
         found = self.timeline_at(now).locate(index, now)
         assert found is not None, f"event {index} is not visible"
-        kind, block, offset = found
+        return self._event(self.ids, None, index, *found)
+
+    def _event(
+        self,
+        ids: EventIds,
+        curve: Curve | None,
+        index: int,
+        kind: str,
+        block: Segment | Terminal,
+        offset: int,
+    ) -> Event:
         self.work.events_built += 1
-        event_id = self.ids.encode(index)
+        event_id = ids.encode(index)
         if kind == "notes":
             note: Note = block.notes[offset]
             at = block.start if isinstance(block, Segment) else block.at
             return Event(event_id, int(at), note.level, note.message, "message", dict(note.data))
         assert isinstance(block, Segment)
         step = block.k_lo + offset + 1
-        data = self.curve.metrics(step)
-        return Event(event_id, int(block.step_time(step)), "info", self.curve.message(data), "metrics", data)
+        curve = self.curve if curve is None else curve
+        data = curve.metrics(step)
+        return Event(event_id, int(block.step_time(step)), "info", curve.message(data), "metrics", data)
 
     # -- checkpoints ---------------------------------------------------------------------------------
 

@@ -12,16 +12,19 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from ...ids import derive_seed
+from ...ids import SEP, seed_of
 
 __all__ = ["CSV_HEADER", "Curve"]
 
 CSV_HEADER = "step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy"
 
 
-def _u(key: int, *labels: object) -> float:
-    """A uniform number in [0, 1) fixed by its labels."""
-    return derive_seed(key, *labels) / 2.0**64
+def _u(key: int, label: str, step: int | None = None) -> float:
+    """A uniform number in [0, 1) fixed by the curve's key, a label and (for per-step noise) the step:
+    `derive_seed(key, label[, step]) / 2**64`, with the labels joined by one f-string (a page of metrics
+    events derives a few per step)."""
+    labels = f"{key}{SEP}{label}" if step is None else f"{key}{SEP}{label}{SEP}{step}"
+    return seed_of(labels) / 2.0**64
 
 
 def _r(x: float) -> float:

@@ -9,7 +9,7 @@ job (or a made-up one) is recognised as unknown.
 
 from __future__ import annotations
 
-from ...ids import ALPHANUMERIC, derive_seed
+from ...ids import ALPHANUMERIC, SEP, alphanumerics, derive_seed, seed_of
 from ..azure_names import hex_token
 
 __all__ = ["EventIds", "HexEventIds", "token"]
@@ -18,33 +18,43 @@ _BASE = len(ALPHANUMERIC)
 _INDEX_CHARS = 6  # 62**6 > 2**32
 _TAIL_CHARS = 18
 _ROUNDS = 4
-
-
 def token(length: int, *labels: object) -> str:
     """`length` alphanumerics fixed by `labels`."""
-    value = derive_seed(*labels, "hi") << 64 | derive_seed(*labels, "lo")
+    return _spell(SEP.join(map(str, labels)), length)
+
+
+def _spell(labels: str, length: int) -> str:
+    """`token` of labels already joined with SEP. A 128-bit value spells 21 digits; a shorter token runs
+    out only from a value below 62**length (about never), and then draws more, digit by digit."""
+    value = seed_of(labels + SEP + "hi") << 64 | seed_of(labels + SEP + "lo")
+    if value >= _BASE**length:
+        return alphanumerics(value, length)
     chars = []
     for n in range(length):
         if value < _BASE:
-            value = derive_seed(*labels, "more", n) << 64 | derive_seed(*labels, "more-lo", n)
+            value = derive_seed(labels, "more", n) << 64 | derive_seed(labels, "more-lo", n)
         value, index = divmod(value, _BASE)
         chars.append(ALPHANUMERIC[index])
     return "".join(chars)
 
 
 class EventIds:
+    """One job's event ids. A page encodes many: the labels of their seeds are joined once, here."""
+
     prefix = "ftevent-"
 
     def __init__(self, key: int) -> None:
         self.key = key
+        self._rounds = tuple(f"{key}{SEP}feistel{SEP}{r}{SEP}" for r in range(_ROUNDS))
+        self._tails = f"{key}{SEP}event{SEP}"
 
     def _f(self, round_: int, half: int) -> int:
-        return derive_seed(self.key, "feistel", round_, half) & 0xFFFF
+        return seed_of(self._rounds[round_] + str(half)) & 0xFFFF
 
     def _permute(self, value: int) -> int:
         left, right = value >> 16, value & 0xFFFF
-        for r in range(_ROUNDS):
-            left, right = right, left ^ self._f(r, right)
+        for labels in self._rounds:
+            left, right = right, left ^ (seed_of(labels + str(right)) & 0xFFFF)
         return left << 16 | right
 
     def _unpermute(self, value: int) -> int:
@@ -54,12 +64,8 @@ class EventIds:
         return left << 16 | right
 
     def encode(self, index: int) -> str:
-        value = self._permute(index)
-        head = []
-        for _ in range(_INDEX_CHARS):
-            value, digit = divmod(value, _BASE)
-            head.append(ALPHANUMERIC[digit])
-        return self.prefix + "".join(head) + token(_TAIL_CHARS, self.key, "event", index)
+        head = alphanumerics(self._permute(index), _INDEX_CHARS)
+        return self.prefix + head + _spell(self._tails + str(index), _TAIL_CHARS)
 
     def decode(self, event_id: str) -> int | None:
         """The index of an id this job issued, or None."""

@@ -157,6 +157,25 @@ class Timeline:
             index -= n
         return None
 
+    def located(
+        self, start: int, stop: int, now: float
+    ) -> Iterator[tuple[int, str, Segment | Terminal, int]]:
+        """`locate` for the indexes `start`, `start - 1`, ... down to `stop + 1` (a page, newest first),
+        each as (index, kind, block, offset), in one walk over the blocks."""
+        spans: list[tuple[int, str, Segment | Terminal]] = []
+        first = 0
+        for kind, block in self.blocks():
+            n = _visible(kind, block, now)
+            if n:
+                spans.append((first, kind, block))
+                first += n
+        at = len(spans) - 1
+        for index in range(start, stop, -1):
+            while spans[at][0] > index:
+                at -= 1
+            begin, kind, block = spans[at]
+            yield index, kind, block, index - begin
+
     # -- editing the future -------------------------------------------------------------------------
 
     def cut(self, t: float) -> None:

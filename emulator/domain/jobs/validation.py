@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .. import tokens
-from ..moderation import CATEGORIES, classify
+from ..moderation import CATEGORIES, flagged_categories
 from .catalog import lookup_base, model_kind
 from .report import (
     FORMAT_ERROR,
@@ -155,12 +155,12 @@ def analyze(
                 report.truncated.append((example, count))
             count = report.token_limit
         report.billable_tokens += count
-        verdict = classify("\n".join(texts))
-        if verdict.flagged:
+        flagged = flagged_categories("\n".join(texts))
+        if flagged:
             report.n_flagged += 1
-            categories.update(verdict.flagged_categories)
+            categories.update(flagged)
             if len(report.flagged) < MAX_NOTED:
-                report.flagged.append((number, verdict.flagged_categories))
+                report.flagged.append((number, flagged))
     report.flagged_categories = [c for c in CATEGORIES if c in categories]
     return report
 
