@@ -6,13 +6,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..azure_names import azure_model_name, hex_token
 from ..blobs import Blob
 from ..collection import Page
 from ..tuning import training_cost
+from .analyses import Analysis
 from .hyperparameters import MethodSpec, Resolved
 from .metrics import Curve
 from .naming import EventIds, HexEventIds, token
@@ -64,20 +65,30 @@ class Pending:
     Until `not_before` (the earliest clock time the analysis could change anything a client sees: the
     shortest possible validating_files phase) reads use the `provisional` timeline, which shows exactly
     what the real one would. From then on a read needs the real one: request handlers await `future`
-    first, so only that request waits; `Job.training` blocks for it as a last resort.
+    first, so only that request waits; `Job.training` blocks for it as a last resort. The analysis may
+    be shared with other jobs on the same files (see analyses.py); what only this job needs lives here,
+    and goes once the job is planned.
     """
+
+    __slots__ = ("analysis", "finish", "lock", "not_before", "on_trained", "provisional")
 
     def __init__(
         self,
-        future: Future[Any],
+        analysis: Analysis,
         finish: Callable[[Job, Any], Training],
         provisional: Timeline,
         not_before: float,
     ) -> None:
-        self.future = future
+        self.analysis = analysis
         self.finish = finish
         self.provisional = provisional
         self.not_before = not_before
+        self.on_trained: Callable[[Job], None] | None = None  # the store queues the success time
+        self.lock = threading.RLock()  # one planning of the job, whichever thread asks first
+
+    @property
+    def future(self) -> Future[Any]:
+        return self.analysis.future
 
 
 @dataclass(eq=False, slots=True)
@@ -100,12 +111,11 @@ class Job:
     # What the files decide: set at once, or later from `pending` (see Pending).
     trained: Training | None = None
     pending: Pending | None = None
-    on_trained: Callable[[Job], None] | None = None  # the store queues the success time
     training_blob: Blob | None = None  # held: what the model learns survives the file's deletion
     policy: str | None = None  # progression override for this job
     azure: bool = False  # an Azure resource's job: Azure's model and checkpoint names (domain/azure_names.py)
     # Azure checkpoint copies (checkpoint_copy.py): checkpoint id -> (destination, region) -> started at
-    checkpoint_copies: dict[str, dict[tuple[str, str], float]] = field(default_factory=dict)
+    checkpoint_copies: dict[str, dict[tuple[str, str], float]] | None = None  # made by the first copy
     stale_reads: int = 0
     cancel_seconds: float = 0.0  # a scripted slow cancel lands this long after it is asked for
     cancel_requested: bool = False
@@ -120,7 +130,6 @@ class Job:
     idle_reads: int = 0
     drift_clock: int = 0
     synced_at: float = 0.0
-    _lock: threading.RLock = field(init=False, repr=False, default_factory=threading.RLock)
 
     @property
     def ids(self) -> EventIds:
@@ -132,13 +141,17 @@ class Job:
     @property
     def training(self) -> Training:
         """The analysed plan; waits for a pending analysis (handlers await it first, see Pending)."""
-        with self._lock:
+        pending = self.pending  # read first: another thread sets `trained` before it clears `pending`
+        trained = self.trained
+        if trained is not None:
+            return trained
+        assert pending is not None
+        with pending.lock:
             if self.trained is None:
-                assert self.pending is not None
-                self.trained = self.pending.finish(self, self.pending.future.result())
+                self.trained = pending.finish(self, pending.future.result())
                 self.pending = None
-                if self.on_trained is not None:
-                    self.on_trained(self)
+                if pending.on_trained is not None:
+                    pending.on_trained(self)
             return self.trained
 
     def provisional(self, now: float) -> bool:

@@ -145,20 +145,21 @@ def create_job(
     for blob in blobs:
         blob.hold()
     stop = store.stopping  # one per store: a reset stops all of its analyses at once
-    try:
-        future = em.workers.submit(
-            _analyze_files, blobs, stop, snapshot, spec.type, spec.requested()["n_epochs"]
+    n_epochs = spec.requested()["n_epochs"]
+    try:  # jobs on the same files and options share one analysis while it runs (a pure function of them)
+        analysis = store.analyses.join(
+            (*blobs, snapshot, spec.type, n_epochs),
+            lambda: em.workers.submit(_analyze_files, blobs, stop, snapshot, spec.type, n_epochs),
+            held=blobs[1] if validation is not None else None,  # the training bytes stay held by the job
         )
     except BaseException:
         for blob in blobs:
             blob.release()
         raise
-    if validation is not None:  # the training bytes stay held by the job: they are what its model learns
-        future.add_done_callback(lambda _: validation.blob.release())
     job.training_blob = training.blob
     first = Segment("validating_files", now, INF, created_notes)
     job.pending = Pending(
-        future,
+        analysis,
         lambda job, reports: _train(job, inputs, created_notes, reports),
         Timeline([first], None),
         _not_before(inputs),
