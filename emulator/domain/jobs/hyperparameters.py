@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from ...errors import InvalidRequestError
@@ -44,6 +45,8 @@ _SCHEMAS: dict[str, dict[str, Param]] = {
         "eval_samples": Param("integer", literals=_AUTO, minimum=1),
     },
 }
+# Each method's parameter names in request order: what every Resolved of the method is keyed by.
+_NAMES = tuple(tuple(schema) for schema in _SCHEMAS.values())
 
 
 def auto_n_epochs(n_examples: int) -> int:
@@ -86,19 +89,36 @@ class MethodSpec:
         return {**defaults, **self.hyperparameters}
 
 
-@dataclass(frozen=True, slots=True)
 class Resolved:
-    """The values training uses once validation has counted the examples."""
+    """The values training uses once validation has counted the examples. Kept as a tuple against the
+    method's parameter names, which every job of the method shares, instead of a dict per job."""
 
-    values: dict[str, Any]
+    __slots__ = ("_names", "_settings")
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        names = tuple(values)
+        self._names = next((known for known in _NAMES if known == names), names)
+        self._settings = tuple(values.values())
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return dict(zip(self._names, self._settings, strict=True))
 
     @property
     def n_epochs(self) -> int:
-        return int(self.values["n_epochs"])
+        return int(self._settings[self._names.index("n_epochs")])
 
     @property
     def batch_size(self) -> int:
-        return int(self.values["batch_size"])
+        return int(self._settings[self._names.index("batch_size")])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Resolved) and self.values == other.values
+
+    __hash__ = None  # type: ignore[assignment]  # like the dict it stands for
+
+    def __repr__(self) -> str:
+        return f"Resolved(values={self.values!r})"
 
 
 def resolve(spec: MethodSpec, n_examples: int, base_model: str) -> Resolved:

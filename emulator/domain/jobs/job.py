@@ -128,7 +128,7 @@ class Job:
     # polling bookkeeping (see polling.py): the clock reading of the last read, and reads at that reading
     read_at: float | None = None
     idle_reads: int = 0
-    drift_clock: int = 0
+    drift_clock: object = None  # the clock the drift mark was read from (a new clock starts over)
     synced_at: float = 0.0
 
     @property

@@ -205,8 +205,8 @@ class JobStore:
             job.drift_mark = None
             return
         drift = _drift(clock, now)
-        if job.drift_mark is None or job.drift_clock != id(clock):
-            job.drift_mark, job.drift_clock, job.synced_at = drift, id(clock), now
+        if job.drift_mark is None or job.drift_clock is not clock:
+            job.drift_mark, job.drift_clock, job.synced_at = drift, clock, now
             return
         if now < job.synced_at:  # an older reading (a concurrent request): nothing new to account for
             return
