@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from ..azure_names import azure_model_name, hex_token
 from ..blobs import Blob
@@ -15,6 +15,7 @@ from ..collection import Page
 from ..tuning import training_cost
 from .analyses import Analysis
 from .hyperparameters import MethodSpec, Resolved
+from .kept import KeptTrainings
 from .metrics import Curve
 from .naming import EventIds, HexEventIds, token
 from .notes import checkpoint_steps
@@ -22,17 +23,26 @@ from .plan import TIMELINES, Plan, build_timeline
 from .records import Checkpoint, Event, Note
 from .timeline import Segment, Terminal, Timeline
 
-__all__ = ["Job", "Pending", "Training", "Work", "checkpoint_steps"]
+__all__ = ["Job", "Pending", "Recipe", "Training", "Work", "checkpoint_steps"]
 
 TERMINAL = ("succeeded", "failed", "cancelled")
 
 
 @dataclass(slots=True)
 class Work:
-    """Counters of work done by reads (events and metrics built), so tests can check reads are O(limit)."""
+    """What a store's jobs share: counters of work done by reads (events and metrics built), so tests can
+    check reads are O(limit), and which jobs hold their derived Training."""
 
     events_built: int = 0
     checkpoints_built: int = 0
+    kept: KeptTrainings = field(default_factory=KeptTrainings)
+
+
+class Recipe(Protocol):
+    """What a planned job's Training is derived from (its inputs and its files' verdict), small enough to
+    keep for every job; `train` is a pure function, so a dropped Training is derived again unchanged."""
+
+    def train(self, job: Job) -> Training: ...
 
 
 @dataclass(slots=True)
@@ -75,7 +85,7 @@ class Pending:
     def __init__(
         self,
         analysis: Analysis,
-        finish: Callable[[Job, Any], Training],
+        finish: Callable[[Job, Any], Recipe],
         provisional: Timeline,
         not_before: float,
     ) -> None:
@@ -108,9 +118,11 @@ class Job:
     key: int  # everything derived (event ids, names, metrics noise) hangs off this
     model_slug: str
     work: Work
-    # What the files decide: set at once, or later from `pending` (see Pending).
+    # What the files decide: `pending` until its analysis is done, then a `recipe` whose Training is held
+    # in `trained` while the job is among those read last (see kept.py) or once its timeline is edited.
     trained: Training | None = None
     pending: Pending | None = None
+    recipe: Recipe | None = None
     training_blob: Blob | None = None  # held: what the model learns survives the file's deletion
     policy: str | None = None  # progression override for this job
     azure: bool = False  # an Azure resource's job: Azure's model and checkpoint names (domain/azure_names.py)
@@ -141,18 +153,26 @@ class Job:
     @property
     def training(self) -> Training:
         """The analysed plan; waits for a pending analysis (handlers await it first, see Pending)."""
-        pending = self.pending  # read first: another thread sets `trained` before it clears `pending`
         trained = self.trained
         if trained is not None:
             return trained
-        assert pending is not None
-        with pending.lock:
-            if self.trained is None:
-                self.trained = pending.finish(self, pending.future.result())
-                self.pending = None
-                if pending.on_trained is not None:
-                    pending.on_trained(self)
-            return self.trained
+        pending = self.pending  # read before `recipe`: planning sets the recipe before clearing it
+        recipe = self.recipe
+        if recipe is None:
+            assert pending is not None
+            with pending.lock:
+                if self.recipe is None:
+                    self.recipe = pending.finish(self, pending.future.result())
+                    self.work.kept.keep(self, self.recipe.train(self))
+                    self.pending = None
+                    if pending.on_trained is not None:
+                        pending.on_trained(self)
+                recipe = self.recipe
+        trained = self.trained
+        if trained is None:
+            trained = recipe.train(self)
+            self.work.kept.keep(self, trained)
+        return trained
 
     def provisional(self, now: float) -> bool:
         """Whether a read at `now` can (and does) use the provisional timeline of a pending analysis."""
@@ -196,7 +216,7 @@ class Job:
 
     def edit_timeline(self) -> Timeline:
         """The timeline to change (pause, resume, cancel, policies); reads use `timeline`."""
-        return self.training.editable()
+        return self.work.kept.edit(self, self.training)
 
     # -- names ---------------------------------------------------------------------------------------
 

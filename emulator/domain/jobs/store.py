@@ -109,7 +109,7 @@ class JobStore:
             self.jobs.add(job)
             job.work = self.work
             self.sync(job, now)
-            if job.trained is not None:
+            if job.pending is None:
                 self.touch(job)
             else:
                 self._await(job)
@@ -151,8 +151,8 @@ class JobStore:
                 jobs = list(self._pending.values())
             else:
                 jobs = [self._still_pending(entry[2]) for entry in _prefix(self._deadlines, now)]
-        futures = {id(f): f for f in (job.waiting_on(now) for job in jobs if job is not None) if f is not None}
-        return list(futures.values())
+        futures = (job.waiting_on(now) for job in jobs if job is not None)
+        return list({id(f): f for f in futures if f is not None}.values())
 
     def plan_ready(self) -> None:
         """Plan the pending jobs whose analysis has finished (never waits)."""
