@@ -23,16 +23,21 @@ class Blob:
     file, and a fine-tuned model keeps what it learned after its training file is deleted.
     """
 
-    __slots__ = ("_data", "_discarded", "_lock", "_path", "_references", "md5", "size")
+    __slots__ = ("_data", "_digest", "_discarded", "_lock", "_path", "_references", "size")
 
     def __init__(self, size: int, md5: str, data: bytes | None = None, path: str | None = None) -> None:
         self.size = size
-        self.md5 = md5
+        self._digest = bytes.fromhex(md5)  # 16 bytes kept, not 32 hex characters
         self._data = data
         self._path = path
         self._references = 0
         self._discarded = False
         self._lock = threading.Lock()
+
+    @property
+    def md5(self) -> str:
+        """The content's MD5, as lowercase hex."""
+        return self._digest.hex()
 
     @property
     def on_disk(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from ...errors import InvalidRequestError
@@ -77,7 +78,7 @@ class MethodSpec:
     """What the request asked for: the method and its hyperparameters, with "auto" where not given."""
 
     type: str = "supervised"
-    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    hyperparameters: Mapping[str, Any] = field(default_factory=dict)
     grader: dict[str, Any] | None = None
     response_format: Any = None
 
@@ -135,11 +136,16 @@ def resolve(spec: MethodSpec, n_examples: int, base_model: str) -> Resolved:
     return Resolved({k: auto[k] if v == "auto" and k in auto else v for k, v in values.items()})
 
 
+# What most requests ask for, shared rather than made per job: nothing given, and plain supervised.
+_NONE_GIVEN: Mapping[str, Any] = MappingProxyType({})
+_PLAIN = MethodSpec("supervised", _NONE_GIVEN)
+
+
 def parse_method(method: dict[str, Any] | None, hyperparameters: dict[str, Any] | None) -> MethodSpec:
     """Combine `method` and the deprecated top-level `hyperparameters` into one MethodSpec."""
     legacy = check_value(hyperparameters, Param("object", fields=_COMMON), "hyperparameters") or {}
     if method is None:
-        return MethodSpec("supervised", legacy)
+        return MethodSpec("supervised", legacy) if legacy else _PLAIN
     kind = method.get("type")
     if kind is None:
         raise InvalidRequestError(
@@ -173,7 +179,7 @@ def parse_method(method: dict[str, Any] | None, hyperparameters: dict[str, Any] 
                 param="hyperparameters",
             )
         values = legacy
-    return MethodSpec(kind, values, checked.get("grader"), checked.get("response_format"))
+    return MethodSpec(kind, values or _NONE_GIVEN, checked.get("grader"), checked.get("response_format"))
 
 
 def total_steps(n_examples: int, batch_size: int, n_epochs: int) -> int:

@@ -49,7 +49,6 @@ class Recipe:
     """What a job's Training is derived from: a few numbers from its inputs and its files' verdict (not
     the analysis reports, which grow with the files)."""
 
-    md5: str  # the training file's: part of the curve's key
     has_validation: bool
     data_bytes: int
     script: JobScript | None
@@ -77,8 +76,9 @@ class Recipe:
             script=script,
         )
         # Same user seed, data and parameters: the same loss curve (as OpenAI promises for `seed`).
-        values = resolved.values
-        curve_key = derive_seed("curve", job.seed, self.md5, job.snapshot, sorted(values.items()))
+        values, blob = resolved.values, job.training_blob  # the training file's bytes, held by the job
+        assert blob is not None
+        curve_key = derive_seed("curve", job.seed, blob.md5, job.snapshot, sorted(values.items()))
         curve = (
             RewardCurve(curve_key, total, per_epoch, self.has_validation, int(values["eval_interval"]))
             if job.spec.type == "reinforcement"
@@ -124,7 +124,6 @@ def recipe(job: Job, inputs: Inputs, reports: tuple[FileAnalysis, FileAnalysis |
         if script.failure is not None and script.failure.phase == "validating_files":
             outcome = None  # the script's failure is applied by the plan
     return Recipe(
-        md5=training.blob.md5,
         has_validation=validation is not None,
         data_bytes=inputs.data_bytes,
         script=script,
