@@ -25,14 +25,22 @@ class Blob:
 
     __slots__ = ("_data", "_digest", "_discarded", "_lock", "_path", "_references", "size")
 
-    def __init__(self, size: int, md5: str, data: bytes | None = None, path: str | None = None) -> None:
+    def __init__(
+        self,
+        size: int,
+        md5: str,
+        data: bytes | None = None,
+        path: str | None = None,
+        lock: threading.Lock | None = None,
+    ) -> None:
         self.size = size
         self._digest = bytes.fromhex(md5)  # 16 bytes kept, not 32 hex characters
         self._data = data
         self._path = path
         self._references = 0
         self._discarded = False
-        self._lock = threading.Lock()
+        # Guards the reference count only (held for a few instructions): a BlobStore's blobs share one.
+        self._lock = lock if lock is not None else threading.Lock()
 
     @property
     def md5(self) -> str:
@@ -158,9 +166,11 @@ class BlobWriter:
     def finish(self) -> Blob:
         if self._file is not None:
             self._file.close()
-            return Blob(self.size, self._md5.hexdigest(), path=self._path)
+        md5, shared = self._md5.hexdigest(), self._store.references
+        if self._file is not None:
+            return Blob(self.size, md5, path=self._path, lock=shared)
         assert self._buffer is not None
-        return Blob(self.size, self._md5.hexdigest(), data=self._buffer.getvalue())
+        return Blob(self.size, md5, data=self._buffer.getvalue(), lock=shared)
 
     def abort(self) -> None:
         if self._file is not None:
@@ -175,6 +185,7 @@ class BlobStore:
         self.threshold = threshold
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._lock = threading.Lock()
+        self.references = threading.Lock()  # what the store's blobs count their readers under
 
     @property
     def directory(self) -> str:
