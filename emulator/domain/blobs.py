@@ -25,22 +25,20 @@ class Blob:
 
     __slots__ = ("_data", "_digest", "_discarded", "_lock", "_path", "_references", "size")
 
-    def __init__(
-        self,
-        size: int,
-        md5: str,
-        data: bytes | None = None,
-        path: str | None = None,
-        lock: threading.Lock | None = None,
-    ) -> None:
+    def __init__(self, size: int, md5: str, data: bytes | None = None, path: str | None = None) -> None:
         self.size = size
         self._digest = bytes.fromhex(md5)  # 16 bytes kept, not 32 hex characters
         self._data = data
         self._path = path
         self._references = 0
         self._discarded = False
-        # Guards the reference count only (held for a few instructions): a BlobStore's blobs share one.
-        self._lock = lock if lock is not None else threading.Lock()
+        self._lock = threading.Lock()  # guards the reference count (see `shared`)
+
+    def shared(self, lock: threading.Lock) -> Blob:
+        """This blob, counting its readers under `lock` (held for a few instructions at a time), which a
+        store's blobs share rather than keep a lock each."""
+        self._lock = lock
+        return self
 
     @property
     def md5(self) -> str:
@@ -166,11 +164,10 @@ class BlobWriter:
     def finish(self) -> Blob:
         if self._file is not None:
             self._file.close()
-        md5, shared = self._md5.hexdigest(), self._store.references
-        if self._file is not None:
-            return Blob(self.size, md5, path=self._path, lock=shared)
+            return Blob(self.size, self._md5.hexdigest(), path=self._path).shared(self._store.references)
         assert self._buffer is not None
-        return Blob(self.size, md5, data=self._buffer.getvalue(), lock=shared)
+        blob = Blob(self.size, self._md5.hexdigest(), data=self._buffer.getvalue())
+        return blob.shared(self._store.references)
 
     def abort(self) -> None:
         if self._file is not None:
