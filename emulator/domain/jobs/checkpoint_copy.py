@@ -45,6 +45,8 @@ def copy_checkpoint(job: Job, checkpoint_id: str, body: dict[str, Any], now: flo
         )
     if not isinstance(region, str) or not region.strip():
         raise InvalidRequestError("Missing required parameter: 'region'.", param="region")
+    if job.checkpoint_copies is None:
+        job.checkpoint_copies = {}
     copies = job.checkpoint_copies.setdefault(checkpoint_id, {})
     copies.setdefault((destination, region), now)
     return _response(job, checkpoint_id, model, now)
@@ -52,7 +54,7 @@ def copy_checkpoint(job: Job, checkpoint_id: str, body: dict[str, Any], now: flo
 
 def copy_status(job: Job, checkpoint_id: str, now: float) -> dict[str, Any]:
     model = _checkpoint_model(job, checkpoint_id, now)
-    if checkpoint_id not in job.checkpoint_copies:
+    if job.checkpoint_copies is None or checkpoint_id not in job.checkpoint_copies:
         raise NotFoundError(
             f"No copy of checkpoint {checkpoint_id} was requested.", param="fine_tuning_checkpoint_id"
         )
@@ -60,6 +62,7 @@ def copy_status(job: Job, checkpoint_id: str, now: float) -> dict[str, Any]:
 
 
 def _response(job: Job, checkpoint_id: str, model: str, now: float) -> dict[str, Any]:
+    assert job.checkpoint_copies is not None
     details = [
         {"destinationResourceId": destination, "region": region,
          "status": "Completed" if now >= started + COPY_SECONDS else "InProgress"}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from ...errors import InvalidRequestError
@@ -44,6 +46,8 @@ _SCHEMAS: dict[str, dict[str, Param]] = {
         "eval_samples": Param("integer", literals=_AUTO, minimum=1),
     },
 }
+# Each method's parameter names in request order: what every Resolved of the method is keyed by.
+_NAMES = tuple(tuple(schema) for schema in _SCHEMAS.values())
 
 
 def auto_n_epochs(n_examples: int) -> int:
@@ -74,7 +78,7 @@ class MethodSpec:
     """What the request asked for: the method and its hyperparameters, with "auto" where not given."""
 
     type: str = "supervised"
-    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    hyperparameters: Mapping[str, Any] = field(default_factory=dict)
     grader: dict[str, Any] | None = None
     response_format: Any = None
 
@@ -86,19 +90,36 @@ class MethodSpec:
         return {**defaults, **self.hyperparameters}
 
 
-@dataclass(frozen=True, slots=True)
 class Resolved:
-    """The values training uses once validation has counted the examples."""
+    """The values training uses once validation has counted the examples. Kept as a tuple against the
+    method's parameter names, which every job of the method shares, instead of a dict per job."""
 
-    values: dict[str, Any]
+    __slots__ = ("_names", "_settings")
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        names = tuple(values)
+        self._names = next((known for known in _NAMES if known == names), names)
+        self._settings = tuple(values.values())
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return dict(zip(self._names, self._settings, strict=True))
 
     @property
     def n_epochs(self) -> int:
-        return int(self.values["n_epochs"])
+        return int(self._settings[self._names.index("n_epochs")])
 
     @property
     def batch_size(self) -> int:
-        return int(self.values["batch_size"])
+        return int(self._settings[self._names.index("batch_size")])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Resolved) and self.values == other.values
+
+    __hash__ = None  # type: ignore[assignment]  # like the dict it stands for
+
+    def __repr__(self) -> str:
+        return f"Resolved(values={self.values!r})"
 
 
 def resolve(spec: MethodSpec, n_examples: int, base_model: str) -> Resolved:
@@ -115,11 +136,16 @@ def resolve(spec: MethodSpec, n_examples: int, base_model: str) -> Resolved:
     return Resolved({k: auto[k] if v == "auto" and k in auto else v for k, v in values.items()})
 
 
+# What most requests ask for, shared rather than made per job: nothing given, and plain supervised.
+_NONE_GIVEN: Mapping[str, Any] = MappingProxyType({})
+_PLAIN = MethodSpec("supervised", _NONE_GIVEN)
+
+
 def parse_method(method: dict[str, Any] | None, hyperparameters: dict[str, Any] | None) -> MethodSpec:
     """Combine `method` and the deprecated top-level `hyperparameters` into one MethodSpec."""
     legacy = check_value(hyperparameters, Param("object", fields=_COMMON), "hyperparameters") or {}
     if method is None:
-        return MethodSpec("supervised", legacy)
+        return MethodSpec("supervised", legacy) if legacy else _PLAIN
     kind = method.get("type")
     if kind is None:
         raise InvalidRequestError(
@@ -153,7 +179,7 @@ def parse_method(method: dict[str, Any] | None, hyperparameters: dict[str, Any] 
                 param="hyperparameters",
             )
         values = legacy
-    return MethodSpec(kind, values, checked.get("grader"), checked.get("response_format"))
+    return MethodSpec(kind, values or _NONE_GIVEN, checked.get("grader"), checked.get("response_format"))
 
 
 def total_steps(n_examples: int, batch_size: int, n_epochs: int) -> int:

@@ -7,13 +7,15 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ..azure_names import azure_model_name, hex_token
 from ..blobs import Blob
 from ..collection import Page
 from ..tuning import training_cost
+from .analyses import Analysis
 from .hyperparameters import MethodSpec, Resolved
+from .kept import KeptTrainings
 from .metrics import Curve
 from .naming import EventIds, HexEventIds, token
 from .notes import checkpoint_steps
@@ -21,17 +23,26 @@ from .plan import TIMELINES, Plan, build_timeline
 from .records import Checkpoint, Event, Note
 from .timeline import Segment, Terminal, Timeline
 
-__all__ = ["Job", "Pending", "Training", "Work", "checkpoint_steps"]
+__all__ = ["Job", "Pending", "Recipe", "Training", "Work", "checkpoint_steps"]
 
 TERMINAL = ("succeeded", "failed", "cancelled")
 
 
 @dataclass(slots=True)
 class Work:
-    """Counters of work done by reads (events and metrics built), so tests can check reads are O(limit)."""
+    """What a store's jobs share: counters of work done by reads (events and metrics built), so tests can
+    check reads are O(limit), and which jobs hold their derived Training."""
 
     events_built: int = 0
     checkpoints_built: int = 0
+    kept: KeptTrainings = field(default_factory=KeptTrainings)
+
+
+class Recipe(Protocol):
+    """What a planned job's Training is derived from (its inputs and its files' verdict), small enough to
+    keep for every job; `train` is a pure function, so a dropped Training is derived again unchanged."""
+
+    def train(self, job: Job) -> Training: ...
 
 
 @dataclass(slots=True)
@@ -64,20 +75,30 @@ class Pending:
     Until `not_before` (the earliest clock time the analysis could change anything a client sees: the
     shortest possible validating_files phase) reads use the `provisional` timeline, which shows exactly
     what the real one would. From then on a read needs the real one: request handlers await `future`
-    first, so only that request waits; `Job.training` blocks for it as a last resort.
+    first, so only that request waits; `Job.training` blocks for it as a last resort. The analysis may
+    be shared with other jobs on the same files (see analyses.py); what only this job needs lives here,
+    and goes once the job is planned.
     """
+
+    __slots__ = ("analysis", "finish", "lock", "not_before", "on_trained", "provisional")
 
     def __init__(
         self,
-        future: Future[Any],
-        finish: Callable[[Job, Any], Training],
+        analysis: Analysis,
+        finish: Callable[[Job, Any], Recipe],
         provisional: Timeline,
         not_before: float,
     ) -> None:
-        self.future = future
+        self.analysis = analysis
         self.finish = finish
         self.provisional = provisional
         self.not_before = not_before
+        self.on_trained: Callable[[Job], None] | None = None  # the store queues the success time
+        self.lock = threading.RLock()  # one planning of the job, whichever thread asks first
+
+    @property
+    def future(self) -> Future[Any]:
+        return self.analysis.future
 
 
 @dataclass(eq=False, slots=True)
@@ -97,15 +118,16 @@ class Job:
     key: int  # everything derived (event ids, names, metrics noise) hangs off this
     model_slug: str
     work: Work
-    # What the files decide: set at once, or later from `pending` (see Pending).
+    # What the files decide: `pending` until its analysis is done, then a `recipe` whose Training is held
+    # in `trained` while the job is among those read last (see kept.py) or once its timeline is edited.
     trained: Training | None = None
     pending: Pending | None = None
-    on_trained: Callable[[Job], None] | None = None  # the store queues the success time
+    recipe: Recipe | None = None
     training_blob: Blob | None = None  # held: what the model learns survives the file's deletion
     policy: str | None = None  # progression override for this job
     azure: bool = False  # an Azure resource's job: Azure's model and checkpoint names (domain/azure_names.py)
     # Azure checkpoint copies (checkpoint_copy.py): checkpoint id -> (destination, region) -> started at
-    checkpoint_copies: dict[str, dict[tuple[str, str], float]] = field(default_factory=dict)
+    checkpoint_copies: dict[str, dict[tuple[str, str], float]] | None = None  # made by the first copy
     stale_reads: int = 0
     cancel_seconds: float = 0.0  # a scripted slow cancel lands this long after it is asked for
     cancel_requested: bool = False
@@ -118,9 +140,8 @@ class Job:
     # polling bookkeeping (see polling.py): the clock reading of the last read, and reads at that reading
     read_at: float | None = None
     idle_reads: int = 0
-    drift_clock: int = 0
+    drift_clock: object = None  # the clock the drift mark was read from (a new clock starts over)
     synced_at: float = 0.0
-    _lock: threading.RLock = field(init=False, repr=False, default_factory=threading.RLock)
 
     @property
     def ids(self) -> EventIds:
@@ -132,14 +153,26 @@ class Job:
     @property
     def training(self) -> Training:
         """The analysed plan; waits for a pending analysis (handlers await it first, see Pending)."""
-        with self._lock:
-            if self.trained is None:
-                assert self.pending is not None
-                self.trained = self.pending.finish(self, self.pending.future.result())
-                self.pending = None
-                if self.on_trained is not None:
-                    self.on_trained(self)
-            return self.trained
+        trained = self.trained
+        if trained is not None:
+            return trained
+        pending = self.pending  # read before `recipe`: planning sets the recipe before clearing it
+        recipe = self.recipe
+        if recipe is None:
+            assert pending is not None
+            with pending.lock:
+                if self.recipe is None:
+                    self.recipe = pending.finish(self, pending.future.result())
+                    self.work.kept.keep(self, self.recipe.train(self))
+                    self.pending = None
+                    if pending.on_trained is not None:
+                        pending.on_trained(self)
+                recipe = self.recipe
+        trained = self.trained
+        if trained is None:
+            trained = recipe.train(self)
+            self.work.kept.keep(self, trained)
+        return trained
 
     def provisional(self, now: float) -> bool:
         """Whether a read at `now` can (and does) use the provisional timeline of a pending analysis."""
@@ -183,7 +216,7 @@ class Job:
 
     def edit_timeline(self) -> Timeline:
         """The timeline to change (pause, resume, cancel, policies); reads use `timeline`."""
-        return self.training.editable()
+        return self.work.kept.edit(self, self.training)
 
     # -- names ---------------------------------------------------------------------------------------
 

@@ -3,12 +3,9 @@ control-plane helpers that drive jobs (run until a status, run everything, choos
 
 from __future__ import annotations
 
-import functools
-import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from ...clock import advance_to
@@ -20,25 +17,23 @@ from ..blobs import Blob
 from ..collection import Page
 from ..files import FileRecord
 from ..inference.serving import SharedModels
-from ..jobscript import JobScript
 from ..lifecycle import check_training, fine_tuning_base
 from ..models import find_model
 from ..tuning import not_available
 from .catalog import lookup_base, unsupported_method
-from .hyperparameters import parse_method, resolve, steps_per_epoch
-from .job import TERMINAL, Job, Pending, Training
-from .metrics import Curve
-from .notes import CreatedNotes, SuccessNotes
-from .plan import Plan, cancel, pace, pause, resume
+from .hyperparameters import parse_method
+from .job import TERMINAL, Job, Pending
+from .notes import CreatedNotes
+from .plan import cancel, pause, resume
 from .polling import note_read
-from .records import Checkpoint, Event, JobError, Note
+from .recipe import Inputs, not_before, recipe
+from .records import Checkpoint, Event
 from .report import FileAnalysis
 from .request import CREATE_SCHEMA, metadata_filter
-from .reward import RewardCurve
 from .store import JobStore, check_policy
 from .timeline import INF, Segment, Timeline
 from .training_type import check_training_type
-from .validation import MAX_NOTED, analyze, moderation_message
+from .validation import analyze
 
 __all__ = [
     "cancel_job",
@@ -111,12 +106,12 @@ def create_job(
     seed = request.get("seed")
     if seed is None:
         seed = tenant.ids.rng("ftjob-seed", job_id).randrange(2**31)
-    inputs = _Inputs(
+    inputs = Inputs(
         training=training,
         validation=validation,
         data_bytes=training.bytes + (validation.bytes if validation is not None else 0),
         script=script,
-        rng=functools.partial(tenant.ids.rng, "ftjob-plan", job_id),
+        ids=tenant.ids,
         created=now,
     )
     created_notes = CreatedNotes(job_id, training.id, validation.id if validation is not None else None)
@@ -145,49 +140,27 @@ def create_job(
     for blob in blobs:
         blob.hold()
     stop = store.stopping  # one per store: a reset stops all of its analyses at once
-    try:
-        future = em.workers.submit(
-            _analyze_files, blobs, stop, snapshot, spec.type, spec.requested()["n_epochs"]
+    n_epochs = spec.requested()["n_epochs"]
+    try:  # jobs on the same files and options share one analysis while it runs (a pure function of them)
+        analysis = store.analyses.join(
+            (*blobs, snapshot, spec.type, n_epochs),
+            lambda: em.workers.submit(_analyze_files, blobs, stop, snapshot, spec.type, n_epochs),
+            held=blobs[1] if validation is not None else None,  # the training bytes stay held by the job
         )
     except BaseException:
         for blob in blobs:
             blob.release()
         raise
-    if validation is not None:  # the training bytes stay held by the job: they are what its model learns
-        future.add_done_callback(lambda _: validation.blob.release())
     job.training_blob = training.blob
     first = Segment("validating_files", now, INF, created_notes)
     job.pending = Pending(
-        future,
-        lambda job, reports: _train(job, inputs, created_notes, reports),
+        analysis,
+        lambda job, reports: recipe(job, inputs, reports),
         Timeline([first], None),
-        _not_before(inputs),
+        not_before(inputs),
     )
     tenant.history.job_created(now)
     return store.add(job, now)
-
-
-@dataclass(frozen=True)
-class _Inputs:
-    """What the plan needs besides the analysis, fixed when the job is created."""
-
-    training: FileRecord
-    validation: FileRecord | None
-    data_bytes: int
-    script: JobScript | None
-    rng: Callable[[], random.Random]  # the plan's random stream, made when planning (a Random is 2.5 KB)
-    created: float
-
-
-def _not_before(inputs: _Inputs) -> float:
-    """The earliest clock time the analysis can change what a read shows: the shortest validating phase
-    `pace` can give these bytes (a script that shapes validation makes it now)."""
-    script = inputs.script
-    if script is not None and (
-        script.validating_seconds is not None or any(w.phase == "validating_files" for w in script.warnings)
-    ):
-        return inputs.created
-    return inputs.created + min(600.0, 18.0 + 2.0 * inputs.data_bytes / 1e6) * 0.85
 
 
 def _analyze_files(
@@ -220,75 +193,6 @@ def _lines(handle: BinaryIO, stop: threading.Event) -> Iterator[bytes]:
             since = 0
             time.sleep(0)  # not a delay: lets a waiting thread take the interpreter lock now
         yield line
-
-
-def _train(
-    job: Job,
-    inputs: _Inputs,
-    created_notes: Sequence[Note],
-    reports: tuple[FileAnalysis, FileAnalysis | None],
-) -> Training:
-    """The job's plan and timeline from its files' analysis (a pure function of its arguments)."""
-    report, valid_report = reports
-    training, validation, script = inputs.training, inputs.validation, inputs.script
-    outcome = report.job_error(training.id)
-    if validation is not None and valid_report is not None:
-        if outcome is None and (valid_report.format_mismatch or valid_report.problems):
-            outcome = valid_report.job_error(validation.id, role="validation")
-    if script is not None:
-        if script.reject_moderation:
-            outcome = JobError(
-                "invalid_training_file", moderation_message(report.flagged_categories or ["hate"])
-            )
-        elif script.reject_invalid_file:
-            outcome = JobError(
-                "invalid_training_file",
-                "The job failed due to an invalid training file. Unexpected file format, expected either "
-                "prompt/completion pairs or chat messages.",
-            )
-        if script.failure is not None and script.failure.phase == "validating_files":
-            outcome = None  # the script's failure is applied by the plan
-
-    resolved = resolve(job.spec, report.n_examples, job.snapshot)
-    per_epoch = steps_per_epoch(report.n_examples, resolved.batch_size)
-    total = per_epoch * resolved.n_epochs
-    rng = inputs.rng()  # a fresh stream: the same numbers if this runs twice
-    tokens_per_step = report.billable_tokens / max(1, report.n_examples) * resolved.batch_size
-    validating, queued, requeue, sps = pace(
-        rng,
-        n_examples=report.n_examples,
-        data_bytes=inputs.data_bytes,
-        tokens_per_step=tokens_per_step,
-        snapshot=job.snapshot,
-        script=script,
-    )
-    # Same user seed, data and parameters: the same loss curve (as OpenAI promises for `seed`).
-    curve_key = derive_seed(
-        "curve", job.seed, training.blob.md5, job.snapshot, sorted(resolved.values.items())
-    )
-    curve = (
-        RewardCurve(
-            curve_key, total, per_epoch, validation is not None, int(resolved.values["eval_interval"])
-        )
-        if job.spec.type == "reinforcement"
-        else Curve(curve_key, total, per_epoch, validation is not None)
-    )
-    plan = Plan(
-        created=inputs.created,
-        validating=validating,
-        queued=queued,
-        requeue=requeue,
-        sps=sps,
-        finalize=15.0,
-        total_steps=total,
-        created_notes=created_notes,
-        validation_notes=_truncation_notes(report, job.snapshot),
-        success_notes=SuccessNotes(job, per_epoch, resolved.n_epochs, total),
-        outcome=outcome,
-        failure=script.failure if script is not None else None,
-        warnings=script.warnings if script is not None else (),
-    )
-    return Training(resolved, report.billable_tokens, curve, plan)
 
 
 def _target(
@@ -325,23 +229,6 @@ def _file(tenant: Any, file_id: str, param: str, now: float) -> FileRecord:
             f"invalid {param}: {file_id}. The file failed processing: {record.status_details}", param=param
         )
     return record
-
-
-def _truncation_notes(report: Any, snapshot: str) -> tuple[Note, ...]:
-    notes = [
-        Note(
-            f"Example {example} has {count} tokens, more than the {report.token_limit}-token limit for "
-            f"{snapshot}; "
-            f"it will be truncated to {report.token_limit} tokens.",
-            level="warn",
-        )
-        for example, count in report.truncated
-    ]
-    if report.n_truncated > MAX_NOTED:
-        notes.append(
-            Note(f"{report.n_truncated - MAX_NOTED} more example(s) will be truncated.", level="warn")
-        )
-    return tuple(notes)
 
 
 # -- reads -------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from typing import Any
 from ...errors import InvalidRequestError
 from ..collection import Collection
 from ..models import ModelRecord
+from .analyses import Analyses, Analysis
 from .job import Job, Work
 
 __all__ = ["POLICIES", "JobStore", "check_policy"]
@@ -62,7 +63,8 @@ class JobStore:
         self._ended = 0  # jobs seen in a terminal status (they never leave it)
         self._pending: dict[str, Job] = {}  # jobs whose files are still being analysed
         self._deadlines: list[tuple[float, int, str]] = []  # heap of (not_before, arrival, job id)
-        self._ready: deque[tuple[int, Job]] = deque()  # (arrival, job) whose analysis finished
+        self._ready: deque[Analysis] = deque()  # analyses that finished, with the jobs they list
+        self.analyses = Analyses(self._ready.append)  # appended from the worker thread
         self._arrivals = itertools.count()
         self.stopping = threading.Event()  # set when the tenant is forgotten: its analyses end early
         self._seq = itertools.count()
@@ -107,24 +109,27 @@ class JobStore:
             self.jobs.add(job)
             job.work = self.work
             self.sync(job, now)
-            if job.trained is not None:
+            if job.pending is None:
                 self.touch(job)
             else:
                 self._await(job)
             return job
 
     def _await(self, job: Job) -> None:
-        """Track a job whose analysis runs: by its deadline (`not_before`) and, once its future is done,
-        in the ready queue (appended from the worker thread), so no request scans the pending jobs."""
-        assert job.pending is not None
+        """Track a job whose analysis runs: by its deadline (`not_before`) and on its analysis's list,
+        which the ready queue receives once the analysis ends, so no request scans the pending jobs."""
+        pending = job.pending
+        assert pending is not None
         seq = next(self._arrivals)
         self._pending[job.id] = job
-        job.on_trained = self._trained
-        heapq.heappush(self._deadlines, (job.pending.not_before, seq, job.id))
+        pending.on_trained = self._trained
+        heapq.heappush(self._deadlines, (pending.not_before, seq, job.id))
         if len(self._deadlines) > 64 + 2 * len(self._pending):  # drop the entries of planned jobs
             self._deadlines = [entry for entry in self._deadlines if entry[2] in self._pending]
             heapq.heapify(self._deadlines)
-        job.pending.future.add_done_callback(lambda _: self._ready.append((seq, job)))
+        pending.analysis.waiting.append((seq, job.id))
+        if pending.future.done():  # it may have ended before the job was listed: queued again
+            self._ready.append(pending.analysis)
 
     def _trained(self, job: Job) -> None:
         with self._lock:
@@ -137,7 +142,8 @@ class JobStore:
 
     def waiting(self, now: float | None = None, job_id: str | None = None) -> list[Future[Any]]:
         """The file analyses a read at `now` (None: a change to the jobs) must wait for, off the loop:
-        for a read, only jobs whose deadline has come (a heap prefix, not a scan)."""
+        for a read, only jobs whose deadline has come (a heap prefix, not a scan). Each once, though
+        many jobs may share one."""
         with self._lock:
             if job_id is not None:
                 jobs = [self._pending.get(job_id)]
@@ -145,8 +151,8 @@ class JobStore:
                 jobs = list(self._pending.values())
             else:
                 jobs = [self._still_pending(entry[2]) for entry in _prefix(self._deadlines, now)]
-        futures = [job.waiting_on(now) for job in jobs if job is not None]
-        return [f for f in futures if f is not None]
+        futures = (job.waiting_on(now) for job in jobs if job is not None)
+        return list({id(f): f for f in futures if f is not None}.values())
 
     def plan_ready(self) -> None:
         """Plan the pending jobs whose analysis has finished (never waits)."""
@@ -159,7 +165,10 @@ class JobStore:
         the order of what planning queues does not follow the worker threads' timing)."""
         batch = list(due)
         while self._ready:
-            batch.append(self._ready.popleft())
+            for seq, job_id in self._ready.popleft().take():
+                job = self._pending.get(job_id)
+                if job is not None:
+                    batch.append((seq, job))
         for _, job in sorted(batch, key=lambda entry: entry[0]):
             if job.pending is not None:
                 job.training  # noqa: B018  # plans the job (queues its end, tells the observers)
@@ -196,8 +205,8 @@ class JobStore:
             job.drift_mark = None
             return
         drift = _drift(clock, now)
-        if job.drift_mark is None or job.drift_clock != id(clock):
-            job.drift_mark, job.drift_clock, job.synced_at = drift, id(clock), now
+        if job.drift_mark is None or job.drift_clock is not clock:
+            job.drift_mark, job.drift_clock, job.synced_at = drift, clock, now
             return
         if now < job.synced_at:  # an older reading (a concurrent request): nothing new to account for
             return
