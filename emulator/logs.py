@@ -47,20 +47,26 @@ class TextFormatter(logging.Formatter):
         return shown[1]
 
 
+_GATHER_SECONDS = 0.01
+
+
 class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes every line as it comes, but flushes on a thread of its own instead of after every line: with
     one access-log line per request, a flush per line (a write system call on a pipe) cost more than the
-    rest of the request's logging. Lines written while a flush waits for its turn or runs go out together
-    in the next one, so a busy server flushes once per batch and an idle one at once. Closing flushes what
+    rest of the request's logging, and so did waking the thread for every line. A written line wakes the
+    thread unless it is awake already; it waits `_GATHER_SECONDS` for the lines that follow, then writes
+    them all: a busy server flushes once per batch, an idle one within that moment. Closing flushes what
     is left (logging does at exit)."""
 
     def __init__(self, stream: IO[str]) -> None:
         super().__init__(stream)
         self._written = threading.Event()
+        self._closed = threading.Event()
         threading.Thread(target=self._flushing, name="emulator-log-flush", daemon=True).start()
 
     def flush(self) -> None:
-        self._written.set()  # called after each line: the flushing thread does it next
+        if not self._written.is_set():  # called after each line: the flushing thread does it next
+            self._written.set()
 
     def flush_now(self) -> None:
         self._written.clear()
@@ -69,6 +75,7 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
                 self.stream.flush()
 
     def close(self) -> None:
+        self._closed.set()
         self.flush_now()
         super().close()
 
@@ -81,12 +88,13 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
         shown = formatter.shown_time(time.time())
         with self.lock:  # type: ignore[union-attr]
             self.stream.write(f"{shown} {message}{self.terminator}")
-        self._written.set()
+        self.flush()
         return True
 
     def _flushing(self) -> None:
         while True:
             self._written.wait()
+            self._closed.wait(_GATHER_SECONDS)  # the lines of the next moments join this flush
             try:
                 self.flush_now()
             except (OSError, ValueError):  # the stream went away (closed pipe, interpreter exit)
