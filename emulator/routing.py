@@ -24,7 +24,7 @@ _REMEMBERED = 4096  # shapes remembered (a client sending random paths can't gro
 _CONVERTOR = re.compile(r"\{[^}:]*(?::([^}]*))?\}")  # the convertor of each {param} ("" when none)
 _ONE_SEGMENT = frozenset({"", "str", "int", "float", "uuid"})  # convertors that never match a "/"
 
-Shape = tuple[int, tuple[str, ...]]
+Shape = tuple[int, tuple[str | None, ...]]  # (segments, the keyed words; None: no route names it)
 
 
 class IndexedRouter(Router):
@@ -32,6 +32,7 @@ class IndexedRouter(Router):
 
     _index: dict[Shape, tuple[BaseRoute, ...]]
     _indexed: tuple[BaseRoute, ...] = ()
+    _words: _Words
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.redirect_slashes:
@@ -60,7 +61,8 @@ class IndexedRouter(Router):
         """The routes, in order, that could match `path` (a superset of those that do)."""
         if len(self._indexed) != len(self.routes):
             self._indexed, self._index = tuple(self.routes), {}  # routes were added: start over
-        shape = _shape(path)
+            self._words = _Words(self._indexed)
+        shape = self._words.shape(path)
         found = self._index.get(shape)
         if found is None:
             if len(self._index) >= _REMEMBERED:
@@ -69,9 +71,36 @@ class IndexedRouter(Router):
         return found
 
 
-def _shape(path: str) -> Shape:
-    parts = path.split("/")
-    return len(parts), tuple(parts[1 : 1 + _KEYED])
+class _Words:
+    """The words routes name in each keyed segment. A path's shape keeps those and stands None for any
+    other (an id: only a {param} can match it), so reads of a thousand files share one shape."""
+
+    def __init__(self, routes: tuple[BaseRoute, ...]) -> None:
+        named: list[set[str]] = [set() for _ in range(_KEYED)]
+        partial: list[set[str]] = [set() for _ in range(_KEYED)]  # a prefix's unfinished last segment
+        for route in routes:
+            template = _template(route)
+            prefix = _prefix(route) if template is None else None
+            if template is not None:
+                for i, part in enumerate(template.split("/")[1 : 1 + _KEYED]):
+                    if "{" not in part:
+                        named[i].add(part)
+            elif prefix is not None:
+                *whole, last = prefix.split("/")[1:]
+                for i, part in enumerate(whole[:_KEYED]):
+                    named[i].add(part)
+                if last and len(whole) < _KEYED:
+                    partial[len(whole)].add(last)
+        self._named = [frozenset(words) for words in named]
+        self._partial = [tuple(words) for words in partial]
+
+    def shape(self, path: str) -> Shape:
+        parts = path.split("/")
+        words = tuple(
+            word if word in self._named[i] or any(word.startswith(p) for p in self._partial[i]) else None
+            for i, word in enumerate(parts[1 : 1 + _KEYED])
+        )
+        return len(parts), words
 
 
 def _could_match(route: BaseRoute, shape: Shape) -> bool:
@@ -88,7 +117,10 @@ def _could_match(route: BaseRoute, shape: Shape) -> bool:
     *whole, partial = prefix.split("/")[1:]  # the path starts with these segments, then with `partial`
     if count < len(whole) + 2 or any(w != word for w, word in zip(whole, words, strict=False)):
         return False
-    return len(whole) >= len(words) or words[len(whole)].startswith(partial)
+    if len(whole) >= len(words):
+        return True
+    word = words[len(whole)]  # None: a word that starts with no route's partial segment
+    return word.startswith(partial) if word is not None else not partial
 
 
 def _template(route: BaseRoute) -> str | None:

@@ -64,3 +64,18 @@ def test_a_route_added_later_is_found() -> None:
         assert http.get("/v1/late/abc", headers=KEY).status_code == 404
         app.router.routes.append(Route("/v1/late/{x}", lambda request: PlainTextResponse("late")))
         assert http.get("/v1/late/abc", headers=KEY).text == "late"
+
+
+def test_ids_share_one_shape() -> None:
+    """Reading a thousand different files tries the same few routes: the index remembers one shape for
+    them (a word no route names is an id), not one per id."""
+    router = create_app().router
+    assert isinstance(router, IndexedRouter)
+    found = router.candidates("/v1/files/file-0")
+    assert all(router.candidates(f"/v1/files/file-{n}") is found for n in range(1000))
+    assert len(router._index) == 1
+    assert [getattr(r, "path", "") for r in found if "GET" in (getattr(r, "methods", None) or ())] == [
+        "/v1/files/{file_id}"
+    ]
+    # a word that starts as a mount's path does stays in the shape: the mount is a candidate for it
+    assert [type(r).__name__ for r in router.candidates("/dashboardx")] == ["Mount"]
