@@ -61,7 +61,6 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def __init__(self, stream: IO[str]) -> None:
         super().__init__(stream)
         self._written = threading.Event()
-        self._closed = threading.Event()
         threading.Thread(target=self._flushing, name="emulator-log-flush", daemon=True).start()
 
     def flush(self) -> None:
@@ -75,7 +74,6 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
                 self.stream.flush()
 
     def close(self) -> None:
-        self._closed.set()
         self.flush_now()
         super().close()
 
@@ -94,7 +92,7 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def _flushing(self) -> None:
         while True:
             self._written.wait()
-            self._closed.wait(_GATHER_SECONDS)  # the lines of the next moments join this flush
+            time.sleep(_GATHER_SECONDS)  # the next moments' lines join this flush (close flushes itself)
             try:
                 self.flush_now()
             except (OSError, ValueError):  # the stream went away (closed pipe, interpreter exit)
