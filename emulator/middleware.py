@@ -10,14 +10,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .api.common import analyses_ready
 from .domain.journal import JournalEntry
 from .domain.state import Emulator, Tenant
-from .domain.tenancy import Organization, authenticate
+from .domain.tenancy import authenticate
 from .errors import APIError
 from .rendering import error_response
 
 __all__ = ["OpenAIEdge"]
 
 OPENAI_VERSION = "2020-10-01"
-Header = tuple[bytes, bytes]
 # Built once: the headers every answer gets whatever it is, and the encoded names of the variable ones.
 _CONSTANT_HEADERS = (
     (b"openai-version", OPENAI_VERSION.encode()),
@@ -32,7 +31,6 @@ _EXTRA_NAMES = frozenset(
     {b"x-request-id", b"openai-processing-ms", b"openai-organization", b"openai-project", *_NAMES.values()}
     | {name for name, _ in _CONSTANT_HEADERS}
 )
-_REMEMBERED_ORGANIZATIONS = 4096
 _KEPT_RESPONSE_BYTES = 16 * 1024  # JSON answers up to this size are kept in the journal for the dashboard
 
 
@@ -41,7 +39,6 @@ class OpenAIEdge:
         self.app = app
         self.emulator = emulator
         self._static: tuple[object, list[tuple[bytes, bytes]]] = (None, [])
-        self._encoded: dict[Organization, tuple[Header, Header]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not _is_api(scope["path"]):
@@ -90,11 +87,10 @@ class OpenAIEdge:
                     *_CONSTANT_HEADERS,
                 ]
                 if tenant is not None:  # (the Azure dialect outside swaps every openai-* header for its own)
-                    org = tenant.organization
-                    organization, chosen = self._organization_headers(org)
-                    if state["project"] != org.project_id:
-                        chosen = (b"openai-project", state["project"].encode())
-                    extra += [organization, chosen]
+                    extra += [
+                        (b"openai-organization", tenant.organization.name.encode()),
+                        (b"openai-project", state["project"].encode()),
+                    ]
                     limits = state.get("rate_limit_headers")
                     extra += _encoded(limits) if limits else self._static_rate_limits()
                 present = {name.lower() for name, _ in headers}
@@ -113,18 +109,6 @@ class OpenAIEdge:
             await send(message)
 
         return send_with_headers
-
-    def _organization_headers(self, org: Organization) -> tuple[Header, Header]:
-        """openai-organization and the default openai-project, encoded once per organization."""
-        found = self._encoded.get(org)
-        if found is None:
-            if len(self._encoded) >= _REMEMBERED_ORGANIZATIONS:
-                self._encoded.clear()
-            found = self._encoded[org] = (
-                (b"openai-organization", org.name.encode()),
-                (b"openai-project", org.project_id.encode()),
-            )
-        return found
 
     def _static_rate_limits(self) -> list[tuple[bytes, bytes]]:
         """The x-ratelimit-* headers sent when no bucket answered (rate limits off), built once per
