@@ -18,6 +18,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..contract.check import is_json
+from ..headers import picked
 
 __all__ = ["Observation", "ObservationLog", "Observer"]
 
@@ -75,8 +76,8 @@ class Sighting:
         method, path, raw_query, raw_headers = self.request
         request_id, organization, sent, journal_status, extra, rule = self.state
         start = self.start
-        request_headers = _picked(raw_headers, _REQUEST_HEADERS)
-        response_headers = _picked(start.get("headers", []), _RESPONSE_HEADERS) if start else {}
+        request_headers = picked(raw_headers, _REQUEST_HEADERS)
+        response_headers = picked(start.get("headers", []), _RESPONSE_HEADERS) if start else {}
         dropped = journal_status == 0 or start is None
         query = raw_query.decode("latin-1")
         digest = _NO_BODY_DIGEST if sent is None else _digest(sent)
@@ -164,15 +165,6 @@ def _digest(sent: Any) -> str:
 _NO_BODY_DIGEST = _digest(None)
 _REQUEST_HEADERS = frozenset({b"x-stainless-retry-count"})
 _RESPONSE_HEADERS = frozenset({b"retry-after-ms", b"retry-after", b"x-should-retry"})
-
-
-def _picked(headers: Any, names: frozenset[bytes]) -> dict[str, str]:
-    """The headers named (lower case), as a dict of the last value of each: all an observation reads."""
-    return {
-        key.decode("latin-1"): v.decode("latin-1")
-        for k, v in headers
-        if (key := k.lower()) in names
-    }
 
 
 def _read_body(path: str, body: bytes) -> _Read | None:

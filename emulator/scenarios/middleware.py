@@ -32,6 +32,7 @@ from ..domain.state import Emulator, Tenant
 from ..domain.tenancy import authenticate
 from ..domain.tokens import count_chat_example, count_tokens, encoding_for_model
 from ..errors import APIError, InvalidRequestError, RateLimitError
+from ..headers import picked
 from ..rendering import error_response
 from ..request_body import read_json_body
 from .dsl import CANNED_ERRORS, FAULTS, Dist, Fault, Respond, Rule, Scenario, ScenarioError, parse_scenario
@@ -51,6 +52,7 @@ FAULT_HEADER = "x-emulator-fault"
 MAX_HOLD = 3600.0  # longest a stall or slow answer waits when the client never gives up
 _SERVER_ERROR = CANNED_ERRORS["server_error"].message
 DROP_KEY = "scenario_drop"
+_INBAND_NAMES = frozenset({FAULT_HEADER.encode(), SCENARIO_HEADER.encode()})  # a request naming its scenario
 
 
 class ConnectionDropped(Exception):
@@ -141,7 +143,7 @@ class ScenarioMiddleware:
 
     def _inband(self, raw_headers: list[tuple[bytes, bytes]], organization: str) -> ScenarioInstance | None:
         engine = self.emulator.scenarios
-        headers = _inband_headers(raw_headers)
+        headers = picked(raw_headers, _INBAND_NAMES)
         if not headers:
             return None
         fault = headers.get(FAULT_HEADER)
@@ -543,18 +545,6 @@ def _api_key(headers: dict[str, str]) -> str | None:
         return authenticate(headers.get("authorization"), ())
     except APIError:
         return None
-
-
-_INBAND_NAMES = frozenset({FAULT_HEADER.encode(), SCENARIO_HEADER.encode()})
-
-
-def _inband_headers(raw_headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
-    """The request's X-Emulator-Fault and X-Emulator-Scenario headers (usually none), by lower-case name."""
-    return {
-        key.decode("latin-1"): value.decode("latin-1")
-        for name, value in raw_headers
-        if (key := name.lower()) in _INBAND_NAMES
-    }
 
 
 async def _read_json_body(
