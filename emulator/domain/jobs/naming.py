@@ -18,6 +18,8 @@ _BASE = len(ALPHANUMERIC)
 _INDEX_CHARS = 6  # 62**6 > 2**32
 _TAIL_CHARS = 18
 _ROUNDS = 4
+
+
 def token(length: int, *labels: object) -> str:
     """`length` alphanumerics fixed by `labels`."""
     return _spell(SEP.join(map(str, labels)), length)
@@ -53,8 +55,8 @@ class EventIds:
 
     def _permute(self, value: int) -> int:
         left, right = value >> 16, value & 0xFFFF
-        for labels in self._rounds:
-            left, right = right, left ^ (seed_of(labels + str(right)) & 0xFFFF)
+        for r in range(_ROUNDS):
+            left, right = right, left ^ self._f(r, right)
         return left << 16 | right
 
     def _unpermute(self, value: int) -> int:
